@@ -1,0 +1,34 @@
+// The job pipeline: pretrain -> range init -> Bayesian Bits search -> refine -> fine-tune ->
+// evaluate, plus fixed-bit baselines (ALGORITHMS.md section 4). One call runs one job.
+//
+// Thread-safety: RunJob is reentrant; LibTorch's intra-op thread count is process-wide, so set it
+// once per process (RunOptions::threads) rather than per job when several run at once.
+#ifndef BITSEARCH_SEARCH_PIPELINE_H_
+#define BITSEARCH_SEARCH_PIPELINE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "search/observer.h"
+#include "search/spec.h"
+
+namespace bitsearch {
+
+struct RunOptions {
+  int threads = 0;                 // LibTorch intra-op threads; 0 = number of cores
+  std::string device = "cpu";      // torch::Device string ("cpu", "cuda:0")
+  bool resume = true;              // continue from the store's checkpoint if it holds one
+  std::string profiles_dir;        // where imported latency profiles live ("" = default)
+};
+
+// Runs `spec` to the end and returns the result JSON (ARCHITECTURE.md "Result").
+// Errors: INVALID_ARGUMENT for a spec the pipeline cannot run (unknown profile, data missing),
+// CANCELLED when the observer asked to stop (a checkpoint was saved first).
+// `observer` and `checkpoints` may be null.
+absl::StatusOr<nlohmann::json> RunJob(const JobSpec& spec, const RunOptions& options,
+                                      JobObserver* observer, CheckpointStore* checkpoints);
+
+}  // namespace bitsearch
+
+#endif  // BITSEARCH_SEARCH_PIPELINE_H_

@@ -1,0 +1,106 @@
+// Job spec (version 1): the typed form of the JSON a user submits, its parser and validator.
+//
+// This file is deliberately free of LibTorch so the server can validate a spec before storing it.
+// Every field has a default except `model`; unknown or ill-typed fields are errors that name the
+// field by its dotted path ("search.mu"). Thread-safety: plain values, no shared state.
+#ifndef BITSEARCH_SEARCH_SPEC_H_
+#define BITSEARCH_SEARCH_SPEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace bitsearch {
+
+// The zoo models bitsearch can build by name.
+const std::vector<std::string>& ZooModelNames();
+// The data sets that need no path.
+const std::vector<std::string>& CatalogDatasetNames();
+// The fixed-bit baselines a job may request, as "w<weight bits>a<activation bits>".
+const std::vector<std::string>& BaselineNames();
+
+struct ModelSpec {
+  std::string zoo;          // zoo model name; empty when `onnx` is set
+  std::string onnx;         // path of an ONNX file; empty when `zoo` is set
+  double width = 1.0;       // channel width multiplier (vgg7, mobilenetv2, resnet8)
+};
+
+struct DatasetSpec {
+  std::string name = "fashion-mnist";   // catalog name, or empty when `format` is set
+  std::string format;                   // "idx" | "cifar10-bin" (with `path`)
+  std::string path;                     // folder holding the files of `format`
+  int64_t train_limit = 0;              // 0 = all training samples
+  int64_t test_limit = 0;               // 0 = all test samples
+  double validation_fraction = 0.1;     // share of the training samples held out for refinement
+  std::vector<int64_t> input_shape;     // synthetic only: C,H,W (empty = 1,28,28 or the model's)
+  int64_t synthetic_train = 6000;       // synthetic only: training samples generated
+  int64_t synthetic_test = 1000;        // synthetic only: test samples generated
+};
+
+struct HardwareSpec {
+  std::string profile = "bops";  // built-in or imported latency profile name
+};
+
+struct PretrainSpec {
+  int epochs = 3;          // plain FP training epochs when no weights are given
+  double lr = 1e-3;        // Adam learning rate
+  int batch_size = 128;
+};
+
+struct SearchSpec {
+  int epochs = 3;                      // Bayesian Bits search epochs
+  double mu = 0.1;                     // prior strength (ALGORITHMS.md section 3)
+  std::string regularizer = "bops";    // "bops" | "latency"
+  int max_bits = 8;                    // highest bit width a gate may reach: 2,4,8,16,32
+  bool prune = true;                   // per-output-channel 0-bit gates on weights
+  int batch_size = 128;
+  double lr = 1e-3;                    // weights (Adam)
+  double gate_lr = 1e-2;               // gate log_alpha (Adam): faster than the paper's 1e-3 so
+                                       // that a few-epoch job can close gates
+  double gate_init = 3.0;              // initial log_alpha of usable gates (paper: 6)
+  double range_lr = 1e-3;              // clipping bounds x_max (Adam)
+  uint64_t seed = 1;                   // data order, gate noise, initialisation
+};
+
+struct RefineSpec {
+  std::string method = "freebits";          // "freebits" | "none"
+  std::optional<double> latency_budget;     // in the profile's unit; null = freebie pass only
+  double max_accuracy_drop = 1.0;           // points of top-1, budget mode's stopping rule
+  bool fallback_nearest = false;            // scale the nearest measured signature by MACs
+};
+
+struct FinetuneSpec {
+  int epochs = 1;
+  double lr = 1e-4;        // weights (Adam); ranges use search.range_lr / 10
+};
+
+struct JobSpec {
+  int version = 1;
+  std::string name = "job";
+  ModelSpec model;
+  DatasetSpec dataset;
+  HardwareSpec hardware;
+  PretrainSpec pretrain;
+  SearchSpec search;
+  RefineSpec refine;
+  FinetuneSpec finetune;
+  std::vector<std::string> baselines;
+  int64_t checkpoint_every = 200;   // steps between checkpoints (0 = only at phase ends)
+};
+
+// Parses and validates a spec; the error names the offending field.
+absl::StatusOr<JobSpec> ParseJobSpec(const nlohmann::json& j);
+// Same, from JSON text; a syntax error reports line and column.
+absl::StatusOr<JobSpec> ParseJobSpecText(const std::string& text);
+// Reads and parses a spec file; errors carry the path.
+absl::StatusOr<JobSpec> LoadJobSpecFile(const std::string& path);
+// The spec with every default filled in, as JSON (what a job actually runs).
+nlohmann::json JobSpecToJson(const JobSpec& spec);
+
+}  // namespace bitsearch
+
+#endif  // BITSEARCH_SEARCH_SPEC_H_

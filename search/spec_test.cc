@@ -1,0 +1,86 @@
+#include "search/spec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace bitsearch {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ErrorOf(const std::string& text) {
+  auto spec = ParseJobSpecText(text);
+  EXPECT_FALSE(spec.ok()) << text;
+  return spec.ok() ? "" : std::string(spec.status().message());
+}
+
+TEST(SpecTest, DefaultsFillEverythingButModel) {
+  auto spec = ParseJobSpecText(R"({"model": {"zoo": "lenet5"}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->model.zoo, "lenet5");
+  EXPECT_EQ(spec->dataset.name, "fashion-mnist");
+  EXPECT_EQ(spec->search.max_bits, 8);
+  EXPECT_TRUE(spec->search.prune);
+  EXPECT_FALSE(spec->refine.latency_budget.has_value());
+}
+
+TEST(SpecTest, ArchitectureExampleParses) {
+  auto spec = ParseJobSpecText(R"({
+    "name": "lenet5-fashion", "model": {"zoo": "lenet5"},
+    "dataset": {"name": "fashion-mnist", "train_limit": 60000, "test_limit": 10000},
+    "hardware": {"profile": "pulp-xpulpv2"}, "pretrain": {"epochs": 2},
+    "search": {"epochs": 2, "mu": 0.1, "regularizer": "bops", "max_bits": 8, "prune": true,
+               "batch_size": 128, "lr": 0.001, "seed": 1},
+    "refine": {"method": "freebits", "latency_budget": null, "max_accuracy_drop": 1.0},
+    "finetune": {"epochs": 1}, "baselines": ["w8a8", "w4a4"]})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->hardware.profile, "pulp-xpulpv2");
+  EXPECT_EQ(spec->baselines.size(), 2u);
+  EXPECT_EQ(spec->dataset.train_limit, 60000);
+}
+
+TEST(SpecTest, RoundTripThroughJsonKeepsEveryField) {
+  auto spec = ParseJobSpecText(
+      R"({"model": "vgg7", "search": {"mu": 0.5, "seed": 7}, "refine": {"latency_budget": 3.5}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto again = ParseJobSpec(JobSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(JobSpecToJson(*again), JobSpecToJson(*spec));
+  EXPECT_EQ(again->search.seed, 7u);
+  EXPECT_DOUBLE_EQ(*again->refine.latency_budget, 3.5);
+}
+
+TEST(SpecTest, ErrorsNameTheField) {
+  EXPECT_THAT(ErrorOf(R"({})"), HasSubstr("model: required"));
+  EXPECT_THAT(ErrorOf(R"({"model": {"zoo": "alexnet"}})"), HasSubstr("model.zoo: unknown value"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"mux": 1}})"),
+              HasSubstr("search.mux: unknown field"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"epochs": -1}})"),
+              HasSubstr("search.epochs: must be at least 0"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"epochs": "two"}})"),
+              HasSubstr("search.epochs: expected an integer, got a string"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"max_bits": 3}})"),
+              HasSubstr("search.max_bits: must be one of 2, 4, 8, 16, 32"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"name": "imagenet"}})"),
+              HasSubstr("dataset.name: unknown value \"imagenet\""));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "baselines": ["w3a3"]})"),
+              HasSubstr("baselines[0]: unknown value"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "refine": {"latency_budget": -2}})"),
+              HasSubstr("refine.latency_budget"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "idx"}})"),
+              HasSubstr("dataset.path: required"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "extra": 1})"), HasSubstr("extra: unknown field"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5",)"), HasSubstr("not valid JSON"));
+  EXPECT_THAT(ErrorOf(R"([1, 2])"), HasSubstr("expected a JSON object"));
+  EXPECT_THAT(ErrorOf(R"({"model": {"zoo": "lenet5", "onnx": "a.onnx"}})"),
+              HasSubstr("exactly one of"));
+}
+
+TEST(SpecTest, MissingFileNamesThePath) {
+  auto spec = LoadJobSpecFile("/nonexistent/spec.json");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_THAT(std::string(spec.status().message()), HasSubstr("/nonexistent/spec.json"));
+}
+
+}  // namespace
+}  // namespace bitsearch
