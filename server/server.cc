@@ -1,0 +1,155 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <prometheus/exposer.h>
+
+#include <chrono>
+#include <exception>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/job_service.h"
+#include "server/profile_service.h"
+#include "server/reaper.h"
+#include "server/sqlite_job_store.h"
+#include "server/status_macros.h"
+#include "server/worker_service.h"
+
+namespace bitsearch::server {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
+  }
+  if (o.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  BS_ASSIGN_OR_RETURN(pair.private_key, ReadFile(o.tls_key_file));
+  BS_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(o.tls_cert_file));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(const std::string& host_port) {
+  std::string host = host_port;
+  size_t colon = host.rfind(':');
+  if (colon != std::string::npos) host = host.substr(0, colon);
+  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
+    const ServerOptions& options, std::shared_ptr<prometheus::Registry> registry,
+    const Clock* clock) {
+  std::unique_ptr<Server> s(new Server());
+  s->options_ = options;
+  if (options.lease_seconds <= 0) return absl::InvalidArgumentError("--lease-seconds must be > 0");
+  BS_ASSIGN_OR_RETURN(s->auth_, Authenticator::FromFiles(options.client_token_file,
+                                                         options.worker_token_file));
+  if (!s->auth_->enabled() && !IsLoopbackAddress(options.listen)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to listen on ", options.listen,
+        " without --client-token-file and --worker-token-file (only loopback may go without auth)"));
+  }
+  BS_ASSIGN_OR_RETURN(auto creds, Credentials(options));
+  BS_ASSIGN_OR_RETURN(s->store_, SqliteJobStore::Open(options.db_path));
+  BS_ASSIGN_OR_RETURN(s->blobs_, BlobStore::Open(options.data_dir));
+  s->registry_ = std::move(registry);
+  s->metrics_ = std::make_unique<ServerMetrics>(*s->registry_);
+
+  ServiceContext& c = s->context_;
+  c.store = s->store_.get();
+  c.blobs = s->blobs_.get();
+  c.auth = s->auth_.get();
+  c.metrics = s->metrics_.get();
+  c.clock = clock != nullptr ? clock : &s->system_clock_;
+  c.hub = &s->hub_;
+  c.limits = options.limits;
+  c.lease_ms = int64_t{options.lease_seconds} * 1000;
+  c.max_attempts = options.max_attempts;
+
+  s->job_service_ = std::make_unique<JobServiceImpl>(c);
+  s->profile_service_ = std::make_unique<ProfileServiceImpl>(c);
+  s->worker_service_ = std::make_unique<WorkerServiceImpl>(c);
+  s->reaper_ = std::make_unique<Reaper>(c, options.reap_interval_ms);
+
+  if (!options.metrics.empty()) {
+    try {
+      s->exposer_ = std::make_unique<prometheus::Exposer>(options.metrics);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot serve metrics on ", options.metrics, ": ", e.what()));
+    }
+    s->exposer_->RegisterCollectable(s->registry_);
+    std::vector<int> ports = s->exposer_->GetListeningPorts();
+    if (!ports.empty()) s->metrics_port_ = ports.front();
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, creds, &s->port_);
+  builder.SetMaxReceiveMessageSize(options.limits.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.limits.max_message_bytes);
+  builder.RegisterService(s->job_service_.get());
+  builder.RegisterService(s->profile_service_.get());
+  builder.RegisterService(s->worker_service_.get());
+  s->grpc_server_ = builder.BuildAndStart();
+  if (s->grpc_server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
+                                               " (address in use or invalid)"));
+  }
+  s->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  BS_RETURN_IF_ERROR(s->reaper_->RunOnce().status());  // requeue what expired while we were down
+  s->reaper_->Start();
+  return s;
+}
+
+Server::~Server() { Shutdown(); }
+
+JobStore& Server::store() { return *store_; }
+
+void Server::Wait() { shutdown_done_.WaitForNotification(); }
+
+void Server::Shutdown() {
+  bool already = false;
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    already = shutting_down_;
+    shutting_down_ = true;
+  }
+  if (already) {
+    shutdown_done_.WaitForNotification();
+    return;
+  }
+  if (grpc_server_ != nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+    hub_.Shutdown();
+    grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                           std::chrono::seconds(options_.drain_seconds));
+    grpc_server_->Wait();
+  }
+  if (reaper_ != nullptr) reaper_->Stop();
+  exposer_.reset();
+  if (store_ != nullptr) (void)store_->Close();
+  shutdown_done_.Notify();
+}
+
+}  // namespace bitsearch::server

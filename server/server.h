@@ -1,0 +1,97 @@
+// The bitsearch server: JobService, ProfileService and WorkerService over gRPC (callback API),
+// grpc.health.v1 and reflection, the SQLite store, blobs, the reaper and the Prometheus endpoint.
+// main() parses flags into ServerOptions and calls BuildAndStart() then Wait().
+//
+// Thread-safety: Shutdown() may be called from any thread (a signal thread), once or more.
+#ifndef BITSEARCH_SERVER_SERVER_H_
+#define BITSEARCH_SERVER_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "server/rpc_context.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace bitsearch::server {
+
+class JobServiceImpl;
+class ProfileServiceImpl;
+class WorkerServiceImpl;
+class Reaper;
+class SqliteJobStore;
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";   // HOST:PORT; port 0 picks a free port
+  std::string metrics = "127.0.0.1:9464";   // Prometheus HTTP endpoint; "" = none
+  std::string db_path = "bitsearch.db";     // SQLite file (created when missing)
+  std::string data_dir = "bitsearch-data";  // blobs: uploaded models, checkpoints
+  std::string client_token_file;            // one token per line; role "client"
+  std::string worker_token_file;            // one token per line; role "worker"
+  std::string tls_cert_file;                // PEM; with tls_key_file enables TLS
+  std::string tls_key_file;
+  int lease_seconds = 60;                   // a lease lives this long without a heartbeat
+  int max_attempts = 3;                     // leases per job before it FAILs
+  int reap_interval_ms = 1000;              // how often expired leases are looked for
+  int drain_seconds = 10;                   // in-flight calls get this long on shutdown
+  Limits limits;
+};
+
+// True for 127.0.0.0/8, ::1 and localhost.
+bool IsLoopbackAddress(const std::string& host_port);
+
+class Server {
+ public:
+  // Opens the store, binds, starts serving. `registry` receives the metrics; `clock` may be null
+  // (system clock); both must outlive the server.
+  static absl::StatusOr<std::unique_ptr<Server>> BuildAndStart(
+      const ServerOptions& options, std::shared_ptr<prometheus::Registry> registry,
+      const Clock* clock = nullptr);
+  ~Server();
+
+  // Blocks until Shutdown() finished.
+  void Wait();
+  // Health NOT_SERVING, watch streams end, in-flight calls drain until the deadline, the reaper
+  // stops and the database closes. Idempotent.
+  void Shutdown();
+
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_port_; }
+  Reaper& reaper() { return *reaper_; }
+  JobStore& store();
+
+ private:
+  Server() = default;
+
+  ServerOptions options_;
+  SystemClock system_clock_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<SqliteJobStore> store_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<Authenticator> auth_;
+  EventHub hub_;
+  ServiceContext context_;
+  std::unique_ptr<JobServiceImpl> job_service_;
+  std::unique_ptr<ProfileServiceImpl> profile_service_;
+  std::unique_ptr<WorkerServiceImpl> worker_service_;
+  std::unique_ptr<Reaper> reaper_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  int metrics_port_ = 0;
+  absl::Mutex shutdown_mu_;
+  bool shutting_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  absl::Notification shutdown_done_;
+};
+
+}  // namespace bitsearch::server
+
+#endif  // BITSEARCH_SERVER_SERVER_H_

@@ -1,0 +1,58 @@
+// bitsearch-server: flags -> ServerOptions -> BuildAndStart -> Wait. SIGTERM/SIGINT shut down
+// gracefully (health NOT_SERVING, drain, database closed).
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <thread>
+
+#include "server/server.h"
+
+int main(int argc, char** argv) {
+  bitsearch::server::ServerOptions o;
+  CLI::App app{"bitsearch-server: the bitsearch job service"};
+  app.add_option("--listen", o.listen, "gRPC address HOST:PORT")->capture_default_str();
+  app.add_option("--metrics", o.metrics, "Prometheus address HOST:PORT ('' = off)")
+      ->capture_default_str();
+  app.add_option("--db", o.db_path, "SQLite database file")->capture_default_str();
+  app.add_option("--data-dir", o.data_dir, "folder for blobs (models, checkpoints)")
+      ->capture_default_str();
+  app.add_option("--client-token-file", o.client_token_file, "client bearer tokens, one a line");
+  app.add_option("--worker-token-file", o.worker_token_file, "worker bearer tokens, one a line");
+  app.add_option("--tls-cert-file", o.tls_cert_file, "PEM certificate chain (enables TLS)");
+  app.add_option("--tls-key-file", o.tls_key_file, "PEM private key");
+  app.add_option("--lease-seconds", o.lease_seconds, "lease lifetime without a heartbeat")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-attempts", o.max_attempts, "leases per job before it fails")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--drain-seconds", o.drain_seconds, "grace period for in-flight calls on exit")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the signals in every thread (gRPC's included) and take them on one thread of our own.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto server = bitsearch::server::Server::BuildAndStart(o, registry);
+  if (!server.ok()) {
+    std::cerr << "bitsearch-server: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cerr << "bitsearch-server: listening on " << o.listen << " (port " << (*server)->port()
+            << ")" << (o.metrics.empty() ? "" : ", metrics on " + o.metrics) << ", db " << o.db_path
+            << std::endl;
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::cerr << "bitsearch-server: signal " << sig << ", draining" << std::endl;
+    (*server)->Shutdown();
+  });
+  (*server)->Wait();
+  signal_thread.join();
+  std::cerr << "bitsearch-server: stopped, database closed" << std::endl;
+  return 0;
+}

@@ -1,0 +1,268 @@
+#include "server/sqlite_job_store.h"
+
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/migrations.h"
+#include "server/status_macros.h"
+
+namespace bitsearch::server {
+
+const char kJobColumns[] =
+    "j.seq, j.id, j.name, j.state, j.spec_json, j.client_request_id, j.model_blob, "
+    "j.checkpoint_blob, j.checkpoint_size, j.created_ms, j.queued_ms, j.started_ms, "
+    "j.finished_ms, j.attempt, j.lease_owner, j.lease_expires_ms, j.cancel_requested, j.error, "
+    "j.phase, j.last_sequence, EXISTS (SELECT 1 FROM results r WHERE r.job_id = j.id)";
+
+JobRecord ReadJobRow(const Statement& s) {
+  JobRecord j;
+  j.seq = s.ColumnInt(0);
+  j.id = s.ColumnText(1);
+  j.name = s.ColumnText(2);
+  j.state = ParseJobState(s.ColumnText(3)).value_or(JobState::kFailed);
+  j.spec_json = s.ColumnText(4);
+  j.client_request_id = s.ColumnText(5);
+  j.model_blob = s.ColumnText(6);
+  j.checkpoint_blob = s.ColumnText(7);
+  j.checkpoint_size = s.ColumnInt(8);
+  j.created_ms = s.ColumnInt(9);
+  j.queued_ms = s.ColumnInt(10);
+  j.started_ms = s.ColumnInt(11);
+  j.finished_ms = s.ColumnInt(12);
+  j.attempt = static_cast<int>(s.ColumnInt(13));
+  j.lease_owner = s.ColumnText(14);
+  j.lease_expires_ms = s.ColumnInt(15);
+  j.cancel_requested = s.ColumnInt(16) != 0;
+  j.error = s.ColumnText(17);
+  j.phase = s.ColumnText(18);
+  j.last_sequence = s.ColumnInt(19);
+  j.has_result = s.ColumnInt(20) != 0;
+  return j;
+}
+
+const char* JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return "QUEUED";
+    case JobState::kRunning: return "RUNNING";
+    case JobState::kSucceeded: return "SUCCEEDED";
+    case JobState::kFailed: return "FAILED";
+    case JobState::kCancelled: return "CANCELLED";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<JobState> ParseJobState(const std::string& name) {
+  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
+                     JobState::kFailed, JobState::kCancelled}) {
+    if (name == JobStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+bool IsTerminal(JobState state) {
+  return state == JobState::kSucceeded || state == JobState::kFailed ||
+         state == JobState::kCancelled;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(const std::string& path) {
+  BS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
+  BS_RETURN_IF_ERROR(Migrate(db.get()));
+  return std::unique_ptr<SqliteJobStore>(new SqliteJobStore(std::move(db)));
+}
+
+absl::Status SqliteJobStore::CheckOpen() const {
+  if (db_ == nullptr) return absl::UnavailableError("job store is closed (server shutting down)");
+  return absl::OkStatus();
+}
+
+absl::Status SqliteJobStore::Close() {
+  absl::MutexLock lock(&mu_);
+  if (db_ == nullptr) return absl::OkStatus();
+  absl::Status st = db_->Close();
+  db_.reset();
+  return st;
+}
+
+absl::StatusOr<JobRecord> SqliteJobStore::GetJobLocked(const std::string& id) {
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare(absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.id = ?")));
+  stmt.Bind(1, id);
+  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  return ReadJobRow(stmt);
+}
+
+absl::Status SqliteJobStore::AppendEventLocked(const std::string& job_id,
+                                               bitsearch::v1::JobEvent event, int64_t now_ms) {
+  BS_ASSIGN_OR_RETURN(Statement seq,
+                      db_->Prepare("UPDATE jobs SET last_sequence = last_sequence + 1 WHERE id = ? "
+                                   "RETURNING last_sequence"));
+  seq.Bind(1, job_id);
+  BS_ASSIGN_OR_RETURN(bool row, seq.Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+  event.set_job_id(job_id);
+  event.set_sequence(seq.ColumnInt(0));
+  event.set_unix_ms(now_ms);
+  BS_RETURN_IF_ERROR(seq.Run());  // finish the RETURNING statement
+  BS_ASSIGN_OR_RETURN(Statement ins,
+                      db_->Prepare("INSERT INTO events(job_id, sequence, payload) VALUES (?, ?, ?)"));
+  ins.Bind(1, job_id).Bind(2, event.sequence()).BindBlob(3, event.SerializeAsString());
+  return ins.Run();
+}
+
+absl::Status SqliteJobStore::AppendStateEventLocked(const JobRecord& job, JobState state,
+                                                    const std::string& message, int64_t now_ms) {
+  bitsearch::v1::JobEvent event;
+  event.set_type(bitsearch::v1::JobEvent::TYPE_STATE);
+  event.set_state(static_cast<bitsearch::v1::JobState>(state));
+  event.set_message(message);
+  event.set_attempt(job.attempt);
+  return AppendEventLocked(job.id, std::move(event), now_ms);
+}
+
+absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t now_ms,
+                                                    bool* deduplicated) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  *deduplicated = false;
+  Transaction tx(db_.get());
+  BS_RETURN_IF_ERROR(tx.status());
+  if (!job.client_request_id.empty()) {
+    BS_ASSIGN_OR_RETURN(Statement find,
+                        db_->Prepare(absl::StrCat("SELECT ", kJobColumns,
+                                                  " FROM jobs j WHERE j.client_request_id = ?")));
+    find.Bind(1, job.client_request_id);
+    BS_ASSIGN_OR_RETURN(bool row, find.Step());
+    if (row) {
+      JobRecord existing = ReadJobRow(find);
+      if (existing.spec_json != job.spec_json) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("client_request_id '", job.client_request_id, "' was already used by job ",
+                         existing.id, " with a different spec"));
+      }
+      *deduplicated = true;
+      return existing;
+    }
+  }
+  BS_ASSIGN_OR_RETURN(
+      Statement ins,
+      db_->Prepare("INSERT INTO jobs(id, name, state, spec_json, client_request_id, model_blob, "
+                   "created_ms, queued_ms) VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?)"));
+  ins.Bind(1, job.id).Bind(2, job.name).Bind(3, job.spec_json);
+  ins.BindOptional(4, job.client_request_id).BindOptional(5, job.model_blob);
+  ins.Bind(6, now_ms).Bind(7, now_ms);
+  BS_RETURN_IF_ERROR(ins.Run());
+  BS_ASSIGN_OR_RETURN(JobRecord created, GetJobLocked(job.id));
+  BS_RETURN_IF_ERROR(AppendStateEventLocked(created, JobState::kQueued, "submitted", now_ms));
+  BS_RETURN_IF_ERROR(tx.Commit());
+  created.last_sequence += 1;
+  return created;
+}
+
+absl::StatusOr<JobRecord> SqliteJobStore::GetJob(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  return GetJobLocked(id);
+}
+
+absl::StatusOr<JobPage> SqliteJobStore::ListJobs(std::optional<JobState> state, int64_t cursor,
+                                                 int limit) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  if (cursor <= 0) cursor = std::numeric_limits<int64_t>::max();
+  std::string sql = absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.seq < ?",
+                                 state ? " AND j.state = ?" : "", " ORDER BY j.seq DESC LIMIT ?");
+  BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(sql));
+  int i = 1;
+  stmt.Bind(i++, cursor);
+  if (state) stmt.Bind(i++, std::string(JobStateName(*state)));
+  stmt.Bind(i++, static_cast<int64_t>(limit) + 1);
+  JobPage page;
+  while (true) {
+    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (static_cast<int>(page.jobs.size()) == limit) {
+      page.next_cursor = page.jobs.back().seq;
+      break;
+    }
+    page.jobs.push_back(ReadJobRow(stmt));
+  }
+  return page;
+}
+
+absl::StatusOr<JobRecord> SqliteJobStore::CancelJob(const std::string& id, int64_t now_ms) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  Transaction tx(db_.get());
+  BS_RETURN_IF_ERROR(tx.status());
+  BS_ASSIGN_OR_RETURN(JobRecord job, GetJobLocked(id));
+  if (IsTerminal(job.state)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job ", id, " already finished as ", JobStateName(job.state)));
+  }
+  BS_ASSIGN_OR_RETURN(Statement upd,
+                      db_->Prepare("UPDATE jobs SET state = 'CANCELLED', cancel_requested = 1, "
+                                   "finished_ms = ? WHERE id = ?"));
+  upd.Bind(1, now_ms).Bind(2, id);
+  BS_RETURN_IF_ERROR(upd.Run());
+  BS_RETURN_IF_ERROR(AppendStateEventLocked(job, JobState::kCancelled, "cancelled by client", now_ms));
+  BS_ASSIGN_OR_RETURN(JobRecord updated, GetJobLocked(id));
+  BS_RETURN_IF_ERROR(tx.Commit());
+  return updated;
+}
+
+absl::StatusOr<std::string> SqliteJobStore::GetResult(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  BS_ASSIGN_OR_RETURN(JobRecord job, GetJobLocked(id));
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("SELECT result_json FROM results WHERE job_id = ?"));
+  stmt.Bind(1, id);
+  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return absl::FailedPreconditionError(absl::StrCat("job ", id, " has no result (state ",
+                                                      JobStateName(job.state), ")"));
+  }
+  return stmt.ColumnText(0);
+}
+
+absl::StatusOr<std::vector<bitsearch::v1::JobEvent>> SqliteJobStore::ReadEvents(
+    const std::string& id, int64_t after_sequence, int limit) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("SELECT payload FROM events WHERE job_id = ? AND sequence > ? "
+                                   "ORDER BY sequence LIMIT ?"));
+  stmt.Bind(1, id).Bind(2, after_sequence).Bind(3, static_cast<int64_t>(limit));
+  std::vector<bitsearch::v1::JobEvent> events;
+  while (true) {
+    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    bitsearch::v1::JobEvent event;
+    if (!event.ParseFromString(stmt.ColumnText(0))) {
+      return absl::DataLossError(absl::StrCat("job ", id, ": corrupt event record"));
+    }
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+absl::StatusOr<std::map<JobState, int64_t>> SqliteJobStore::CountJobsByState() {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state"));
+  std::map<JobState, int64_t> counts;
+  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
+                     JobState::kFailed, JobState::kCancelled}) {
+    counts[s] = 0;
+  }
+  while (true) {
+    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (auto s = ParseJobState(stmt.ColumnText(0))) counts[*s] = stmt.ColumnInt(1);
+  }
+  return counts;
+}
+
+}  // namespace bitsearch::server

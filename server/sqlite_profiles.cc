@@ -1,0 +1,50 @@
+// SqliteJobStore, part 3: latency profiles.
+#include "absl/strings/str_cat.h"
+#include "server/sqlite_job_store.h"
+#include "server/status_macros.h"
+
+namespace bitsearch::server {
+
+absl::Status SqliteJobStore::PutProfile(const Profile& profile, int64_t now_ms) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("INSERT INTO profiles(name, format, content, updated_ms) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT(name) DO UPDATE SET format = excluded.format, "
+                   "content = excluded.content, updated_ms = excluded.updated_ms"));
+  stmt.Bind(1, profile.name).Bind(2, profile.format).Bind(3, profile.content).Bind(4, now_ms);
+  return stmt.Run();
+}
+
+absl::StatusOr<Profile> SqliteJobStore::GetProfile(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("SELECT name, format, content, updated_ms FROM profiles "
+                                   "WHERE name = ?"));
+  stmt.Bind(1, name);
+  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("profile ", name, " not found"));
+  Profile p{stmt.ColumnText(0), stmt.ColumnText(1), stmt.ColumnText(2), stmt.ColumnInt(3), 0};
+  p.size_bytes = static_cast<int64_t>(p.content.size());
+  return p;
+}
+
+absl::StatusOr<std::vector<Profile>> SqliteJobStore::ListProfiles() {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("SELECT name, format, updated_ms, length(content) FROM profiles "
+                                   "ORDER BY name"));
+  std::vector<Profile> profiles;
+  while (true) {
+    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    profiles.push_back(
+        Profile{stmt.ColumnText(0), stmt.ColumnText(1), "", stmt.ColumnInt(2), stmt.ColumnInt(3)});
+  }
+  return profiles;
+}
+
+}  // namespace bitsearch::server
