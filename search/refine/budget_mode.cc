@@ -7,7 +7,8 @@
 // step is re-measured against the current configuration before it is taken, and taken only if it
 // still ranks first. Latency savings are cheap and always recomputed. So a step costs about one
 // evaluation instead of one per candidate, and the evaluation that accepts a step is the
-// re-measurement of the configuration the step produces.
+// re-measurement of the configuration the step produces. A step that would break the accuracy
+// floor is dropped for good: later steps only lower precision further, so it would not recover.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -33,26 +34,55 @@ int CurrentBits(const RefineState& s, const Candidate& c) {
   return c.is_act ? s.act_bits_[c.index] : s.weight_bits_[c.index];
 }
 
-// Latency saved by taking the step now (<= 0 when it saves nothing, or cannot be priced).
-double Saving(RefineState& s, const Candidate& c) {
-  const int from = CurrentBits(s, c);
-  const int to = s.NextLowerCandidate(from);
-  if (to == 0) return 0.0;
-  double before, after;
+// What taking a candidate now would change. An activation step may carry consumers' weights
+// down one step too, where that consumer is faster with both lowered: kernels pair operand
+// widths (an a4/w8 layer can be slower than a8/w8 on SIMD cores), so without this the greedy
+// search could stall one step short of a faster (4, 4).
+struct Step {
+  int from = 0;
+  int to = 0;                                   // 0 = nothing lower to go to
+  struct Carried {
+    int layer, from, to;
+  };
+  std::vector<Carried> weights;                 // consumers' weights carried down with an act step
+  double saving = 0.0;                          // latency saved; <= 0 = not worth taking
+};
+
+Step Plan(RefineState& s, const Candidate& c) {
+  Step step;
+  step.from = CurrentBits(s, c);
+  step.to = s.NextLowerCandidate(step.from);
+  if (step.to == 0) return step;
+  double before = 0.0, after = 0.0;
   if (c.is_act) {
-    before = s.GroupLatency(c.index, from);
-    after = s.GroupLatency(c.index, to);
+    for (int l : s.consumers(c.index)) {
+      const int w = s.weight_bits_[l];
+      const double old_lat = s.LayerLatency(l, step.from, w);
+      double new_lat = s.LayerLatency(l, step.to, w);
+      const int lower_w = s.NextLowerCandidate(w);
+      if (lower_w != 0) {
+        const double both = s.LayerLatency(l, step.to, lower_w);
+        if (StrictlyLower(both, new_lat)) {
+          new_lat = both;
+          step.weights.push_back({l, w, lower_w});
+        }
+      }
+      before += old_lat;
+      after += new_lat;
+    }
   } else {
     const int a = s.act_bits_[s.tensor_of(c.index)];
-    before = s.LayerLatency(c.index, a, from);
-    after = s.LayerLatency(c.index, a, to);
+    before = s.LayerLatency(c.index, a, step.from);
+    after = s.LayerLatency(c.index, a, step.to);
   }
-  if (std::isinf(after)) return 0.0;
-  return before - after;
+  step.saving = std::isinf(after) ? 0.0 : before - after;
+  return step;
 }
 
-void Apply(RefineState& s, const Candidate& c, int bits) {
-  (c.is_act ? s.act_bits_[c.index] : s.weight_bits_[c.index]) = bits;
+// Applies (forward) or reverts (!forward) a planned step.
+void Apply(RefineState& s, const Candidate& c, const Step& step, bool forward) {
+  (c.is_act ? s.act_bits_[c.index] : s.weight_bits_[c.index]) = forward ? step.to : step.from;
+  for (const Step::Carried& w : step.weights) s.weight_bits_[w.layer] = forward ? w.to : w.from;
 }
 
 }  // namespace
@@ -103,28 +133,31 @@ absl::Status RunBudgetMode(RefineState& s, const RefineOptions& options, const E
     // Rank: never-measured steps first (every step gets measured once), then by loss increase
     // per unit saved, ties to the bigger saving.
     int best = -1;
-    double best_rank = 0.0, best_saving = 0.0;
+    Step best_step;
+    double best_rank = 0.0;
     for (size_t i = 0; i < cands.size(); ++i) {
       Candidate& c = cands[i];
       if (c.dead) continue;
-      const double saving = Saving(s, c);
-      if (!(saving > 0.0)) continue;
+      Step step = Plan(s, c);
+      if (step.to == 0) {
+        c.dead = true;
+        continue;
+      }
+      if (!(step.saving > 0.0)) continue;
       const double rank = c.measured_at < 0 ? -std::numeric_limits<double>::infinity()
-                                            : c.loss_delta / saving;
-      if (best < 0 || rank < best_rank || (rank == best_rank && saving > best_saving)) {
+                                            : c.loss_delta / step.saving;
+      if (best < 0 || rank < best_rank || (rank == best_rank && step.saving > best_step.saving)) {
         best = static_cast<int>(i);
         best_rank = rank;
-        best_saving = saving;
+        best_step = std::move(step);
       }
     }
     if (best < 0) break;  // nothing left that saves latency
     Candidate& c = cands[best];
-    const int from = CurrentBits(s, c);
-    const int to = s.NextLowerCandidate(from);
     if (c.measured_at != version) {
-      Apply(s, c, to);
+      Apply(s, c, best_step, true);
       absl::StatusOr<EvalPoint> p = measure(s.Config());
-      Apply(s, c, from);
+      Apply(s, c, best_step, false);
       if (!p.ok()) return p.status();
       c.point = *p;
       c.loss_delta = p->loss - current.loss;
@@ -133,16 +166,19 @@ absl::Status RunBudgetMode(RefineState& s, const RefineOptions& options, const E
       continue;  // re-rank with the fresh measurement
     }
     // Fresh and still ranked first: take it.
-    Apply(s, c, to);
+    Apply(s, c, best_step, true);
     ++version;
     current = c.point;
     total = s.TotalLatency();
     const std::string target =
         c.is_act ? s.problem().act_tensors[c.index].id : s.problem().layers[c.index].name;
-    result.moves.push_back(
-        RefineMove{"budget", c.is_act ? "act" : "weight", target, from, to, total, c.point});
+    result.moves.push_back(RefineMove{"budget", c.is_act ? "act" : "weight", target,
+                                      best_step.from, best_step.to, total, c.point});
+    for (const Step::Carried& w : best_step.weights) {
+      result.moves.push_back(RefineMove{"budget", "weight", s.problem().layers[w.layer].name,
+                                        w.from, w.to, total, c.point});
+    }
     c.measured_at = -1;  // its next step down has not been measured
-    if (s.NextLowerCandidate(to) == 0) c.dead = true;
     // Lowering one width can make raising another one free again; take such freebies (they
     // never add latency) and re-measure if anything moved.
     if (options.freebie) {
