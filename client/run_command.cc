@@ -1,0 +1,103 @@
+#include "client/run_command.h"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "client/result_table.h"
+#include "client/terminal_observer.h"
+#include "search/zoo.h"
+#include "workers/job_runner.h"
+
+namespace bitsearch {
+namespace {
+
+struct RunArgs {
+  std::string spec_path;
+  std::string out;          // result JSON; default results/<name>.json
+  std::string checkpoint;   // default .bitsearch/<name>.ckpt
+  int threads = 0;
+  bool resume = false;
+};
+
+JobRunner* g_runner = nullptr;  // the one job a CLI process runs, for the signal handler
+
+extern "C" void OnInterrupt(int) {
+  static volatile std::sig_atomic_t count = 0;
+  if (++count > 1) std::_Exit(130);  // a second Ctrl-C: stop now, the last checkpoint stays
+  if (g_runner) g_runner->Cancel();
+}
+
+int RunEmbedded(const RunArgs& args) {
+  auto spec = LoadJobSpecFile(args.spec_path);
+  if (!spec.ok()) {
+    std::fprintf(stderr, "bitsearch: %s\n", std::string(spec.status().message()).c_str());
+    return 2;
+  }
+  std::string out = args.out.empty() ? absl::StrCat("results/", spec->name, ".json") : args.out;
+  std::string ckpt = args.checkpoint.empty() ? absl::StrCat(".bitsearch/", spec->name, ".ckpt") : args.checkpoint;
+  RunOptions options;
+  options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
+  options.resume = args.resume;
+  FileCheckpointStore store(ckpt);
+  if (args.resume) {
+    auto existing = store.Load();
+    if (existing.ok() && !existing->has_value()) {
+      std::fprintf(stderr, "bitsearch: --resume: no checkpoint at %s; starting from the beginning\n", ckpt.c_str());
+    }
+  }
+  std::fprintf(stderr, "bitsearch: job %s on %d threads; checkpoint %s\n", spec->name.c_str(),
+               options.threads, ckpt.c_str());
+  JobRunner runner(options);
+  g_runner = &runner;
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  TerminalObserver observer;
+  auto result = runner.Run(*spec, &observer, &store);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  g_runner = nullptr;
+  if (!result.ok()) {
+    if (result.status().code() == absl::StatusCode::kCancelled) {
+      std::fprintf(stderr, "bitsearch: stopped (%s); checkpoint kept at %s\n"
+                   "  continue with: bitsearch run %s --resume\n",
+                   std::string(result.status().message()).c_str(), ckpt.c_str(), args.spec_path.c_str());
+      return 130;
+    }
+    std::fprintf(stderr, "bitsearch: %s\n", std::string(result.status().message()).c_str());
+    return 1;
+  }
+  absl::Status written = WriteFileAtomically(out, result->dump(2) + "\n");
+  if (!written.ok()) {
+    std::fprintf(stderr, "bitsearch: %s\n", std::string(written.message()).c_str());
+    return 1;
+  }
+  (void)store.Remove();
+  std::cout << "\n" << FormatResultTable(*result) << "result written to " << out << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void AddRunCommands(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* run = app.add_subcommand("run", "Run a job embedded in this process (no server)");
+  run->add_option("spec", args->spec_path, "Job spec (JSON)")->required()->check(CLI::ExistingFile);
+  run->add_option("--out", args->out, "Result JSON path (default results/<name>.json)");
+  run->add_option("--threads", args->threads, "LibTorch threads (default: number of cores)")
+      ->check(CLI::Range(1, 1024));
+  run->add_flag("--resume", args->resume, "Continue from the job's last checkpoint");
+  run->add_option("--checkpoint", args->checkpoint, "Checkpoint file (default .bitsearch/<name>.ckpt)");
+  run->callback([args]() { throw CLI::RuntimeError(RunEmbedded(*args)); });
+
+  CLI::App* models = app.add_subcommand("models", "Zoo models");
+  models->require_subcommand(1);
+  models->add_subcommand("list", "List the zoo models")->callback([]() {
+    for (const ZooEntry& m : ZooModels()) std::printf("%-12s %s\n", m.name.c_str(), m.description.c_str());
+  });
+}
+
+}  // namespace bitsearch

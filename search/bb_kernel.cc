@@ -1,0 +1,239 @@
+#include "search/bb_kernel.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+namespace bitsearch {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Chunk size for activation tensors: a fixed number so reductions are deterministic.
+constexpr int64_t kChunk = 16384;
+
+struct KernelParams {
+  float lo, hi;        // clip bounds
+  float range;         // hi - lo
+  float s[5];          // step sizes s2 .. s32
+  float z[4];          // z4 .. z32
+  int levels_on;       // 1 + number of consecutive non-zero gates among z4..z32
+  bool is_signed;
+};
+
+KernelParams MakeParams(const torch::Tensor& x_max, const torch::Tensor& zs, bool is_signed) {
+  KernelParams p;
+  float xm = x_max.item<float>();
+  p.hi = xm;
+  p.lo = is_signed ? -xm : 0.0f;
+  p.range = p.hi - p.lo;
+  p.is_signed = is_signed;
+  // Computed in float, step by step, as the reference does in PyTorch float32.
+  float s = p.range / static_cast<float>(kBBDivisors[0]);
+  p.s[0] = s;
+  for (int i = 1; i < 5; ++i) {
+    s = s / static_cast<float>(kBBDivisors[i]);
+    p.s[i] = s;
+  }
+  auto zc = zs.to(torch::kFloat).contiguous();
+  const float* zp = zc.data_ptr<float>();
+  p.levels_on = 1;
+  for (int i = 0; i < 4; ++i) {
+    p.z[i] = zp[i];
+    if (p.levels_on == i + 1 && zp[i] != 0.0f) p.levels_on = i + 2;
+  }
+  return p;
+}
+
+// Decomposes one clipped value into the residuals of the active levels; returns their count.
+inline void Decompose(const KernelParams& p, float zc, float* q, float* delta) {
+  float v = zc;
+  for (int l = 0; l < p.levels_on; ++l) {
+    float t = v / p.s[l];
+    float r = std::nearbyint(t);
+    q[l] = p.s[l] * r;
+    delta[l] = r - t;
+    v = v - q[l];
+  }
+}
+
+// Horner evaluation from the top level, as the nested formula reads.
+inline float Nested(const KernelParams& p, const float* q, float* t_out) {
+  float acc = q[p.levels_on - 1];
+  if (t_out) t_out[p.levels_on - 1] = acc;
+  for (int l = p.levels_on - 2; l >= 0; --l) {
+    acc = q[l] + p.z[l] * acc;  // z[l] gates level l + 1
+    if (t_out) t_out[l] = acc;
+  }
+  return acc;
+}
+
+struct Layout {
+  int64_t numel, chunks, chunk_len;
+  bool per_channel;
+};
+
+Layout MakeLayout(const torch::Tensor& x, const torch::Tensor& z2) {
+  Layout l;
+  l.numel = x.numel();
+  l.per_channel = z2.numel() > 1;
+  if (l.per_channel) {
+    l.chunks = z2.numel();
+    l.chunk_len = l.numel / l.chunks;
+  } else {
+    l.chunk_len = kChunk;
+    l.chunks = (l.numel + kChunk - 1) / kChunk;
+  }
+  return l;
+}
+
+torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const torch::Tensor& z2) {
+  auto xc = x.contiguous();
+  auto out = torch::empty_like(xc);
+  auto z2c = z2.to(torch::kFloat).contiguous();
+  const float* xp = xc.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  const float* z2p = z2c.data_ptr<float>();
+  Layout lay = MakeLayout(xc, z2c);
+  at::parallel_for(0, lay.chunks, 1, [&](int64_t begin, int64_t end) {
+    float q[5], delta[5];
+    for (int64_t c = begin; c < end; ++c) {
+      float gate = lay.per_channel ? z2p[c] : z2p[0];
+      int64_t from = c * lay.chunk_len, to = std::min(lay.numel, from + lay.chunk_len);
+      if (gate == 0.0f) {  // pruned channel: skip every residual
+        std::fill(op + from, op + to, 0.0f);
+        continue;
+      }
+      for (int64_t i = from; i < to; ++i) {
+        float zc = std::min(std::max(xp[i], p.lo), p.hi);
+        Decompose(p, zc, q, delta);
+        op[i] = gate * Nested(p, q, nullptr);
+      }
+    }
+  });
+  return out;
+}
+
+class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor x_max,
+                               torch::Tensor z2, torch::Tensor zs, bool is_signed) {
+    ctx->save_for_backward({x, x_max, z2, zs});
+    ctx->saved_data["is_signed"] = is_signed;
+    return ForwardCpu(x, MakeParams(x_max, zs, is_signed), z2);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    auto saved = ctx->get_saved_variables();
+    torch::Tensor x = saved[0].contiguous(), x_max = saved[1], z2 = saved[2], zs = saved[3];
+    bool is_signed = ctx->saved_data["is_signed"].toBool();
+    KernelParams p = MakeParams(x_max, zs, is_signed);
+    auto g = grad_outputs[0].contiguous();
+    auto z2c = z2.to(torch::kFloat).contiguous();
+    Layout lay = MakeLayout(x, z2c);
+
+    auto grad_x = torch::empty_like(x);
+    // Per chunk partial sums: [x_max, z4, z8, z16, z32, z2(chunk)], summed in chunk order.
+    std::vector<std::array<double, 6>> partial(lay.chunks);
+    const float* xp = x.data_ptr<float>();
+    const float* gp = g.data_ptr<float>();
+    const float* z2p = z2c.data_ptr<float>();
+    float* gxp = grad_x.data_ptr<float>();
+    const float inv_range = 1.0f / p.range;
+    const float drange_dxmax = is_signed ? 2.0f : 1.0f;
+
+    at::parallel_for(0, lay.chunks, 1, [&](int64_t begin, int64_t end) {
+      float q[5], delta[5], t[5];
+      for (int64_t c = begin; c < end; ++c) {
+        std::array<double, 6> acc{};
+        float gate = lay.per_channel ? z2p[c] : z2p[0];
+        int64_t from = c * lay.chunk_len, to = std::min(lay.numel, from + lay.chunk_len);
+        if (gate == 0.0f) {
+          // Exact: a zero gate came out of the hard-concrete clamp (gradient 0) or is fixed.
+          std::fill(gxp + from, gxp + to, 0.0f);
+          partial[c] = acc;
+          continue;
+        }
+        // P[l] = z2 * z4 * ... up to level l; P[levels_on] = 0.
+        float P[6];
+        P[0] = gate;
+        for (int l = 1; l < p.levels_on; ++l) P[l] = P[l - 1] * p.z[l - 1];
+        P[p.levels_on] = 0.0f;
+        float w[5];  // weight of each level's rounding error in d x_q / d range
+        for (int l = 0; l < p.levels_on; ++l) w[l] = p.s[l] * (P[l] - P[l + 1]) * inv_range;
+        for (int64_t i = from; i < to; ++i) {
+          float xv = xp[i], gv = gp[i];
+          float zc = std::min(std::max(xv, p.lo), p.hi);
+          Decompose(p, zc, q, delta);
+          Nested(p, q, t);
+          bool in_range = xv >= p.lo && xv <= p.hi;
+          gxp[i] = in_range ? gv * P[0] : 0.0f;
+          float dzc_dxmax = xv > p.hi ? 1.0f : (is_signed && xv < p.lo ? -1.0f : 0.0f);
+          float dxq_drange = 0.0f;
+          for (int l = 0; l < p.levels_on; ++l) dxq_drange += w[l] * delta[l];
+          acc[0] += gv * (P[0] * dzc_dxmax + drange_dxmax * dxq_drange);
+          acc[5] += gv * t[0];                          // d x_q / d z2 = T_0
+          for (int l = 1; l < p.levels_on; ++l) {       // d x_q / d z_(l) = P[l-1] * T_l
+            acc[l] += gv * P[l - 1] * t[l];
+          }
+        }
+        partial[c] = acc;
+      }
+    });
+
+    std::array<double, 5> total{};
+    auto grad_z2 = torch::zeros_like(z2c);
+    float* gz2 = grad_z2.data_ptr<float>();
+    for (int64_t c = 0; c < lay.chunks; ++c) {
+      for (int k = 0; k < 5; ++k) total[k] += partial[c][k];
+      if (lay.per_channel) {
+        gz2[c] = static_cast<float>(partial[c][5]);
+      } else {
+        gz2[0] += static_cast<float>(partial[c][5]);
+      }
+    }
+    auto grad_xmax = torch::full_like(x_max, static_cast<float>(total[0]));
+    auto grad_zs = torch::tensor({static_cast<float>(total[1]), static_cast<float>(total[2]),
+                                  static_cast<float>(total[3]), static_cast<float>(total[4])});
+    return {grad_x, grad_xmax, grad_z2.to(z2.dtype()), grad_zs.to(zs.dtype()), torch::Tensor()};
+  }
+};
+
+torch::Tensor SteRound(const torch::Tensor& t) { return t + (torch::round(t) - t).detach(); }
+
+}  // namespace
+
+torch::Tensor BBQuantize(const torch::Tensor& x, const torch::Tensor& x_max, const torch::Tensor& z2,
+                         const torch::Tensor& zs, bool is_signed) {
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat) {
+    return BBQuantizeComposite(x, x_max, z2, zs, is_signed);
+  }
+  return BBQuantizeFunction::apply(x, x_max, z2, zs, is_signed);
+}
+
+torch::Tensor BBQuantizeComposite(const torch::Tensor& x, const torch::Tensor& x_max,
+                                  const torch::Tensor& z2, const torch::Tensor& zs, bool is_signed) {
+  torch::Tensor lo = is_signed ? -x_max : torch::zeros_like(x_max);
+  torch::Tensor zc = torch::min(torch::max(x, lo), x_max);
+  torch::Tensor s = (x_max - lo) / kBBDivisors[0];
+  torch::Tensor q = s * SteRound(zc / s);
+  std::vector<torch::Tensor> levels = {q};
+  torch::Tensor v = zc - q;
+  for (int l = 1; l < 5; ++l) {
+    s = s / kBBDivisors[l];
+    torch::Tensor e = s * SteRound(v / s);
+    levels.push_back(e);
+    v = v - e;
+  }
+  torch::Tensor acc = levels[4];
+  for (int l = 3; l >= 0; --l) acc = levels[l] + zs[l] * acc;
+  std::vector<int64_t> gate_shape(x.dim(), 1);
+  if (z2.numel() > 1) gate_shape[0] = z2.numel();
+  return z2.reshape(gate_shape) * acc;
+}
+
+}  // namespace bitsearch

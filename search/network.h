@@ -1,0 +1,94 @@
+// A Graph made runnable in LibTorch, with a Bayesian Bits quantizer on every conv/linear weight
+// and on every activation tensor that feeds one (one quantizer per tensor, so an activation
+// consumed by several layers gets one bit width). The network input is quantized at a fixed
+// 8 bits; logits stay in full precision; the last layer gets no pruning gate.
+//
+// Thread-safety: a torch module; drive it from one thread.
+#ifndef BITSEARCH_SEARCH_NETWORK_H_
+#define BITSEARCH_SEARCH_NETWORK_H_
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "search/bit_config.h"
+#include "search/graph.h"
+#include "search/quantizer.h"
+
+namespace bitsearch {
+
+struct NetworkOptions {
+  int max_bits = 8;
+  bool prune = true;
+  double gate_init = 3.0;
+};
+
+class Network;
+
+class NetworkImpl : public torch::nn::Module {
+ public:
+  NetworkImpl(Graph graph, const NetworkOptions& options);
+
+  // Logits for a batch [N, C, H, W].
+  torch::Tensor forward(const torch::Tensor& x);
+
+  const Graph& graph() const { return graph_; }
+  const NetworkOptions& options() const { return options_; }
+
+  // Quantizers off (float training), calibrating (range init), searching, or fixed.
+  void SetQuantMode(BBQuantizerImpl::Mode mode);
+  void SetGenerator(at::Generator generator);
+
+  // The three parameter groups of the search (ALGORITHMS.md section 4).
+  std::vector<torch::Tensor> WeightParameters();
+  std::vector<torch::Tensor> GateParameters();
+  std::vector<torch::Tensor> RangeParameters();
+
+  // Range initialisation: weights from their values, activations from one batch.
+  void InitRanges(const torch::Tensor& batch);
+  void ApplyPermanentOff();
+
+  // Test-time decisions of every quantizer, and fixing the gates to a decision.
+  BitConfig Decide();
+  void SetFixed(const BitConfig& config);
+
+  // Layer bookkeeping for priors and reports.
+  struct LayerQuant {
+    int node;               // graph node index of the conv/linear
+    BBQuantizer weight;     // its weight quantizer
+    int act;                // index into act_quantizers() of its input's quantizer
+  };
+  std::vector<LayerQuant>& layer_quants() { return layers_; }
+  std::vector<BBQuantizer>& act_quantizers() { return acts_; }
+  // Graph node whose output act quantizer i quantizes (0 = the network input, fixed at 8 bits).
+  int act_producer(int i) const { return act_producer_[i]; }
+
+  torch::Tensor weight(int node) { return weights_.at(node); }
+  torch::Tensor bias(int node) { return biases_.at(node); }
+
+ private:
+  friend Network FoldBatchNorm(NetworkImpl& src);
+
+  Graph graph_;
+  NetworkOptions options_;
+  std::map<int, torch::Tensor> weights_, biases_;
+  std::map<int, torch::Tensor> bn_gamma_, bn_beta_, bn_mean_, bn_var_;
+  std::vector<LayerQuant> layers_;
+  std::vector<BBQuantizer> acts_;
+  std::vector<int> act_producer_;
+  std::map<int, int> act_of_producer_;
+  std::map<int, int> layer_of_node_;  // graph node -> index into layers_
+};
+TORCH_MODULE(Network);
+
+// A copy with every BatchNorm that follows a conv folded into that conv's weights and bias
+// (eval-mode statistics), as ALGORITHMS.md section 4 asks before quantizing.
+Network FoldBatchNorm(NetworkImpl& src);
+
+// Makes a module-safe name ("block1.conv1" -> "block1_conv1").
+std::string ModuleName(const std::string& node_name);
+
+}  // namespace bitsearch
+
+#endif  // BITSEARCH_SEARCH_NETWORK_H_

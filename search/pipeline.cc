@@ -1,0 +1,375 @@
+#include "search/pipeline.h"
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "search/cost.h"
+#include "search/data.h"
+#include "search/job_checkpoint.h"
+#include "search/network.h"
+#include "search/prior.h"
+#include "search/result.h"
+#include "search/trainer.h"
+#include "search/zoo.h"
+
+namespace bitsearch {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// Adam over parameter groups with their own learning rates.
+struct Optim {
+  std::unique_ptr<torch::optim::Adam> adam;
+  std::vector<double> base_lr;
+  void SetLr(size_t group, double lr) {
+    static_cast<torch::optim::AdamOptions&>(adam->param_groups()[group].options()).lr(lr);
+  }
+};
+
+Optim MakeAdam(const std::vector<std::pair<std::vector<torch::Tensor>, double>>& groups) {
+  Optim o;
+  std::vector<torch::optim::OptimizerParamGroup> pg;
+  for (const auto& [params, lr] : groups) {
+    pg.emplace_back(params, std::make_unique<torch::optim::AdamOptions>(lr));
+    o.base_lr.push_back(lr);
+  }
+  o.adam = std::make_unique<torch::optim::Adam>(pg, torch::optim::AdamOptions(1e-3));
+  return o;
+}
+
+int BaselineBits(const std::string& name, char which) {
+  // "w4a8": weight bits after 'w', activation bits after 'a'.
+  size_t at = name.find(which);
+  return std::stoi(name.substr(at + 1));
+}
+
+// One job's state machine. Every phase runs from scratch, or from the checkpoint when the job
+// stopped inside it; phases already done are skipped on resume.
+class JobRun {
+ public:
+  JobRun(const JobSpec& spec, const RunOptions& options, JobObserver* observer,
+         CheckpointStore* checkpoints)
+      : spec_(spec), options_(options), observer_(observer), checkpoints_(checkpoints) {}
+
+  absl::StatusOr<json> Run() {
+    auto start = Clock::now();
+    absl::Status st = Setup();
+    if (st.ok()) st = Pretrain();
+    if (st.ok()) st = Search();
+    if (st.ok()) st = Refine();
+    if (st.ok() && !Done(kPhaseFinetune)) {
+      double acc = 0;
+      st = Finetune(kPhaseFinetune, BitConfigFromJson(meta_["config_final"]), &acc);
+      if (st.ok()) {
+        meta_["accuracy_final"] = acc;
+        st = SaveBoundary(BaselinePhase(0));
+      }
+    }
+    for (size_t b = 0; st.ok() && b < spec_.baselines.size(); ++b) {
+      const std::string phase = BaselinePhase(b);
+      if (Done(phase)) continue;
+      const std::string& name = spec_.baselines[b];
+      std::vector<std::string> names;
+      for (int l : folded_graph_.Layers()) names.push_back(folded_graph_.nodes[l].name);
+      BitConfig config = UniformBits(names, BaselineBits(name, 'w'), BaselineBits(name, 'a'));
+      double acc = 0;
+      st = Finetune(phase, config, &acc);
+      if (st.ok()) {
+        meta_["baselines"][name] = {{"accuracy", acc}, {"config", BitConfigToJson(config)}};
+        st = SaveBoundary(BaselinePhase(b + 1));
+      }
+    }
+    if (!st.ok()) return st;
+    meta_["timings"]["total"] = meta_["timings"].value("total", 0.0) + Seconds(start);
+    return BuildResult(folded_graph_, meta_);
+  }
+
+ private:
+  std::string BaselinePhase(size_t b) const {
+    return b < spec_.baselines.size() ? "baseline:" + spec_.baselines[b] : "end";
+  }
+
+  absl::Status Setup() {
+    int threads = options_.threads > 0
+                      ? options_.threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(threads);
+    meta_ = {{"done", json::object()}, {"timings", json::object()}, {"threads", threads},
+             {"spec", JobSpecToJson(spec_)}, {"baselines", json::object()}};
+    if (!spec_.model.onnx.empty()) {
+      return absl::UnimplementedError("model.onnx: ONNX import is not available in this build yet");
+    }
+    auto data = LoadDataset(spec_.dataset, spec_.search.seed);
+    if (!data.ok()) return data.status();
+    data_ = std::move(*data);
+    auto graph = BuildZooModel(spec_.model.zoo, data_.input_shape, data_.classes, spec_.model.width);
+    if (!graph.ok()) return graph.status();
+    graph_ = std::move(*graph);
+    folded_graph_ = FoldedStructure(graph_);
+    net_options_.max_bits = spec_.search.max_bits;
+    net_options_.prune = spec_.search.prune;
+    net_options_.gate_init = spec_.search.gate_init;
+    generator_ = at::make_generator<at::CPUGeneratorImpl>(spec_.search.seed + 1);
+    torch::manual_seed(spec_.search.seed);
+    if (spec_.search.regularizer == "latency") {
+      return absl::UnimplementedError(
+          "search.regularizer: the latency prior needs a hardware profile's latency model");
+    }
+
+    if (!checkpoints_ || !options_.resume) return absl::OkStatus();
+    auto bytes = checkpoints_->Load();
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) return absl::OkStatus();
+    auto ckpt = ParseJobCheckpoint(**bytes);
+    if (!ckpt.ok()) return ckpt.status();
+    if (ckpt->meta.value("spec", json()) != meta_["spec"]) {
+      return absl::FailedPreconditionError(
+          "the checkpoint belongs to a different spec; delete it or run without resuming");
+    }
+    ckpt->meta["threads"] = threads;
+    meta_ = ckpt->meta;
+    fp_state_ = ckpt->fp_state;
+    generator_.set_state(ckpt->generator_state);
+    Log(absl::StrCat("resuming from checkpoint: phase ", meta_.value("phase", "?"), ", epoch ",
+                     meta_.value("epoch", 0) + 1, ", step ", meta_.value("step_in_epoch", 0)));
+    resume_ = std::move(*ckpt);
+    return absl::OkStatus();
+  }
+
+  void Log(const std::string& line) {
+    if (observer_) observer_->OnLog(line);
+  }
+  bool Done(const std::string& phase) const { return meta_["done"].contains(phase); }
+  void MarkDone(const std::string& phase, double seconds, const std::string& summary) {
+    meta_["done"][phase] = true;
+    meta_["timings"][phase] = meta_["timings"].value(phase, 0.0) + seconds;
+    if (observer_) observer_->OnPhaseEnd(phase, seconds, summary);
+  }
+  bool Resuming(const std::string& phase) const {
+    return resume_ && resume_->meta.value("phase", "") == phase;
+  }
+  PhaseCursor ResumeCursor() const {
+    return {resume_->meta.value("epoch", 0), resume_->meta.value("step_in_epoch", int64_t{0})};
+  }
+
+  absl::Status Save(const std::string& phase, const PhaseCursor& cursor, torch::nn::Module* net,
+                    torch::optim::Optimizer* optimizer) {
+    if (!checkpoints_) return absl::OkStatus();
+    meta_["phase"] = phase;
+    meta_["epoch"] = cursor.epoch;
+    meta_["step_in_epoch"] = cursor.step_in_epoch;
+    JobCheckpoint ckpt;
+    ckpt.meta = meta_;
+    ckpt.fp_state = fp_state_;
+    ckpt.generator_state = generator_.get_state();
+    if (net) ckpt.model_state = SerializeModule(*net);
+    if (optimizer) ckpt.optimizer_state = SerializeOptimizer(*optimizer);
+    return checkpoints_->Save(SerializeJobCheckpoint(ckpt));
+  }
+  // A checkpoint between phases: `next` starts from the state kept in fp_state_ / searched.
+  absl::Status SaveBoundary(const std::string& next) {
+    if (next_start_state_.empty()) return Save(next, {}, nullptr, nullptr);
+    if (!checkpoints_) return absl::OkStatus();
+    meta_["phase"] = next;
+    meta_["epoch"] = 0;
+    meta_["step_in_epoch"] = 0;
+    JobCheckpoint ckpt;
+    ckpt.meta = meta_;
+    ckpt.fp_state = fp_state_;
+    ckpt.generator_state = generator_.get_state();
+    ckpt.model_state = next_start_state_;
+    return checkpoints_->Save(SerializeJobCheckpoint(ckpt));
+  }
+  // The state a phase starts from when it is resumed, or `fresh` when it starts now.
+  const std::string& StartState(const std::string& phase, const std::string& fresh) const {
+    return Resuming(phase) && !resume_->model_state.empty() ? resume_->model_state : fresh;
+  }
+
+  absl::Status Pretrain() {
+    const std::string phase = kPhasePretrain;
+    if (Done(phase)) return absl::OkStatus();
+    auto start = Clock::now();
+    Network net(graph_, net_options_);
+    net->SetQuantMode(BBQuantizerImpl::Mode::kBypass);
+    Optim opt = MakeAdam({{net->WeightParameters(), spec_.pretrain.lr}});
+    PhaseCursor cursor;
+    if (Resuming(phase) && !resume_->optimizer_state.empty()) {
+      LoadModule(*net, resume_->model_state);
+      LoadOptimizer(*opt.adam, resume_->optimizer_state);
+      cursor = ResumeCursor();
+    }
+    PhasePlan plan;
+    plan.name = phase;
+    plan.epochs = spec_.pretrain.epochs;
+    plan.batch_size = spec_.pretrain.batch_size;
+    plan.seed = spec_.search.seed;
+    absl::Status st = RunPhase(*net, *opt.adam, data_.train, plan, cursor, observer_,
+                               spec_.checkpoint_every, [&](const PhaseCursor& c) {
+                                 return Save(phase, c, net.get(), opt.adam.get());
+                               });
+    if (!st.ok()) return st;
+    // BN folded into the convs: the FP reference every later phase starts from.
+    Network folded = FoldBatchNorm(*net);
+    fp_state_ = SerializeModule(*folded);
+    EvalResult fp = Evaluate(*folded, data_.test);
+    meta_["accuracy_fp32"] = fp.accuracy;
+    MarkDone(phase, Seconds(start), absl::StrFormat("fp32 top-1 %.2f%%", fp.accuracy));
+    next_start_state_ = fp_state_;
+    return SaveBoundary(kPhaseSearch);
+  }
+
+  absl::Status Search() {
+    const std::string phase = kPhaseSearch;
+    if (Done(phase)) return absl::OkStatus();
+    auto start = Clock::now();
+    Network net(folded_graph_, net_options_);
+    net->SetGenerator(generator_);
+    LoadModule(*net, StartState(phase, fp_state_));
+    if (!net->act_quantizers()[0]->range_initialized()) {
+      net->InitRanges(data_.train.x.slice(0, 0, spec_.search.batch_size));
+    }
+    net->SetQuantMode(BBQuantizerImpl::Mode::kSearch);
+    Optim opt = MakeAdam({{net->WeightParameters(), spec_.search.lr},
+                          {net->GateParameters(), spec_.search.gate_lr},
+                          {net->RangeParameters(), spec_.search.range_lr}});
+    PhaseCursor cursor;
+    if (Resuming(phase) && !resume_->optimizer_state.empty()) {
+      LoadOptimizer(*opt.adam, resume_->optimizer_state);
+      cursor = ResumeCursor();
+    }
+    BopsPrior prior(*net);
+    const double mu = spec_.search.mu;
+    PhasePlan plan;
+    plan.name = phase;
+    plan.epochs = spec_.search.epochs;
+    plan.batch_size = spec_.search.batch_size;
+    plan.seed = spec_.search.seed;
+    plan.schedule = [&](int64_t step, int64_t total) {
+      // Weights: constant for 2/3 of the steps, then linear decay to 0 (ALGORITHMS.md 4).
+      double knee = total * 2.0 / 3.0;
+      double f = step < knee ? 1.0 : std::max(0.0, (total - step) / (total - knee));
+      opt.SetLr(0, opt.base_lr[0] * f);
+    };
+    plan.regularizer = [&]() { return mu * prior.Compute(*net); };
+    plan.after_step = [&]() { net->ApplyPermanentOff(); };
+    plan.decorate = [&](Progress& p) {
+      auto [wb, ab] = ExpectedBits(*net);
+      p.expected_weight_bits = wb;
+      p.expected_act_bits = ab;
+      p.relative_bops_percent = ComputeCosts(folded_graph_, net->Decide()).relative_bops_percent;
+    };
+    absl::Status st = RunPhase(*net, *opt.adam, data_.train, plan, cursor, observer_,
+                               spec_.checkpoint_every, [&](const PhaseCursor& c) {
+                                 return Save(phase, c, net.get(), opt.adam.get());
+                               });
+    if (!st.ok()) return st;
+    BitConfig searched = net->Decide();
+    net->SetFixed(searched);
+    EvalResult acc = Evaluate(*net, data_.test);
+    meta_["accuracy_searched"] = acc.accuracy;
+    meta_["config_searched"] = BitConfigToJson(searched);
+    double bops = ComputeCosts(folded_graph_, searched).relative_bops_percent;
+    MarkDone(phase, Seconds(start),
+             absl::StrFormat("searched top-1 %.2f%% at %.3f%% relative BOPs", acc.accuracy, bops));
+    next_start_state_ = SerializeModule(*net);
+    return SaveBoundary(kPhaseRefine);
+  }
+
+  absl::Status Refine() {
+    const std::string phase = kPhaseRefine;
+    if (Done(phase)) return absl::OkStatus();
+    auto start = Clock::now();
+    if (next_start_state_.empty() && resume_) next_start_state_ = resume_->model_state;
+    // Without a latency model the searched bits go to the fine-tune unchanged.
+    meta_["config_final"] = meta_["config_searched"];
+    meta_["refine"] = {{"method", spec_.refine.method},
+                       {"applied", false},
+                       {"note", "no latency model for this profile in this build"}};
+    MarkDone(phase, Seconds(start), "bits unchanged");
+    return SaveBoundary(kPhaseFinetune);
+  }
+
+  absl::Status Finetune(const std::string& phase, const BitConfig& config, double* accuracy) {
+    auto start = Clock::now();
+    const bool baseline = phase != kPhaseFinetune;
+    Network net(folded_graph_, net_options_);
+    net->SetGenerator(generator_);
+    if (baseline && (!Resuming(phase) || resume_->model_state.empty())) {
+      // Same pipeline, fixed gates: fresh ranges on the FP weights.
+      LoadModule(*net, fp_state_);
+      net->InitRanges(data_.train.x.slice(0, 0, spec_.search.batch_size));
+      net->SetFixed(config);
+    } else {
+      net->SetFixed(config);
+      std::string fresh = next_start_state_.empty() && resume_ ? resume_->model_state : next_start_state_;
+      LoadModule(*net, StartState(phase, fresh));
+    }
+    Optim opt = MakeAdam({{net->WeightParameters(), spec_.finetune.lr},
+                          {net->RangeParameters(), spec_.search.range_lr / 10}});
+    PhaseCursor cursor;
+    if (Resuming(phase) && !resume_->optimizer_state.empty()) {
+      LoadOptimizer(*opt.adam, resume_->optimizer_state);
+      cursor = ResumeCursor();
+    }
+    PhasePlan plan;
+    plan.name = phase;
+    plan.epochs = spec_.finetune.epochs;
+    plan.batch_size = spec_.search.batch_size;
+    plan.seed = spec_.search.seed;
+    plan.schedule = [&](int64_t step, int64_t total) {
+      double f = 0.5 * (1 + std::cos(M_PI * step / std::max<int64_t>(1, total)));  // cosine
+      opt.SetLr(0, opt.base_lr[0] * f);
+      opt.SetLr(1, opt.base_lr[1] * f);
+    };
+    absl::Status st = RunPhase(*net, *opt.adam, data_.train, plan, cursor, observer_,
+                               spec_.checkpoint_every, [&](const PhaseCursor& c) {
+                                 return Save(phase, c, net.get(), opt.adam.get());
+                               });
+    if (!st.ok()) return st;
+    EvalResult acc = Evaluate(*net, data_.test);
+    *accuracy = acc.accuracy;
+    MarkDone(phase, Seconds(start), absl::StrFormat("top-1 %.2f%%", acc.accuracy));
+    next_start_state_.clear();
+    return absl::OkStatus();
+  }
+
+  const JobSpec& spec_;
+  RunOptions options_;
+  JobObserver* observer_;
+  CheckpointStore* checkpoints_;
+
+  Dataset data_;
+  Graph graph_;
+  Graph folded_graph_;
+  NetworkOptions net_options_;
+  at::Generator generator_;
+  json meta_;
+  std::optional<JobCheckpoint> resume_;
+  std::string fp_state_;          // folded FP network: where the search and baselines start
+  std::string next_start_state_;  // the network the next phase starts from
+};
+
+}  // namespace
+
+absl::StatusOr<json> RunJob(const JobSpec& spec, const RunOptions& options, JobObserver* observer,
+                            CheckpointStore* checkpoints) {
+  // LibTorch reports errors by throwing; they stop here and become a status.
+  try {
+    JobRun run(spec, options, observer, checkpoints);
+    return run.Run();
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("LibTorch error: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("job failed: ", e.what()));
+  }
+}
+
+}  // namespace bitsearch
