@@ -116,7 +116,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
                                                " (address in use or invalid)"));
   }
-  s->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  grpc::HealthCheckServiceInterface* health = s->grpc_server_->GetHealthCheckService();
+  for (const char* service : {"bitsearch.v1.JobService", "bitsearch.v1.ProfileService",
+                              "bitsearch.v1.WorkerService"}) {
+    health->SetServingStatus(service, true);
+  }
+  health->SetServingStatus(true);
   BS_RETURN_IF_ERROR(s->reaper_->RunOnce().status());  // requeue what expired while we were down
   s->reaper_->Start();
   return s;

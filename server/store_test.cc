@@ -1,0 +1,260 @@
+// SqliteJobStore: persistence, idempotency, pagination, leases, reaping, events, profiles.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "server/migrations.h"
+#include "server/sqlite_job_store.h"
+
+namespace bitsearch::server {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "bitsearch-store-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto store = SqliteJobStore::Open(dir_ + "/jobs.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  JobRecord Create(const std::string& id, const std::string& request_id = "",
+                   const std::string& spec = "{}") {
+    bool dedup = false;
+    auto job = store_->CreateJob(NewJob{id, "name-" + id, spec, request_id, ""}, now_, &dedup);
+    EXPECT_TRUE(job.ok()) << job.status();
+    return *job;
+  }
+  LeaseRef LeaseOk(const std::string& worker) {
+    auto job = store_->LeaseNext(worker, now_, 10'000);
+    EXPECT_TRUE(job.ok() && job->has_value());
+    return LeaseRef{worker, (*job)->id, (*job)->attempt};
+  }
+
+  std::string dir_;
+  std::unique_ptr<SqliteJobStore> store_;
+  int64_t now_ = 1'000'000;
+};
+
+TEST_F(StoreTest, CreatedJobIsQueuedAndSurvivesReopen) {
+  JobRecord job = Create("j1");
+  EXPECT_EQ(job.state, JobState::kQueued);
+  EXPECT_EQ(job.last_sequence, 1);
+  Reopen();
+  auto again = store_->GetJob("j1");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->name, "name-j1");
+  EXPECT_EQ(again->created_ms, now_);
+  EXPECT_EQ(store_->GetJob("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(StoreTest, SchemaVersionIsRecorded) {
+  auto db = SqliteDb::Open(dir_ + "/jobs.db");
+  ASSERT_TRUE(db.ok());
+  auto stmt = (*db)->Prepare("PRAGMA user_version");
+  ASSERT_TRUE(stmt.ok());
+  ASSERT_TRUE(*stmt->Step());
+  EXPECT_EQ(stmt->ColumnInt(0), LatestSchemaVersion());
+  auto mode = (*db)->Prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(*mode->Step());
+  EXPECT_EQ(mode->ColumnText(0), "wal");
+}
+
+TEST_F(StoreTest, NewerSchemaIsRefused) {
+  store_.reset();
+  {
+    auto db = SqliteDb::Open(dir_ + "/jobs.db");
+    ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 999").ok());
+  }
+  auto store = SqliteJobStore::Open(dir_ + "/jobs.db");
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, RequestIdDeduplicates) {
+  JobRecord first = Create("j1", "req-1", R"({"a":1})");
+  bool dedup = false;
+  auto second = store_->CreateJob(NewJob{"j2", "x", R"({"a":1})", "req-1", ""}, now_, &dedup);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(dedup);
+  EXPECT_EQ(second->id, "j1");
+  auto different = store_->CreateJob(NewJob{"j3", "x", R"({"a":2})", "req-1", ""}, now_, &dedup);
+  EXPECT_EQ(different.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->GetJob("j2").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(StoreTest, ListPagesNewestFirstWithStateFilter) {
+  for (int i = 0; i < 7; ++i) Create("j" + std::to_string(i));
+  LeaseOk("w");  // j0 becomes RUNNING
+  std::vector<std::string> seen;
+  int64_t cursor = 0;
+  do {
+    auto page = store_->ListJobs(std::nullopt, cursor, 3);
+    ASSERT_TRUE(page.ok());
+    EXPECT_LE(page->jobs.size(), 3u);
+    for (auto& j : page->jobs) seen.push_back(j.id);
+    cursor = page->next_cursor;
+  } while (cursor != 0);
+  EXPECT_EQ(seen, (std::vector<std::string>{"j6", "j5", "j4", "j3", "j2", "j1", "j0"}));
+  auto running = store_->ListJobs(JobState::kRunning, 0, 10);
+  ASSERT_EQ(running->jobs.size(), 1u);
+  EXPECT_EQ(running->jobs[0].id, "j0");
+  EXPECT_EQ(running->next_cursor, 0);
+  auto exact = store_->ListJobs(JobState::kQueued, 0, 6);
+  EXPECT_EQ(exact->jobs.size(), 6u);
+  EXPECT_EQ(exact->next_cursor, 0);
+}
+
+TEST_F(StoreTest, LeaseHeartbeatCompleteWithOwnerAndAttemptCheck) {
+  Create("j1");
+  ASSERT_TRUE(store_->LeaseNext("w2", now_, 10'000)->has_value());  // j1 leased to w2
+  auto job = store_->GetJob("j1");
+  LeaseRef lease{"w2", "j1", job->attempt};
+  EXPECT_EQ(job->state, JobState::kRunning);
+  EXPECT_EQ(job->attempt, 1);
+  EXPECT_FALSE(store_->LeaseNext("w3", now_, 10'000)->has_value());  // queue empty
+
+  auto hb = store_->Heartbeat(lease, now_ + 5'000, 10'000);
+  ASSERT_TRUE(hb.ok());
+  EXPECT_EQ(hb->lease_expires_ms, now_ + 15'000);
+  EXPECT_FALSE(hb->cancel_requested);
+
+  LeaseRef wrong_owner{"w3", "j1", 1};
+  LeaseRef wrong_attempt{"w2", "j1", 2};
+  EXPECT_EQ(store_->Complete(wrong_owner, "{}", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Complete(wrong_attempt, "{}", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetResult("j1").status().code(), absl::StatusCode::kFailedPrecondition);
+
+  auto done = store_->Complete(lease, R"({"ok":true})", now_ + 6'000);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, JobState::kSucceeded);
+  EXPECT_TRUE(done->has_result);
+  EXPECT_EQ(*store_->GetResult("j1"), R"({"ok":true})");
+  // A second completion of the same lease is refused: the job is terminal.
+  EXPECT_EQ(store_->Complete(lease, "{}", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, ReaperRequeuesThenFailsAfterMaxAttempts) {
+  Create("j1");
+  LeaseRef first = LeaseOk("w1");
+  EXPECT_TRUE(store_->ReapExpiredLeases(now_ + 9'000, 2)->empty());  // not expired yet
+  auto reaped = store_->ReapExpiredLeases(now_ + 10'001, 2);
+  ASSERT_EQ(reaped->size(), 1u);
+  EXPECT_EQ((*reaped)[0].state, JobState::kQueued);
+  // The old owner's lease is gone.
+  EXPECT_EQ(store_->Heartbeat(first, now_, 10'000).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  now_ += 20'000;
+  LeaseRef second = LeaseOk("w2");
+  EXPECT_EQ(second.attempt, 2);
+  reaped = store_->ReapExpiredLeases(now_ + 10'001, 2);
+  ASSERT_EQ(reaped->size(), 1u);
+  EXPECT_EQ((*reaped)[0].state, JobState::kFailed);
+  EXPECT_NE((*reaped)[0].error.find("attempt 2 of 2"), std::string::npos);
+  EXPECT_FALSE(store_->LeaseNext("w3", now_, 10'000)->has_value());
+}
+
+TEST_F(StoreTest, CheckpointSurvivesRequeue) {
+  Create("j1");
+  LeaseRef lease = LeaseOk("w1");
+  EXPECT_EQ(*store_->SetCheckpoint(lease, "checkpoints/a", 10, now_), "");
+  EXPECT_EQ(*store_->SetCheckpoint(lease, "checkpoints/b", 12, now_), "checkpoints/a");
+  ASSERT_EQ(store_->ReapExpiredLeases(now_ + 20'000, 3)->size(), 1u);
+  auto again = store_->LeaseNext("w2", now_ + 20'000, 10'000);
+  ASSERT_TRUE(again.ok() && again->has_value());
+  EXPECT_EQ((*again)->checkpoint_blob, "checkpoints/b");
+  EXPECT_EQ((*again)->checkpoint_size, 12);
+  // The stale lease may not overwrite the new attempt's checkpoint.
+  EXPECT_EQ(store_->SetCheckpoint(lease, "checkpoints/c", 1, now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, CancelQueuedAndRunning) {
+  Create("j1");
+  Create("j2");
+  LeaseRef lease = LeaseOk("w1");  // j1
+  auto cancelled = store_->CancelJob("j2", now_);
+  EXPECT_EQ(cancelled->state, JobState::kCancelled);
+  EXPECT_EQ(store_->CancelJob("j2", now_).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->CancelJob("zz", now_).status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(store_->CancelJob("j1", now_).ok());
+  auto hb = store_->Heartbeat(lease, now_, 10'000);
+  ASSERT_TRUE(hb.ok());
+  EXPECT_TRUE(hb->cancel_requested);
+  EXPECT_EQ(store_->Complete(lease, "{}", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto ack = store_->Fail(lease, "stopped", /*cancelled=*/true, now_);
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->state, JobState::kCancelled);
+  // Cancelled jobs are never reaped back into the queue.
+  EXPECT_TRUE(store_->ReapExpiredLeases(now_ + 1'000'000, 3)->empty());
+}
+
+TEST_F(StoreTest, EventsGetGaplessSequenceNumbers) {
+  Create("j1");
+  LeaseRef lease = LeaseOk("w1");
+  std::vector<bitsearch::v1::JobEvent> events(3);
+  events[0].set_type(bitsearch::v1::JobEvent::TYPE_PHASE_START);
+  events[0].set_phase("search");
+  events[1].set_type(bitsearch::v1::JobEvent::TYPE_PROGRESS);
+  events[1].mutable_progress()->set_step(5);
+  events[2].set_type(bitsearch::v1::JobEvent::TYPE_LOG);
+  events[2].set_message("hello");
+  ASSERT_TRUE(store_->AppendWorkerEvents(lease, events, now_).ok());
+  auto all = store_->ReadEvents("j1", 0, 100);
+  ASSERT_EQ(all->size(), 5u);  // QUEUED, RUNNING, 3 reported
+  for (size_t i = 0; i < all->size(); ++i) EXPECT_EQ((*all)[i].sequence(), int64_t(i + 1));
+  EXPECT_EQ((*all)[1].state(), bitsearch::v1::JOB_STATE_RUNNING);
+  EXPECT_EQ((*all)[3].progress().step(), 5);
+  EXPECT_EQ(store_->ReadEvents("j1", 3, 100)->size(), 2u);
+  EXPECT_EQ(store_->GetJob("j1")->phase, "search");
+  std::vector<bitsearch::v1::JobEvent> bad(1);
+  bad[0].set_type(bitsearch::v1::JobEvent::TYPE_STATE);
+  EXPECT_EQ(store_->AppendWorkerEvents(lease, bad, now_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(StoreTest, ProfilesRoundTrip) {
+  ASSERT_TRUE(store_->PutProfile(Profile{"dev", "json", R"({"a":1})", 0, 0}, now_).ok());
+  ASSERT_TRUE(store_->PutProfile(Profile{"dev", "csv", "latency\n1\n", 0, 0}, now_ + 1).ok());
+  auto p = store_->GetProfile("dev");
+  EXPECT_EQ(p->format, "csv");
+  EXPECT_EQ(p->updated_ms, now_ + 1);
+  auto list = store_->ListProfiles();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].size_bytes, 10);
+  EXPECT_EQ(store_->GetProfile("x").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(StoreTest, WorkersAndCounts) {
+  Create("j1");
+  Create("j2");
+  LeaseOk("w1");
+  ASSERT_TRUE(store_->LeaseNext("w2", now_ + 50, 10'000).ok());
+  EXPECT_EQ(*store_->CountWorkersSeenSince(now_), 2);
+  EXPECT_EQ(*store_->CountWorkersSeenSince(now_ + 10), 1);
+  auto counts = store_->CountJobsByState();
+  EXPECT_EQ((*counts)[JobState::kRunning], 2);
+  EXPECT_EQ((*counts)[JobState::kQueued], 0);
+}
+
+TEST_F(StoreTest, ClosedStoreIsUnavailable) {
+  ASSERT_TRUE(store_->Close().ok());
+  EXPECT_EQ(store_->GetJob("j1").status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace bitsearch::server

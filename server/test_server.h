@@ -1,0 +1,78 @@
+// Test helper: a real bitsearch Server on 127.0.0.1 (free port) with a temporary database and
+// data folder, a FakeClock, optional token files, and stubs that send a bearer token.
+//
+// Thread-safety: test-thread only.
+#ifndef BITSEARCH_SERVER_TEST_SERVER_H_
+#define BITSEARCH_SERVER_TEST_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "bitsearch/v1/jobs.grpc.pb.h"
+#include "bitsearch/v1/profiles.grpc.pb.h"
+#include "bitsearch/v1/worker.grpc.pb.h"
+#include "server/clock.h"
+#include "server/server.h"
+
+namespace bitsearch::server::testing {
+
+inline constexpr char kClientToken[] = "client-secret-1";
+inline constexpr char kWorkerToken[] = "worker-secret-1";
+// A small job every test can submit.
+inline constexpr char kSmallSpec[] =
+    R"({"model":"lenet5","dataset":{"name":"synthetic","synthetic_train":512,)"
+    R"("synthetic_test":128},"pretrain":{"epochs":1},"search":{"epochs":1},)"
+    R"("finetune":{"epochs":1}})";
+
+class TestServer {
+ public:
+  // `auth` writes token files and turns authentication on; `metrics` serves Prometheus text on a
+  // free port (off by default: the HTTP server takes about two seconds to stop).
+  explicit TestServer(bool auth = false, int lease_seconds = 30, int max_attempts = 3,
+                      bool metrics = false);
+  ~TestServer();
+
+  // Stops the server (graceful) and starts a new one on the same database and data folder.
+  void Restart();
+  void Stop();
+
+  Server& server() { return *server_; }
+  FakeClock& clock() { return clock_; }
+  const std::string& dir() const { return dir_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+  ServerOptions& options() { return options_; }
+
+  std::unique_ptr<bitsearch::v1::JobService::Stub> Jobs();
+  std::unique_ptr<bitsearch::v1::ProfileService::Stub> Profiles();
+  std::unique_ptr<bitsearch::v1::WorkerService::Stub> Workers();
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+
+ private:
+  void Start();
+
+  std::string dir_;
+  ServerOptions options_;
+  FakeClock clock_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A context carrying "authorization: Bearer <token>" (none when token is empty) and a deadline.
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
+
+// Submits kSmallSpec (or `spec`) and returns the job id; fails the test on error.
+std::string SubmitOk(bitsearch::v1::JobService::Stub& jobs, const std::string& token = "",
+                     const std::string& spec = kSmallSpec);
+
+// grpc.health.v1 Check over a generic call: "SERVING", "NOT_SERVING", or the error code name.
+std::string HealthStatus(std::shared_ptr<grpc::Channel> channel, const std::string& service = "");
+
+// A plain HTTP/1.0 GET on loopback; returns the body ("" on failure).
+std::string HttpGet(const std::string& host, int port, const std::string& path);
+
+}  // namespace bitsearch::server::testing
+
+#endif  // BITSEARCH_SERVER_TEST_SERVER_H_

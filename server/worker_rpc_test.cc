@@ -1,0 +1,288 @@
+// WorkerService over real gRPC: leases, heartbeats, progress, chunked checkpoints, completion,
+// the owner/attempt check, lease expiry and reaping, resume from checkpoint.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "server/reaper.h"
+#include "server/test_server.h"
+
+namespace bitsearch::server::testing {
+namespace {
+
+using bitsearch::v1::LeaseRef;
+
+class WorkerRpcTest : public ::testing::Test {
+ protected:
+  WorkerRpcTest() : ts_(/*auth=*/false, /*lease_seconds=*/10, /*max_attempts=*/2) {}
+
+  bitsearch::v1::LeaseResponse Lease(const std::string& worker) {
+    bitsearch::v1::LeaseRequest req;
+    req.set_worker_id(worker);
+    bitsearch::v1::LeaseResponse resp;
+    grpc::Status st = workers_->Lease(Ctx().get(), req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp;
+  }
+  grpc::Status Heartbeat(const LeaseRef& lease, bitsearch::v1::HeartbeatResponse* resp) {
+    bitsearch::v1::HeartbeatRequest req;
+    *req.mutable_lease() = lease;
+    return workers_->Heartbeat(Ctx().get(), req, resp);
+  }
+  grpc::Status Complete(const LeaseRef& lease, const std::string& result = R"({"r":1})") {
+    bitsearch::v1::CompleteRequest req;
+    *req.mutable_lease() = lease;
+    req.set_result_json(result);
+    bitsearch::v1::CompleteResponse resp;
+    return workers_->Complete(Ctx().get(), req, &resp);
+  }
+  grpc::Status Fail(const LeaseRef& lease, const std::string& error, bool cancelled) {
+    bitsearch::v1::FailRequest req;
+    *req.mutable_lease() = lease;
+    req.set_error(error);
+    req.set_cancelled(cancelled);
+    bitsearch::v1::FailResponse resp;
+    return workers_->Fail(Ctx().get(), req, &resp);
+  }
+  grpc::Status Upload(const LeaseRef& lease, const std::string& bytes, size_t chunk) {
+    bitsearch::v1::UploadCheckpointResponse resp;
+    auto ctx = Ctx();
+    auto writer = workers_->UploadCheckpoint(ctx.get(), &resp);
+    size_t off = 0;
+    do {
+      bitsearch::v1::CheckpointChunk c;
+      if (off == 0) *c.mutable_lease() = lease;
+      c.set_data(bytes.substr(off, chunk));
+      off += chunk;
+      if (!writer->Write(c)) break;
+    } while (off < bytes.size());
+    writer->WritesDone();
+    grpc::Status st = writer->Finish();
+    if (st.ok()) {
+      EXPECT_EQ(resp.size_bytes(), static_cast<int64_t>(bytes.size()));
+    }
+    return st;
+  }
+  grpc::Status Download(const LeaseRef& lease, std::string* bytes, int* chunks) {
+    bitsearch::v1::DownloadCheckpointRequest req;
+    *req.mutable_lease() = lease;
+    auto ctx = Ctx();
+    auto reader = workers_->DownloadCheckpoint(ctx.get(), req);
+    bitsearch::v1::CheckpointChunk c;
+    bytes->clear();
+    *chunks = 0;
+    while (reader->Read(&c)) {
+      *bytes += c.data();
+      ++*chunks;
+    }
+    return reader->Finish();
+  }
+  bitsearch::v1::Job Get(const std::string& id) {
+    bitsearch::v1::GetJobRequest req;
+    req.set_job_id(id);
+    bitsearch::v1::Job job;
+    EXPECT_TRUE(jobs_->GetJob(Ctx().get(), req, &job).ok());
+    return job;
+  }
+
+  TestServer ts_;
+  std::unique_ptr<bitsearch::v1::JobService::Stub> jobs_ = ts_.Jobs();
+  std::unique_ptr<bitsearch::v1::WorkerService::Stub> workers_ = ts_.Workers();
+};
+
+TEST(WorkerMetricsTest, LeaseRunCompleteHappyPath) {
+  // Runs the fixture's body on a server with a metrics endpoint.
+  TestServer ts(/*auth=*/false, /*lease_seconds=*/10, /*max_attempts=*/2, /*metrics=*/true);
+  auto jobs = ts.Jobs();
+  auto workers = ts.Workers();
+  bitsearch::v1::LeaseRequest lreq;
+  lreq.set_worker_id("w1");
+  bitsearch::v1::LeaseResponse lease;
+  SubmitOk(*jobs);
+  ASSERT_TRUE(workers->Lease(Ctx().get(), lreq, &lease).ok());
+  bitsearch::v1::ReportProgressRequest rp;
+  *rp.mutable_lease() = lease.lease();
+  auto* ev = rp.add_events();
+  ev->set_type(bitsearch::v1::JobEvent::TYPE_PHASE_END);
+  ev->set_phase("search");
+  ev->set_seconds(2.5);
+  bitsearch::v1::ReportProgressResponse rr;
+  ASSERT_TRUE(workers->ReportProgress(Ctx().get(), rp, &rr).ok());
+  bitsearch::v1::CompleteRequest done;
+  *done.mutable_lease() = lease.lease();
+  done.set_result_json("{}");
+  bitsearch::v1::CompleteResponse cr;
+  ASSERT_TRUE(workers->Complete(Ctx().get(), done, &cr).ok());
+  std::string metrics = HttpGet("127.0.0.1", ts.server().metrics_port(), "/metrics");
+  EXPECT_TRUE(absl::StrContains(metrics, "bitsearch_phase_duration_seconds_count{phase=\"search\"} 1"));
+  EXPECT_TRUE(absl::StrContains(metrics, "bitsearch_job_duration_seconds_count{state=\"SUCCEEDED\"} 1"));
+  EXPECT_TRUE(absl::StrContains(metrics, "bitsearch_queue_wait_seconds_count 1"));
+  EXPECT_TRUE(absl::StrContains(metrics, "bitsearch_leases_total{resumed=\"false\"} 1"));
+}
+
+TEST_F(WorkerRpcTest, LeaseRunCompleteHappyPath) {
+  EXPECT_FALSE(Lease("w1").leased());
+  std::string id = SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  ASSERT_TRUE(lease.leased());
+  EXPECT_EQ(lease.lease().job_id(), id);
+  EXPECT_EQ(lease.lease().attempt(), 1);
+  EXPECT_EQ(lease.lease_seconds(), 10);
+  EXPECT_FALSE(lease.has_checkpoint());
+  EXPECT_TRUE(absl::StrContains(lease.spec_json(), "lenet5"));
+  EXPECT_EQ(Get(id).state(), bitsearch::v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(Get(id).worker_id(), "w1");
+
+  bitsearch::v1::HeartbeatResponse hb;
+  ts_.clock().AdvanceMs(5'000);
+  ASSERT_TRUE(Heartbeat(lease.lease(), &hb).ok());
+  EXPECT_FALSE(hb.cancel_requested());
+  EXPECT_EQ(hb.lease_expires_unix_ms(), ts_.clock().NowMs() + 10'000);
+
+  bitsearch::v1::ReportProgressRequest rp;
+  *rp.mutable_lease() = lease.lease();
+  auto* ev = rp.add_events();
+  ev->set_type(bitsearch::v1::JobEvent::TYPE_PHASE_START);
+  ev->set_phase("search");
+  ev = rp.add_events();
+  ev->set_type(bitsearch::v1::JobEvent::TYPE_PHASE_END);
+  ev->set_phase("search");
+  ev->set_seconds(2.5);
+  bitsearch::v1::ReportProgressResponse rr;
+  ASSERT_TRUE(workers_->ReportProgress(Ctx().get(), rp, &rr).ok());
+  EXPECT_FALSE(rr.cancel_requested());
+  EXPECT_EQ(Get(id).phase(), "search");
+
+  EXPECT_EQ(Complete(lease.lease(), "not json").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(Complete(lease.lease()).ok());
+  EXPECT_EQ(Get(id).state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  EXPECT_TRUE(Get(id).has_result());
+}
+
+TEST_F(WorkerRpcTest, BadLeaseReferencesAreRejected) {
+  SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  LeaseRef other_owner = lease.lease();
+  other_owner.set_worker_id("w2");
+  LeaseRef other_attempt = lease.lease();
+  other_attempt.set_attempt(7);
+  LeaseRef unknown = lease.lease();
+  unknown.set_job_id("job-unknown");
+  LeaseRef empty;
+  bitsearch::v1::HeartbeatResponse hb;
+  EXPECT_EQ(Heartbeat(other_owner, &hb).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Heartbeat(other_attempt, &hb).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Heartbeat(unknown, &hb).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Heartbeat(empty, &hb).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Complete(other_owner).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Fail(other_attempt, "x", false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Upload(other_owner, "abc", 2).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  std::string bytes;
+  int chunks;
+  EXPECT_EQ(Download(lease.lease(), &bytes, &chunks).error_code(), grpc::StatusCode::NOT_FOUND);
+  bitsearch::v1::LeaseRequest no_id;
+  bitsearch::v1::LeaseResponse resp;
+  EXPECT_EQ(workers_->Lease(Ctx().get(), no_id, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  bitsearch::v1::ReportProgressRequest state_event;
+  *state_event.mutable_lease() = lease.lease();
+  state_event.add_events()->set_type(bitsearch::v1::JobEvent::TYPE_STATE);
+  bitsearch::v1::ReportProgressResponse rr;
+  EXPECT_EQ(workers_->ReportProgress(Ctx().get(), state_event, &rr).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(WorkerRpcTest, FailMarksJobFailedWithTheError) {
+  std::string id = SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  ASSERT_TRUE(Fail(lease.lease(), "dataset missing", false).ok());
+  EXPECT_EQ(Get(id).state(), bitsearch::v1::JOB_STATE_FAILED);
+  EXPECT_EQ(Get(id).error(), "dataset missing");
+}
+
+TEST_F(WorkerRpcTest, CancelReachesTheWorkerThroughHeartbeat) {
+  std::string id = SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  bitsearch::v1::CancelJobRequest cancel;
+  cancel.set_job_id(id);
+  bitsearch::v1::Job job;
+  ASSERT_TRUE(jobs_->CancelJob(Ctx().get(), cancel, &job).ok());
+  EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_CANCELLED);
+  bitsearch::v1::HeartbeatResponse hb;
+  ASSERT_TRUE(Heartbeat(lease.lease(), &hb).ok());
+  EXPECT_TRUE(hb.cancel_requested());
+  EXPECT_EQ(Complete(lease.lease()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(Fail(lease.lease(), "cancelled", true).ok());
+  EXPECT_EQ(Get(id).state(), bitsearch::v1::JOB_STATE_CANCELLED);
+}
+
+TEST_F(WorkerRpcTest, ExpiredLeaseIsReapedAndResumedFromCheckpoint) {
+  std::string id = SubmitOk(*jobs_);
+  auto first = Lease("w1");
+  // 2.5 MiB in 1 MiB chunks, with every byte value.
+  std::string checkpoint;
+  for (int i = 0; i < (5 << 19); ++i) checkpoint.push_back(static_cast<char>(i * 7));
+  ASSERT_TRUE(Upload(first.lease(), checkpoint, 1 << 20).ok());
+  ASSERT_TRUE(Upload(first.lease(), checkpoint, 1 << 20).ok());  // replaces, old blob removed
+  size_t blobs = 0;
+  for (auto& e : std::filesystem::directory_iterator(ts_.dir() + "/data/checkpoints")) {
+    (void)e;
+    ++blobs;
+  }
+  EXPECT_EQ(blobs, 1u);
+
+  ts_.clock().AdvanceMs(9'000);
+  EXPECT_EQ(*ts_.server().reaper().RunOnce(), 0);
+  ts_.clock().AdvanceMs(2'000);  // 11 s without a heartbeat > 10 s lease
+  EXPECT_EQ(*ts_.server().reaper().RunOnce(), 1);
+  EXPECT_EQ(Get(id).state(), bitsearch::v1::JOB_STATE_QUEUED);
+  bitsearch::v1::HeartbeatResponse hb;
+  EXPECT_EQ(Heartbeat(first.lease(), &hb).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  auto second = Lease("w2");
+  ASSERT_TRUE(second.leased());
+  EXPECT_EQ(second.lease().attempt(), 2);
+  EXPECT_TRUE(second.has_checkpoint());
+  std::string bytes;
+  int chunks = 0;
+  ASSERT_TRUE(Download(second.lease(), &bytes, &chunks).ok());
+  EXPECT_EQ(chunks, 3);
+  EXPECT_TRUE(bytes == checkpoint);
+  // The first worker comes back: it can neither complete nor overwrite the checkpoint.
+  EXPECT_EQ(Complete(first.lease()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Upload(first.lease(), "stale", 5).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  // Attempt 2 of 2 expires too: the job fails for good.
+  ts_.clock().AdvanceMs(11'000);
+  EXPECT_EQ(*ts_.server().reaper().RunOnce(), 1);
+  bitsearch::v1::Job job = Get(id);
+  EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_FAILED);
+  EXPECT_TRUE(absl::StrContains(job.error(), "attempt 2 of 2")) << job.error();
+}
+
+TEST_F(WorkerRpcTest, EmptyUploadAndOversizedChunkAreRejected) {
+  SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  bitsearch::v1::UploadCheckpointResponse resp;
+  auto ctx = Ctx();
+  auto writer = workers_->UploadCheckpoint(ctx.get(), &resp);
+  writer->WritesDone();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Upload(lease.lease(), std::string((1 << 20) + 1, 'x'), (1 << 20) + 1).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(WorkerRpcTest, UploadedModelTravelsWithTheLease) {
+  bitsearch::v1::SubmitJobRequest req;
+  req.set_spec_json(R"({"model":{"onnx":"net.onnx"},"dataset":{"name":"synthetic"}})");
+  req.set_onnx_model(std::string("\x08\x07onnx", 6));
+  bitsearch::v1::SubmitJobResponse resp;
+  ASSERT_TRUE(jobs_->SubmitJob(Ctx().get(), req, &resp).ok());
+  EXPECT_TRUE(resp.job().has_model());
+  auto lease = Lease("w1");
+  EXPECT_EQ(lease.onnx_model(), req.onnx_model());
+}
+
+}  // namespace
+}  // namespace bitsearch::server::testing
