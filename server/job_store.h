@@ -128,6 +128,10 @@ class JobStore {
   virtual absl::StatusOr<std::vector<JobRecord>> ReapExpiredLeases(int64_t now_ms,
                                                                    int max_attempts) = 0;
 
+  // Extends every RUNNING lease to expire no earlier than now_ms + lease_ms (server startup: the
+  // workers were alive, the server was not; give them a lease period to reconnect).
+  virtual absl::Status GraceRunningLeases(int64_t now_ms, int64_t lease_ms) = 0;
+
   virtual absl::StatusOr<std::map<JobState, int64_t>> CountJobsByState() = 0;
   // Workers that called Lease or Heartbeat at or after `since_ms`.
   virtual absl::StatusOr<int64_t> CountWorkersSeenSince(int64_t since_ms) = 0;

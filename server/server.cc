@@ -122,7 +122,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     health->SetServingStatus(service, true);
   }
   health->SetServingStatus(true);
-  BS_RETURN_IF_ERROR(s->reaper_->RunOnce().status());  // requeue what expired while we were down
+  // Workers kept running while the server was down: give their leases one period to reconnect
+  // before the reaper may requeue them.
+  BS_RETURN_IF_ERROR(s->store_->GraceRunningLeases(c.clock->NowMs(), c.lease_ms));
+  BS_RETURN_IF_ERROR(s->reaper_->RunOnce().status());
   s->reaper_->Start();
   return s;
 }

@@ -49,6 +49,7 @@ class SqliteJobStore : public JobStore {
   absl::StatusOr<std::vector<JobRecord>> ReapExpiredLeases(int64_t now_ms,
                                                            int max_attempts) override;
 
+  absl::Status GraceRunningLeases(int64_t now_ms, int64_t lease_ms) override;
   absl::StatusOr<std::map<JobState, int64_t>> CountJobsByState() override;
   absl::StatusOr<int64_t> CountWorkersSeenSince(int64_t since_ms) override;
 

@@ -236,6 +236,16 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ReapExpiredLeases(int64_t
   return changed;
 }
 
+absl::Status SqliteJobStore::GraceRunningLeases(int64_t now_ms, int64_t lease_ms) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement upd,
+                      db_->Prepare("UPDATE jobs SET lease_expires_ms = MAX(lease_expires_ms, ?) "
+                                   "WHERE state = 'RUNNING'"));
+  upd.Bind(1, now_ms + lease_ms);
+  return upd.Run();
+}
+
 absl::StatusOr<int64_t> SqliteJobStore::CountWorkersSeenSince(int64_t since_ms) {
   absl::MutexLock lock(&mu_);
   BS_RETURN_IF_ERROR(CheckOpen());

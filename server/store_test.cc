@@ -166,6 +166,16 @@ TEST_F(StoreTest, ReaperRequeuesThenFailsAfterMaxAttempts) {
   EXPECT_FALSE(store_->LeaseNext("w3", now_, 10'000)->has_value());
 }
 
+TEST_F(StoreTest, RestartGraceExtendsRunningLeases) {
+  Create("j1");
+  LeaseRef lease = LeaseOk("w1");  // expires at now_ + 10 s
+  now_ += 60'000;                  // the server was down for a minute
+  ASSERT_TRUE(store_->GraceRunningLeases(now_, 10'000).ok());
+  EXPECT_TRUE(store_->ReapExpiredLeases(now_ + 5'000, 3)->empty());
+  EXPECT_TRUE(store_->Heartbeat(lease, now_ + 5'000, 10'000).ok());
+  EXPECT_EQ(store_->GetJob("j1")->state, JobState::kRunning);
+}
+
 TEST_F(StoreTest, CheckpointSurvivesRequeue) {
   Create("j1");
   LeaseRef lease = LeaseOk("w1");

@@ -1,0 +1,527 @@
+#include "client/service_commands.h"
+
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "bitsearch/v1/jobs.grpc.pb.h"
+#include "client/result_table.h"
+#include "nlohmann/json.hpp"
+
+namespace bitsearch {
+namespace {
+
+namespace v1 = ::bitsearch::v1;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kDefaultServer[] = "127.0.0.1:50051";
+constexpr char kBenchSpec[] =
+    R"({"name":"bench","model":"lenet5","dataset":{"name":"synthetic","synthetic_train":512,)"
+    R"("synthetic_test":128},"pretrain":{"epochs":1},"search":{"epochs":1},"finetune":{"epochs":1}})";
+
+struct Connection {
+  std::string server;      // --server
+  std::string token_file;  // --token-file
+  std::string tls_ca;      // --tls-ca-file
+};
+
+[[noreturn]] void Die(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "bitsearch: %s\n", message.c_str());
+  throw CLI::RuntimeError(code);
+}
+
+std::string ReadFileOrDie(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Die(absl::StrCat("cannot read ", what, " ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string StateName(v1::JobState state) {
+  std::string name = v1::JobState_Name(state);
+  return name.rfind("JOB_STATE_", 0) == 0 ? name.substr(10) : name;
+}
+
+std::string FormatTime(int64_t unix_ms) {
+  if (unix_ms <= 0) return "-";
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(unix_ms), absl::LocalTimeZone());
+}
+
+// Everything a command needs to reach the server, resolved once from flags and environment.
+class ServiceClient {
+ public:
+  explicit ServiceClient(const Connection& c) {
+    const char* env_server = std::getenv("BITSEARCH_SERVER");
+    server_ = !c.server.empty() ? c.server : env_server && *env_server ? env_server : kDefaultServer;
+    if (!c.token_file.empty()) {
+      std::istringstream lines(ReadFileOrDie(c.token_file, "token file"));
+      for (std::string line; std::getline(lines, line);) {
+        std::string t(absl::StripAsciiWhitespace(line));
+        if (!t.empty() && t[0] != '#') {
+          token_ = t;
+          break;
+        }
+      }
+      if (token_.empty()) Die(absl::StrCat("token file ", c.token_file, " holds no token"));
+    } else if (const char* env_token = std::getenv("BITSEARCH_TOKEN")) {
+      token_ = env_token;
+    }
+    const char* env_ca = std::getenv("BITSEARCH_TLS_CA");
+    tls_ca_ = !c.tls_ca.empty() ? c.tls_ca : env_ca ? env_ca : "";
+  }
+
+  // A new channel (bench clients each want their own connection).
+  std::shared_ptr<grpc::Channel> NewChannel() const {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    if (!tls_ca_.empty()) {
+      grpc::SslCredentialsOptions ssl;
+      ssl.pem_root_certs = ReadFileOrDie(tls_ca_, "TLS CA file");
+      creds = grpc::SslCredentials(ssl);
+    }
+    return grpc::CreateCustomChannel(server_, creds, args);
+  }
+  v1::JobService::Stub& jobs() {
+    if (jobs_ == nullptr) jobs_ = v1::JobService::NewStub(NewChannel());
+    return *jobs_;
+  }
+  // A call context with the bearer token; deadline_s <= 0 means none (streams).
+  std::unique_ptr<grpc::ClientContext> Ctx(double deadline_s = 30) const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
+    if (deadline_s > 0) {
+      ctx->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(deadline_s * 1000)));
+    }
+    return ctx;
+  }
+  // One line a person can act on.
+  std::string Describe(const grpc::Status& st) const {
+    const std::string& m = st.error_message();
+    switch (st.error_code()) {
+      case grpc::StatusCode::UNAVAILABLE:
+        return absl::StrCat("server unreachable at ", server_, " (", m, ")");
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+        return absl::StrCat("server at ", server_, " did not answer in time");
+      case grpc::StatusCode::UNAUTHENTICATED:
+        return absl::StrCat("unauthenticated: ", m, " (use --token-file or BITSEARCH_TOKEN)");
+      case grpc::StatusCode::PERMISSION_DENIED:
+        return absl::StrCat("permission denied: ", m);
+      case grpc::StatusCode::NOT_FOUND:
+      case grpc::StatusCode::INVALID_ARGUMENT:
+      case grpc::StatusCode::FAILED_PRECONDITION:
+      case grpc::StatusCode::ALREADY_EXISTS:
+        return m;
+      default:
+        return absl::StrCat("server error (code ", static_cast<int>(st.error_code()), "): ", m);
+    }
+  }
+  void Check(const grpc::Status& st) const {
+    if (!st.ok()) Die(Describe(st));
+  }
+  const std::string& server() const { return server_; }
+
+ private:
+  std::string server_;
+  std::string token_;
+  std::string tls_ca_;
+  std::unique_ptr<v1::JobService::Stub> jobs_;
+};
+
+v1::Job GetJob(ServiceClient& client, const std::string& id) {
+  v1::GetJobRequest req;
+  req.set_job_id(id);
+  v1::Job job;
+  client.Check(client.jobs().GetJob(client.Ctx().get(), req, &job));
+  return job;
+}
+
+nlohmann::json JobJson(const v1::Job& job) {
+  nlohmann::json spec = nlohmann::json::parse(job.spec_json(), nullptr, false);
+  return {{"id", job.id()},
+          {"name", job.name()},
+          {"state", StateName(job.state())},
+          {"phase", job.phase()},
+          {"attempt", job.attempt()},
+          {"worker_id", job.worker_id()},
+          {"error", job.error()},
+          {"created_unix_ms", job.created_unix_ms()},
+          {"started_unix_ms", job.started_unix_ms()},
+          {"finished_unix_ms", job.finished_unix_ms()},
+          {"has_result", job.has_result()},
+          {"last_sequence", job.last_sequence()},
+          {"client_request_id", job.client_request_id()},
+          {"spec", spec.is_discarded() ? nlohmann::json(job.spec_json()) : spec}};
+}
+
+// ---- watch ---------------------------------------------------------------------------------
+
+class EventPrinter {
+ public:
+  EventPrinter() : tty_(isatty(STDOUT_FILENO) != 0) {}
+  void Print(const v1::JobEvent& e) {
+    switch (e.type()) {
+      case v1::JobEvent::TYPE_STATE:
+        Line(absl::StrCat("[", e.sequence(), "] ", StateName(e.state()),
+                          e.message().empty() ? "" : ": " + e.message()));
+        break;
+      case v1::JobEvent::TYPE_PHASE_START:
+        Line(absl::StrCat("[", e.sequence(), "] phase ", e.phase(),
+                          e.total_steps() > 0 ? absl::StrCat(" (", e.total_steps(), " steps)") : ""));
+        break;
+      case v1::JobEvent::TYPE_PROGRESS: {
+        const v1::Progress& p = e.progress();
+        double frac = p.total_steps() > 0 ? double(p.step()) / p.total_steps() : 0;
+        int filled = static_cast<int>(frac * 24);
+        std::string bar = std::string(filled, '#') + std::string(24 - filled, '.');
+        std::string text = absl::StrFormat(
+            "  %-10s [%s] %3.0f%% step %d/%d epoch %d/%d loss %.4f", p.phase(), bar, frac * 100,
+            p.step(), p.total_steps(), p.epoch(), p.epochs(), p.loss());
+        if (p.accuracy() >= 0) absl::StrAppendFormat(&text, " acc %.1f%%", p.accuracy());
+        if (p.relative_bops_percent() >= 0) {
+          absl::StrAppendFormat(&text, " bops %.1f%%", p.relative_bops_percent());
+        }
+        if (p.resumed()) text += " (resumed from checkpoint)";
+        if (tty_) {
+          std::printf("\r%s\033[K", text.c_str());
+          std::fflush(stdout);
+          open_bar_ = true;
+        } else {
+          Line(absl::StrCat("[", e.sequence(), "]", text));
+        }
+        break;
+      }
+      case v1::JobEvent::TYPE_PHASE_END:
+        Line(absl::StrFormat("[%d] phase %s done in %.1f s%s", e.sequence(), e.phase(),
+                             e.seconds(), e.message().empty() ? "" : ": " + e.message()));
+        break;
+      case v1::JobEvent::TYPE_LOG:
+        Line(absl::StrCat("[", e.sequence(), "] ", e.message()));
+        break;
+      default:
+        break;
+    }
+  }
+  void Line(const std::string& s) {
+    if (open_bar_) std::printf("\n");
+    open_bar_ = false;
+    std::printf("%s\n", s.c_str());
+    std::fflush(stdout);
+  }
+
+ private:
+  bool tty_;
+  bool open_bar_ = false;
+};
+
+bool Retryable(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         code == grpc::StatusCode::CANCELLED || code == grpc::StatusCode::INTERNAL ||
+         code == grpc::StatusCode::UNKNOWN;
+}
+
+// Follows the job to a terminal state, reconnecting with backoff and resuming from the last
+// sequence number seen. Exits non-zero unless the job SUCCEEDED.
+void Watch(ServiceClient& client, const std::string& id, double give_up_s) {
+  EventPrinter printer;
+  int64_t last = 0;
+  double backoff = 0.2;
+  Clock::time_point failing_since{};
+  while (true) {
+    v1::WatchJobRequest req;
+    req.set_job_id(id);
+    req.set_after_sequence(last);
+    auto ctx = client.Ctx(0);
+    auto reader = client.jobs().WatchJob(ctx.get(), req);
+    v1::JobEvent e;
+    while (reader->Read(&e)) {
+      printer.Print(e);
+      last = e.sequence();
+      backoff = 0.2;
+      failing_since = {};
+    }
+    grpc::Status st = reader->Finish();
+    if (st.ok()) break;
+    if (!Retryable(st.error_code())) client.Check(st);
+    if (failing_since == Clock::time_point{}) failing_since = Clock::now();
+    if (std::chrono::duration<double>(Clock::now() - failing_since).count() > give_up_s) {
+      client.Check(st);
+    }
+    printer.Line(absl::StrFormat("(connection lost: %s; reconnecting from event %d)",
+                                 client.Describe(st), last));
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(backoff * 1000)));
+    backoff = std::min(backoff * 2, 5.0);
+  }
+  v1::Job job = GetJob(client, id);
+  if (job.state() != v1::JOB_STATE_SUCCEEDED) {
+    Die(absl::StrCat("job ", id, " ", StateName(job.state()),
+                     job.error().empty() ? "" : ": " + job.error()));
+  }
+  printer.Line(absl::StrCat("job ", id, " SUCCEEDED; `bitsearch result ", id, "` shows it"));
+}
+
+// ---- bench-load ----------------------------------------------------------------------------
+
+struct BenchArgs {
+  int clients = 1;
+  int requests = 200;
+  int preload = 0;
+  std::string spec_path;
+};
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  size_t k = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return v[k];
+}
+
+void BenchLoad(const Connection& conn, const BenchArgs& args) {
+  if (args.clients <= 0 || args.requests <= 0) Die("--clients and --requests must be positive", 2);
+  std::string spec = args.spec_path.empty() ? kBenchSpec : ReadFileOrDie(args.spec_path, "spec");
+  ServiceClient client(conn);
+  auto run = [&](int threads, int per_thread, bool timed, std::vector<double>* submit_ms,
+                 std::vector<double>* get_ms, std::atomic<int>* errors, std::string* first_error) {
+    std::vector<std::thread> pool;
+    std::vector<std::vector<double>> s(threads), g(threads);
+    std::mutex error_mu;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        auto stub = v1::JobService::NewStub(client.NewChannel());
+        for (int i = 0; i < per_thread; ++i) {
+          v1::SubmitJobRequest req;
+          req.set_spec_json(spec);
+          v1::SubmitJobResponse resp;
+          auto t0 = Clock::now();
+          grpc::Status st = stub->SubmitJob(client.Ctx().get(), req, &resp);
+          auto t1 = Clock::now();
+          if (st.ok()) {
+            v1::GetJobRequest get;
+            get.set_job_id(resp.job().id());
+            v1::Job job;
+            st = stub->GetJob(client.Ctx().get(), get, &job);
+          }
+          auto t2 = Clock::now();
+          if (!st.ok()) {
+            if (errors->fetch_add(1) == 0) {
+              std::lock_guard<std::mutex> lock(error_mu);
+              *first_error = client.Describe(st);
+            }
+            continue;
+          }
+          if (timed) {
+            s[t].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+            g[t].push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+          }
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    for (int t = 0; t < threads; ++t) {
+      submit_ms->insert(submit_ms->end(), s[t].begin(), s[t].end());
+      get_ms->insert(get_ms->end(), g[t].begin(), g[t].end());
+    }
+  };
+  std::atomic<int> errors{0};
+  std::string first_error;
+  std::vector<double> submit_ms, get_ms;
+  if (args.preload > 0) {
+    int threads = 16;
+    std::printf("bench-load: preloading %d jobs...\n", args.preload);
+    std::fflush(stdout);
+    run(threads, (args.preload + threads - 1) / threads, false, &submit_ms, &get_ms, &errors,
+        &first_error);
+    if (errors > 0) Die(absl::StrCat("preload failed: ", first_error));
+  }
+  auto start = Clock::now();
+  run(args.clients, args.requests, true, &submit_ms, &get_ms, &errors, &first_error);
+  double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  if (submit_ms.empty()) Die(absl::StrCat("every request failed: ", first_error));
+  std::vector<double> both = submit_ms;
+  both.insert(both.end(), get_ms.begin(), get_ms.end());
+  size_t pairs = submit_ms.size();
+  std::printf("bench-load: %d clients x %d submit+get against %s\n", args.clients, args.requests,
+              client.server().c_str());
+  std::printf("throughput: %.1f submit+get/s (%.1f RPC/s) over %.2f s, %d errors\n",
+              pairs / wall, 2 * pairs / wall, wall, errors.load());
+  std::printf("%-10s %9s %9s %9s\n", "latency", "p50 ms", "p99 ms", "max ms");
+  for (auto [name, v] : {std::pair<const char*, std::vector<double>*>{"submit", &submit_ms},
+                         {"get", &get_ms}, {"all", &both}}) {
+    double max = *std::max_element(v->begin(), v->end());
+    double p50 = Percentile(*v, 0.50);
+    double p99 = Percentile(*v, 0.99);
+    std::printf("%-10s %9.3f %9.3f %9.3f\n", name, p50, p99, max);
+  }
+  if (errors > 0) Die(absl::StrCat(errors.load(), " requests failed; first: ", first_error));
+}
+
+}  // namespace
+
+void AddServiceCommands(CLI::App& app) {
+  auto conn = std::make_shared<Connection>();
+  auto add_conn = [conn](CLI::App* cmd) {
+    cmd->add_option("--server", conn->server, "server HOST:PORT (env BITSEARCH_SERVER)");
+    cmd->add_option("--token-file", conn->token_file, "file with the bearer token (env BITSEARCH_TOKEN)");
+    cmd->add_option("--tls-ca-file", conn->tls_ca, "PEM CA to verify a TLS server (env BITSEARCH_TLS_CA)");
+  };
+
+  struct Args {
+    std::string spec_path, job, request_id, onnx_path, state;
+    bool watch = false, json = false;
+    int limit = 20;
+    double give_up_s = 600;
+    BenchArgs bench;
+  };
+  auto a = std::make_shared<Args>();
+
+  CLI::App* submit = app.add_subcommand("submit", "submit a job spec to the server; prints the job id");
+  submit->add_option("spec", a->spec_path, "job spec JSON file")->required();
+  submit->add_flag("--watch", a->watch, "follow the job until it finishes");
+  submit->add_option("--request-id", a->request_id, "idempotency key: resubmitting returns the same job");
+  submit->add_option("--onnx", a->onnx_path, "upload this ONNX model with the job");
+  add_conn(submit);
+  submit->callback([conn, a] {
+    ServiceClient client(*conn);
+    v1::SubmitJobRequest req;
+    req.set_spec_json(ReadFileOrDie(a->spec_path, "spec"));
+    req.set_client_request_id(a->request_id);
+    if (!a->onnx_path.empty()) req.set_onnx_model(ReadFileOrDie(a->onnx_path, "ONNX model"));
+    v1::SubmitJobResponse resp;
+    grpc::Status st = client.jobs().SubmitJob(client.Ctx().get(), req, &resp);
+    if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      Die(absl::StrCat(a->spec_path, ": ", st.error_message()), 2);
+    }
+    client.Check(st);
+    std::printf("%s\n", resp.job().id().c_str());
+    std::fflush(stdout);
+    if (a->watch) Watch(client, resp.job().id(), a->give_up_s);
+  });
+
+  CLI::App* watch = app.add_subcommand("watch", "follow a job's progress until it finishes");
+  watch->add_option("job", a->job, "job id")->required();
+  watch->add_option("--give-up-after", a->give_up_s, "seconds of failed reconnects before giving up")
+      ->capture_default_str();
+  add_conn(watch);
+  watch->callback([conn, a] {
+    ServiceClient client(*conn);
+    Watch(client, a->job, a->give_up_s);
+  });
+
+  CLI::App* list = app.add_subcommand("list", "list jobs, newest first");
+  list->add_option("--state", a->state, "only jobs in this state (QUEUED, RUNNING, ...)");
+  list->add_option("--limit", a->limit, "at most this many jobs")->capture_default_str();
+  list->add_flag("--json", a->json, "print JSON");
+  add_conn(list);
+  list->callback([conn, a] {
+    ServiceClient client(*conn);
+    v1::ListJobsRequest req;
+    if (!a->state.empty()) {
+      v1::JobState state;
+      if (!v1::JobState_Parse("JOB_STATE_" + absl::AsciiStrToUpper(a->state), &state)) {
+        Die(absl::StrCat("--state ", a->state, " is not one of QUEUED, RUNNING, SUCCEEDED, "
+                         "FAILED, CANCELLED"), 2);
+      }
+      req.set_state(state);
+    }
+    std::vector<v1::Job> jobs;
+    while (static_cast<int>(jobs.size()) < a->limit) {
+      req.set_page_size(std::min(1000, a->limit - static_cast<int>(jobs.size())));
+      v1::ListJobsResponse resp;
+      client.Check(client.jobs().ListJobs(client.Ctx().get(), req, &resp));
+      jobs.insert(jobs.end(), resp.jobs().begin(), resp.jobs().end());
+      if (resp.next_page_token().empty()) break;
+      req.set_page_token(resp.next_page_token());
+    }
+    if (a->json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& j : jobs) out.push_back(JobJson(j));
+      std::printf("%s\n", out.dump(2).c_str());
+      return;
+    }
+    std::printf("%-22s %-10s %-20s %-10s %3s  %s\n", "ID", "STATE", "NAME", "PHASE", "TRY", "CREATED");
+    for (const auto& j : jobs) {
+      std::printf("%-22s %-10s %-20s %-10s %3d  %s\n", j.id().c_str(), StateName(j.state()).c_str(),
+                  j.name().substr(0, 20).c_str(), j.phase().substr(0, 10).c_str(), j.attempt(),
+                  FormatTime(j.created_unix_ms()).c_str());
+    }
+  });
+
+  CLI::App* get = app.add_subcommand("get", "show one job");
+  get->add_option("job", a->job, "job id")->required();
+  get->add_flag("--json", a->json, "print JSON (with at least id and state)");
+  add_conn(get);
+  get->callback([conn, a] {
+    ServiceClient client(*conn);
+    v1::Job job = GetJob(client, a->job);
+    if (a->json) {
+      std::printf("%s\n", JobJson(job).dump(2).c_str());
+      return;
+    }
+    std::printf("id:        %s\nname:      %s\nstate:     %s\nphase:     %s\nattempt:   %d\n"
+                "worker:    %s\ncreated:   %s\nstarted:   %s\nfinished:  %s\nresult:    %s\n",
+                job.id().c_str(), job.name().c_str(), StateName(job.state()).c_str(),
+                job.phase().c_str(), job.attempt(), job.worker_id().c_str(),
+                FormatTime(job.created_unix_ms()).c_str(), FormatTime(job.started_unix_ms()).c_str(),
+                FormatTime(job.finished_unix_ms()).c_str(), job.has_result() ? "yes" : "no");
+    if (!job.error().empty()) std::printf("error:     %s\n", job.error().c_str());
+  });
+
+  CLI::App* result = app.add_subcommand("result", "print a finished job's result");
+  result->add_option("job", a->job, "job id")->required();
+  result->add_flag("--json", a->json, "print the result JSON");
+  add_conn(result);
+  result->callback([conn, a] {
+    ServiceClient client(*conn);
+    v1::GetResultRequest req;
+    req.set_job_id(a->job);
+    v1::GetResultResponse resp;
+    client.Check(client.jobs().GetResult(client.Ctx().get(), req, &resp));
+    nlohmann::json j = nlohmann::json::parse(resp.result_json(), nullptr, false);
+    if (j.is_discarded()) Die(absl::StrCat("job ", a->job, ": the stored result is not JSON"));
+    if (a->json) {
+      std::printf("%s\n", j.dump(2).c_str());
+    } else {
+      std::printf("%s", FormatResultTable(j).c_str());
+    }
+  });
+
+  CLI::App* cancel = app.add_subcommand("cancel", "cancel a queued or running job");
+  cancel->add_option("job", a->job, "job id")->required();
+  add_conn(cancel);
+  cancel->callback([conn, a] {
+    ServiceClient client(*conn);
+    v1::CancelJobRequest req;
+    req.set_job_id(a->job);
+    v1::Job job;
+    client.Check(client.jobs().CancelJob(client.Ctx().get(), req, &job));
+    std::printf("job %s %s\n", job.id().c_str(), StateName(job.state()).c_str());
+  });
+
+  CLI::App* bench = app.add_subcommand("bench-load", "load generator: N clients doing submit+get");
+  bench->add_option("--clients", a->bench.clients, "concurrent clients")->capture_default_str();
+  bench->add_option("--requests", a->bench.requests, "submit+get pairs per client")->capture_default_str();
+  bench->add_option("--preload", a->bench.preload, "jobs to submit first (untimed)")->capture_default_str();
+  bench->add_option("--spec", a->bench.spec_path, "spec to submit (default: a small lenet5 job)");
+  add_conn(bench);
+  bench->callback([conn, a] { BenchLoad(*conn, a->bench); });
+}
+
+}  // namespace bitsearch

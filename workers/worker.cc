@@ -1,0 +1,224 @@
+#include "workers/worker.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "workers/worker_session.h"
+
+namespace bitsearch {
+namespace worker_internal {
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token, double deadline_s) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(static_cast<int64_t>(deadline_s * 1000)));
+  return ctx;
+}
+
+bool Transient(const grpc::Status& st) {
+  return st.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         st.error_code() == grpc::StatusCode::CANCELLED ||
+         st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
+void Log(const std::string& line) {
+  std::string stamp = absl::FormatTime("%H:%M:%E3S", absl::Now(), absl::LocalTimeZone());
+  std::fprintf(stderr, "%s bitsearch-worker: %s\n", stamp.c_str(), line.c_str());
+}
+
+grpc::Status WithRetry(const std::function<grpc::Status()>& call, const std::string& what,
+                       double max_backoff_s, double give_up_s,
+                       const std::function<bool()>& abandon) {
+  auto start = std::chrono::steady_clock::now();
+  double backoff = 0.1;
+  bool logged = false;
+  while (true) {
+    grpc::Status st = call();
+    if (st.ok() || !Transient(st) || (abandon && abandon())) return st;
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (elapsed > give_up_s) return st;
+    if (!logged) {
+      Log(absl::StrCat(what, ": ", st.error_message(), "; retrying with backoff"));
+      logged = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(backoff * 1000)));
+    backoff = std::min(backoff * 2, max_backoff_s);
+  }
+}
+
+}  // namespace worker_internal
+
+namespace {
+
+using worker_internal::Ctx;
+using worker_internal::Log;
+using worker_internal::Transient;
+using worker_internal::WithRetry;
+
+std::string DefaultWorkerId() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "worker");
+  return absl::StrCat(host, "-", getpid());
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const WorkerOptions& o) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(80 << 20);
+  args.SetMaxSendMessageSize(80 << 20);
+  // Reconnect quickly once a restarted server is back.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  if (o.tls_ca_file.empty()) {
+    return grpc::CreateCustomChannel(o.server, grpc::InsecureChannelCredentials(), args);
+  }
+  std::ifstream in(o.tls_ca_file);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pem.str();
+  return grpc::CreateCustomChannel(o.server, grpc::SslCredentials(ssl), args);
+}
+
+}  // namespace
+
+Worker::Worker(WorkerOptions options, JobFn run_job)
+    : options_(std::move(options)), run_job_(std::move(run_job)) {
+  if (options_.worker_id.empty()) options_.worker_id = DefaultWorkerId();
+  channel_ = MakeChannel(options_);
+  stub_ = bitsearch::v1::WorkerService::NewStub(channel_);
+}
+
+void Worker::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
+bool Worker::SleepUnlessStopped(double seconds) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(seconds));
+  return !stopping_;
+}
+
+absl::Status Worker::Run() {
+  Log(absl::StrCat("worker ", options_.worker_id, " polling ", options_.server));
+  double backoff = 0.2;
+  bool unreachable = false;
+  while (SleepUnlessStopped(0)) {
+    bitsearch::v1::LeaseRequest req;
+    req.set_worker_id(options_.worker_id);
+    bitsearch::v1::LeaseResponse resp;
+    grpc::Status st = stub_->Lease(Ctx(options_.token, 10).get(), req, &resp);
+    if (!st.ok()) {
+      if (!Transient(st)) {
+        return absl::PermissionDeniedError(absl::StrCat("lease refused by ", options_.server, ": ",
+                                                        st.error_message()));
+      }
+      if (!unreachable) {
+        Log(absl::StrCat("server ", options_.server, " unreachable (", st.error_message(),
+                         "); retrying with backoff"));
+      }
+      unreachable = true;
+      SleepUnlessStopped(backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff_seconds);
+      continue;
+    }
+    if (unreachable) Log(absl::StrCat("connected to ", options_.server));
+    unreachable = false;
+    backoff = 0.2;
+    if (!resp.leased()) {
+      SleepUnlessStopped(options_.poll_seconds);
+      continue;
+    }
+    RunLeased(resp);
+    if (options_.once) break;
+  }
+  Log("stopped");
+  return absl::OkStatus();
+}
+
+void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
+  const std::string& id = lease.lease().job_id();
+  Log(absl::StrCat("job ", id, ": leased (attempt ", lease.lease().attempt(), ")",
+                   lease.has_checkpoint() ? ", resuming from its checkpoint" : ""));
+  auto report = [&](bool cancelled, const std::string& error) {
+    grpc::Status st = WithRetry(
+        [&] {
+          bitsearch::v1::FailRequest req;
+          *req.mutable_lease() = lease.lease();
+          req.set_error(error);
+          req.set_cancelled(cancelled);
+          bitsearch::v1::FailResponse resp;
+          return stub_->Fail(Ctx(options_.token, 30).get(), req, &resp);
+        },
+        "report failure", options_.max_backoff_seconds, options_.give_up_seconds);
+    Log(absl::StrCat("job ", id, ": ", cancelled ? "cancelled" : "failed: " + error,
+                     st.ok() ? "" : " (server not told: " + st.error_message() + ")"));
+  };
+
+  absl::StatusOr<JobSpec> spec = ParseJobSpecText(lease.spec_json());
+  if (!spec.ok()) {
+    report(false, absl::StrCat("worker cannot parse the spec: ", spec.status().message()));
+    return;
+  }
+  if (!lease.onnx_model().empty()) {
+    std::string dir = options_.data_dir + "/models";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::string path = absl::StrCat(dir, "/", id, ".onnx");
+    std::ofstream out(path, std::ios::binary);
+    out.write(lease.onnx_model().data(), static_cast<std::streamsize>(lease.onnx_model().size()));
+    if (!out.good()) {
+      report(false, absl::StrCat("worker cannot write the uploaded model to ", path));
+      return;
+    }
+    spec->model.onnx = path;
+  }
+
+  WorkerSession session(stub_.get(), options_, lease);
+  session.Start();
+  absl::StatusOr<nlohmann::json> result;
+  try {
+    result = run_job_(*spec, &session, &session);
+  } catch (const std::exception& e) {
+    result = absl::InternalError(absl::StrCat("the pipeline threw: ", e.what()));
+  }
+  session.Finish();
+
+  if (session.lease_lost()) {
+    Log(absl::StrCat("job ", id, ": lease no longer held; result discarded"));
+    return;
+  }
+  if (session.cancel_requested()) {
+    report(true, "cancelled");
+    return;
+  }
+  if (!result.ok()) {
+    report(false, std::string(result.status().message()));
+    return;
+  }
+  grpc::Status st = WithRetry(
+      [&] {
+        bitsearch::v1::CompleteRequest req;
+        *req.mutable_lease() = lease.lease();
+        req.set_result_json(result->dump());
+        bitsearch::v1::CompleteResponse resp;
+        return stub_->Complete(Ctx(options_.token, 30).get(), req, &resp);
+      },
+      "complete", options_.max_backoff_seconds, options_.give_up_seconds);
+  Log(absl::StrCat("job ", id, st.ok() ? ": SUCCEEDED" : ": result refused: " + st.error_message()));
+}
+
+}  // namespace bitsearch

@@ -1,0 +1,89 @@
+// The bitsearch worker: a gRPC client of WorkerService that leases a job, runs it through a
+// JobFn (the LibTorch pipeline in bitsearch-worker, a fake in tests), streams progress, keeps the
+// lease alive with heartbeats, uploads checkpoints, and completes or fails the job. While the
+// server is unreachable it retries with backoff; a cancelled job stops at the next heartbeat.
+//
+// This file is torch-free on purpose: worker_main.cc plugs in the pipeline.
+// Thread-safety: Run() on one thread; Stop() from any thread (not from a signal handler).
+#ifndef BITSEARCH_WORKERS_WORKER_H_
+#define BITSEARCH_WORKERS_WORKER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "bitsearch/v1/worker.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "search/observer.h"
+#include "search/spec.h"
+
+namespace bitsearch {
+
+struct WorkerOptions {
+  std::string server = "127.0.0.1:50051";   // HOST:PORT of bitsearch-server
+  std::string token;                        // bearer token of role worker ("" = none)
+  std::string tls_ca_file;                  // PEM roots; non-empty switches to TLS
+  std::string worker_id;                    // "" = <hostname>-<pid>
+  std::string data_dir = "bitsearch-worker-data";  // uploaded models land here
+  double poll_seconds = 1.0;                // wait between empty leases
+  double heartbeat_seconds = 0;             // 0 = a third of the server's lease period
+  int progress_every_steps = 10;            // report progress at least once per this many steps
+  double max_backoff_seconds = 10;          // retry backoff cap while the server is unreachable
+  double give_up_seconds = 600;             // a final call (complete/fail) retries this long
+  bool once = false;                        // exit after one job (tests, batch use)
+};
+
+// Runs one job to the end (the pipeline): result JSON, CANCELLED when the observer asked to stop.
+using JobFn = std::function<absl::StatusOr<nlohmann::json>(const JobSpec& spec,
+                                                           JobObserver* observer,
+                                                           CheckpointStore* checkpoints)>;
+
+class Worker {
+ public:
+  Worker(WorkerOptions options, JobFn run_job);
+
+  // Leases and runs jobs until Stop() (or one job with options.once). Returns an error only for
+  // problems retrying cannot fix (bad token, permission denied).
+  absl::Status Run();
+  // Finish the current job, then return from Run().
+  void Stop();
+  const std::string& worker_id() const { return options_.worker_id; }
+
+ private:
+  // Runs one leased job and reports its outcome.
+  void RunLeased(const bitsearch::v1::LeaseResponse& lease);
+  // Sleeps up to `seconds`, waking early on Stop(); false when stopping.
+  bool SleepUnlessStopped(double seconds);
+
+  WorkerOptions options_;
+  JobFn run_job_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<bitsearch::v1::WorkerService::Stub> stub_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Shared plumbing of the worker's files (worker_session.cc, worker.cc).
+namespace worker_internal {
+
+// Context with the bearer token and a deadline.
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token, double deadline_s = 30);
+// Transient failures worth retrying: the server is down, restarting or slow.
+bool Transient(const grpc::Status& status);
+// Calls `call` until it succeeds, fails for good, or `give_up_s` passed; backs off up to
+// `max_backoff_s` between tries and logs the first failure of each streak.
+grpc::Status WithRetry(const std::function<grpc::Status()>& call, const std::string& what,
+                       double max_backoff_s, double give_up_s,
+                       const std::function<bool()>& abandon = nullptr);
+void Log(const std::string& line);
+
+}  // namespace worker_internal
+
+}  // namespace bitsearch
+
+#endif  // BITSEARCH_WORKERS_WORKER_H_

@@ -1,0 +1,85 @@
+// bitsearch-worker: flags -> WorkerOptions, the LibTorch pipeline as the job function, Run().
+// SIGTERM/SIGINT: finish the current job, then exit; a second signal exits at once (the lease
+// then expires and the job resumes elsewhere from its last checkpoint).
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "workers/job_runner.h"
+#include "workers/worker.h"
+
+int main(int argc, char** argv) {
+  bitsearch::WorkerOptions o;
+  std::string token_file;
+  int threads = 0;
+  CLI::App app{"bitsearch-worker: runs bitsearch jobs leased from a bitsearch-server"};
+  if (const char* env = std::getenv("BITSEARCH_SERVER")) o.server = env;
+  app.add_option("--server", o.server, "server HOST:PORT (env BITSEARCH_SERVER)")->capture_default_str();
+  app.add_option("--token-file", token_file, "file with a worker bearer token (env BITSEARCH_TOKEN)");
+  app.add_option("--threads", threads, "LibTorch threads per job (0 = all cores)")->capture_default_str();
+  app.add_option("--data-dir", o.data_dir, "scratch folder (uploaded models)")->capture_default_str();
+  app.add_option("--worker-id", o.worker_id, "stable id (default HOSTNAME-PID)");
+  app.add_option("--tls-ca-file", o.tls_ca_file, "PEM roots to verify a TLS server");
+  app.add_option("--poll-seconds", o.poll_seconds, "wait between empty leases")->capture_default_str();
+  app.add_option("--heartbeat-seconds", o.heartbeat_seconds, "0 = a third of the lease period")
+      ->capture_default_str();
+  app.add_option("--progress-every", o.progress_every_steps, "report progress every N steps")
+      ->capture_default_str();
+  app.add_flag("--once", o.once, "exit after one job");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    for (std::string line; std::getline(in, line);) {
+      std::string t(absl::StripAsciiWhitespace(line));
+      if (!t.empty() && t[0] != '#') {
+        o.token = t;
+        break;
+      }
+    }
+    if (o.token.empty()) {
+      std::cerr << "bitsearch-worker: no token in " << token_file << "\n";
+      return 2;
+    }
+  } else if (const char* env = std::getenv("BITSEARCH_TOKEN")) {
+    o.token = env;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  bitsearch::RunOptions run_options;
+  run_options.threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  run_options.resume = true;
+  bitsearch::Worker worker(o, [run_options](const bitsearch::JobSpec& spec,
+                                            bitsearch::JobObserver* observer,
+                                            bitsearch::CheckpointStore* checkpoints) {
+    bitsearch::JobRunner runner(run_options);  // fresh per job: its cancel flag is sticky
+    return runner.Run(spec, observer, checkpoints);
+  });
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::cerr << "bitsearch-worker: signal " << sig << ": finishing the current job; "
+              << "signal again to quit now" << std::endl;
+    worker.Stop();
+    sigwait(&signals, &sig);
+    _exit(128 + sig);
+  });
+  signal_thread.detach();
+  absl::Status st = worker.Run();
+  if (!st.ok()) {
+    std::cerr << "bitsearch-worker: " << st.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
