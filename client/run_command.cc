@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/result_table.h"
 #include "client/terminal_observer.h"
+#include "latency_models/atomic_file.h"
 #include "search/zoo.h"
 #include "workers/job_runner.h"
 

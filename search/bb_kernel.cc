@@ -16,8 +16,13 @@ using torch::autograd::variable_list;
 // Chunk size for activation tensors: a fixed number so reductions are deterministic.
 constexpr int64_t kChunk = 16384;
 
+// The clip bound sits just inside x_max so that no value lands exactly on a rounding tie at the
+// grid's edge (x_max / s2 = 1.5 for signed tensors), which would add a level (as the reference
+// quantizer does it).
+constexpr float kClipShrink = 1.0f - 1e-7f;
+
 struct KernelParams {
-  float lo, hi;        // clip bounds
+  float lo, hi;        // clip bounds (shrunk)
   float range;         // hi - lo
   float s[5];          // step sizes s2 .. s32
   float z[4];          // z4 .. z32
@@ -28,9 +33,9 @@ struct KernelParams {
 KernelParams MakeParams(const torch::Tensor& x_max, const torch::Tensor& zs, bool is_signed) {
   KernelParams p;
   float xm = x_max.item<float>();
-  p.hi = xm;
-  p.lo = is_signed ? -xm : 0.0f;
-  p.range = p.hi - p.lo;
+  p.hi = kClipShrink * xm;
+  p.lo = is_signed ? -p.hi : 0.0f;
+  p.range = is_signed ? xm - (-xm) : xm;  // the grid spans the unshrunk range
   p.is_signed = is_signed;
   // Computed in float, step by step, as the reference does in PyTorch float32.
   float s = p.range / static_cast<float>(kBBDivisors[0]);
@@ -47,6 +52,14 @@ KernelParams MakeParams(const torch::Tensor& x_max, const torch::Tensor& zs, boo
     if (p.levels_on == i + 1 && zp[i] != 0.0f) p.levels_on = i + 2;
   }
   return p;
+}
+
+// Clip in the PACT form x_max - relu(x_max - x_min - relu(x - x_min)): the same float result as
+// the reference, which a plain min/max does not always give.
+inline float Clip(const KernelParams& p, float x) {
+  float inner = std::max(x - p.lo, 0.0f);
+  float t = std::max(p.hi - p.lo - inner, 0.0f);
+  return p.hi - t;
 }
 
 // Decomposes one clipped value into the residuals of the active levels; returns their count.
@@ -109,7 +122,7 @@ torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const to
         continue;
       }
       for (int64_t i = from; i < to; ++i) {
-        float zc = std::min(std::max(xp[i], p.lo), p.hi);
+        float zc = Clip(p, xp[i]);
         Decompose(p, zc, q, delta);
         op[i] = gate * Nested(p, q, nullptr);
       }
@@ -167,12 +180,12 @@ class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> 
         for (int l = 0; l < p.levels_on; ++l) w[l] = p.s[l] * (P[l] - P[l + 1]) * inv_range;
         for (int64_t i = from; i < to; ++i) {
           float xv = xp[i], gv = gp[i];
-          float zc = std::min(std::max(xv, p.lo), p.hi);
+          float zc = Clip(p, xv);
           Decompose(p, zc, q, delta);
           Nested(p, q, t);
           bool in_range = xv >= p.lo && xv <= p.hi;
           gxp[i] = in_range ? gv * P[0] : 0.0f;
-          float dzc_dxmax = xv > p.hi ? 1.0f : (is_signed && xv < p.lo ? -1.0f : 0.0f);
+          float dzc_dxmax = xv > p.hi ? kClipShrink : (is_signed && xv < p.lo ? -kClipShrink : 0.0f);
           float dxq_drange = 0.0f;
           for (int l = 0; l < p.levels_on; ++l) dxq_drange += w[l] * delta[l];
           acc[0] += gv * (P[0] * dzc_dxmax + drange_dxmax * dxq_drange);
@@ -217,9 +230,10 @@ torch::Tensor BBQuantize(const torch::Tensor& x, const torch::Tensor& x_max, con
 
 torch::Tensor BBQuantizeComposite(const torch::Tensor& x, const torch::Tensor& x_max,
                                   const torch::Tensor& z2, const torch::Tensor& zs, bool is_signed) {
-  torch::Tensor lo = is_signed ? -x_max : torch::zeros_like(x_max);
-  torch::Tensor zc = torch::min(torch::max(x, lo), x_max);
-  torch::Tensor s = (x_max - lo) / kBBDivisors[0];
+  torch::Tensor hi = x_max * kClipShrink;
+  torch::Tensor lo = is_signed ? -hi : torch::zeros_like(x_max);
+  torch::Tensor zc = hi - torch::relu(hi - lo - torch::relu(x - lo));
+  torch::Tensor s = (is_signed ? 2 * x_max : x_max) / kBBDivisors[0];
   torch::Tensor q = s * SteRound(zc / s);
   std::vector<torch::Tensor> levels = {q};
   torch::Tensor v = zc - q;

@@ -66,7 +66,7 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
       seen += idx.size(0);
       const bool epoch_end = step + 1 == per_epoch;
-      if (observer && (epoch_end || first || (global + 1) % 20 == 0)) {
+      if (observer && (epoch_end || first || (global + 1) % 5 == 0)) {
         Progress p;
         p.phase = plan.name;
         p.epoch = epoch + 1;

@@ -32,9 +32,6 @@ class FileCheckpointStore : public CheckpointStore {
   std::string path_;
 };
 
-// Writes `contents` to `path` atomically (temp + fsync + rename).
-absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
-
 class JobRunner {
  public:
   explicit JobRunner(RunOptions options) : options_(std::move(options)) {}

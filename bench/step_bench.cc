@@ -1,0 +1,99 @@
+// Step time of a Bayesian Bits search step (quantizers with sampled gates, prior, three Adam
+// groups) over a plain float training step of the same model, measured in one run with the two
+// interleaved so machine noise hits both alike. Ends with `bb_over_fp: RATIO`.
+#include <torch/torch.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "search/network.h"
+#include "search/prior.h"
+#include "search/zoo.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model = "lenet5";
+  int batch = 128, steps = 20, threads = 2;
+  double width = 1.0;
+  CLI::App app{"Bayesian Bits step time over a float step"};
+  app.add_option("--model", model, "Zoo model")->check(CLI::IsMember({"lenet5", "vgg7", "resnet8", "mobilenetv2"}));
+  app.add_option("--batch", batch, "Batch size")->check(CLI::PositiveNumber);
+  app.add_option("--steps", steps, "Timed steps of each kind")->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "LibTorch threads")->check(CLI::PositiveNumber);
+  app.add_option("--width", width, "Width multiplier");
+  CLI11_PARSE(app, argc, argv);
+  torch::set_num_threads(threads);
+  torch::manual_seed(1);
+
+  std::vector<int64_t> shape = model == "lenet5" ? std::vector<int64_t>{1, 28, 28} : std::vector<int64_t>{3, 32, 32};
+  auto graph = bitsearch::BuildZooModel(model, shape, 10, width);
+  if (!graph.ok()) {
+    std::fprintf(stderr, "step_bench: %s\n", std::string(graph.status().message()).c_str());
+    return 1;
+  }
+  bitsearch::Graph folded = bitsearch::FoldedStructure(*graph);
+  auto x = torch::randn({batch, shape[0], shape[1], shape[2]});
+  auto y = torch::randint(0, 10, {batch});
+
+  // Float: the folded model, quantizers bypassed, one Adam group.
+  bitsearch::Network fp(folded, bitsearch::NetworkOptions{});
+  fp->SetQuantMode(bitsearch::BBQuantizerImpl::Mode::kBypass);
+  torch::optim::Adam fp_opt(fp->WeightParameters(), 1e-3);
+  auto fp_step = [&]() {
+    fp_opt.zero_grad();
+    torch::cross_entropy_loss(fp->forward(x), y).backward();
+    fp_opt.step();
+  };
+
+  // Bayesian Bits: same model, gates sampled every step, BOP prior, three groups.
+  bitsearch::Network bb(folded, bitsearch::NetworkOptions{});
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(2);
+  bb->SetGenerator(gen);
+  bb->InitRanges(x);
+  bb->SetQuantMode(bitsearch::BBQuantizerImpl::Mode::kSearch);
+  bb->train();
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(bb->WeightParameters(), std::make_unique<torch::optim::AdamOptions>(1e-3));
+  groups.emplace_back(bb->GateParameters(), std::make_unique<torch::optim::AdamOptions>(1e-2));
+  groups.emplace_back(bb->RangeParameters(), std::make_unique<torch::optim::AdamOptions>(1e-3));
+  torch::optim::Adam bb_opt(groups, torch::optim::AdamOptions(1e-3));
+  bitsearch::BopsPrior prior(*bb);
+  auto bb_step = [&]() {
+    bb_opt.zero_grad();
+    (torch::cross_entropy_loss(bb->forward(x), y) + 0.1 * prior.Compute(*bb)).backward();
+    bb_opt.step();
+    bb->ApplyPermanentOff();
+  };
+
+  for (int i = 0; i < 3; ++i) {  // warm-up
+    fp_step();
+    bb_step();
+  }
+  std::vector<double> fp_ms, bb_ms;
+  for (int i = 0; i < steps; ++i) {
+    auto t0 = Clock::now();
+    fp_step();
+    auto t1 = Clock::now();
+    bb_step();
+    auto t2 = Clock::now();
+    fp_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    bb_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  double f = Median(fp_ms), b = Median(bb_ms);
+  std::printf("model: %s  batch: %d  threads: %d  steps: %d\n", model.c_str(), batch, threads, steps);
+  std::printf("fp_step_ms: %.2f\nbb_step_ms: %.2f\nbb_over_fp: %.3f\n", f, b, b / f);
+  return 0;
+}

@@ -1,0 +1,131 @@
+// Data sets: the Debian Fashion-MNIST files, malformed files, synthetic data, splits.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "search/data.h"
+
+namespace bitsearch {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("bitsearch_data_test_" + std::to_string(::getpid()))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST(DataTest, ReadsTheDebianFashionMnist) {
+  DatasetSpec spec;
+  spec.train_limit = 1000;
+  spec.test_limit = 200;
+  auto ds = LoadDataset(spec, 1);
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  EXPECT_EQ(ds->train.size(), 900);
+  EXPECT_EQ(ds->validation.size(), 100);
+  EXPECT_EQ(ds->test.size(), 200);
+  EXPECT_EQ(ds->input_shape, (std::vector<int64_t>{1, 28, 28}));
+  EXPECT_EQ(ds->classes, 10);
+  // Normalised with the training statistics.
+  EXPECT_NEAR(ds->train.x.mean().item<float>(), 0.0f, 1e-3);
+  EXPECT_NEAR(ds->train.x.std().item<float>(), 1.0f, 1e-2);
+}
+
+TEST(DataTest, SameSeedSameSplitOtherSeedOtherOrder) {
+  DatasetSpec spec;
+  spec.train_limit = 500;
+  spec.test_limit = 10;
+  auto a = LoadDataset(spec, 7), b = LoadDataset(spec, 7), c = LoadDataset(spec, 8);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_TRUE(torch::equal(a->train.y, b->train.y));
+  EXPECT_FALSE(torch::equal(a->train.y, c->train.y));
+}
+
+TEST(DataTest, CorruptAndMissingFilesNameThePath) {
+  TempDir dir;
+  WriteBytes(dir.File("bad-images"), std::string("\x00\x00\x08\x01rest", 8));
+  auto images = ReadIdxImages(dir.File("bad-images"));
+  ASSERT_FALSE(images.ok());
+  EXPECT_NE(images.status().message().find(dir.File("bad-images")), std::string::npos);
+  EXPECT_NE(images.status().message().find("bad magic"), std::string::npos);
+
+  // A header promising more images than the file holds.
+  std::string header("\x00\x00\x08\x03\x00\x00\x00\x05\x00\x00\x00\x02\x00\x00\x00\x02", 16);
+  WriteBytes(dir.File("short-images"), header + "abc");
+  auto short_images = ReadIdxImages(dir.File("short-images"));
+  ASSERT_FALSE(short_images.ok());
+  EXPECT_NE(short_images.status().message().find("header says 5 images"), std::string::npos);
+
+  // A truncated gzip stream.
+  std::string gz = dir.File("trunc.gz");
+  gzFile f = gzopen(gz.c_str(), "wb");
+  std::string payload(100000, 'x');
+  gzwrite(f, payload.data(), payload.size());
+  gzclose(f);
+  fs::resize_file(gz, fs::file_size(gz) / 2);
+  auto trunc = ReadIdxLabels(gz);
+  ASSERT_FALSE(trunc.ok());
+  EXPECT_NE(trunc.status().message().find(gz), std::string::npos);
+
+  DatasetSpec spec;
+  spec.name.clear();
+  spec.format = "idx";
+  spec.path = dir.File("nowhere");
+  auto missing = LoadDataset(spec, 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("nowhere"), std::string::npos);
+}
+
+TEST(DataTest, ReadsCifar10BinaryBatches) {
+  TempDir dir;
+  std::string batch;
+  for (int i = 0; i < 4; ++i) {
+    batch.push_back(static_cast<char>(i % 10));
+    batch.append(3072, static_cast<char>(i * 10));
+  }
+  for (int i = 1; i <= 5; ++i) WriteBytes(dir.File("data_batch_" + std::to_string(i) + ".bin"), batch);
+  WriteBytes(dir.File("test_batch.bin"), batch);
+  DatasetSpec spec;
+  spec.name.clear();
+  spec.format = "cifar10-bin";
+  spec.path = dir.path();
+  spec.validation_fraction = 0.25;
+  auto ds = LoadDataset(spec, 1);
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  EXPECT_EQ(ds->input_shape, (std::vector<int64_t>{3, 32, 32}));
+  EXPECT_EQ(ds->train.size() + ds->validation.size(), 20);
+  EXPECT_EQ(ds->test.size(), 4);
+  WriteBytes(dir.File("test_batch.bin"), batch.substr(0, 100));
+  auto bad = LoadDataset(spec, 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("test_batch.bin"), std::string::npos);
+}
+
+TEST(DataTest, SyntheticTakesTheRequestedShapeAndIsSeeded) {
+  DatasetSpec spec;
+  spec.name = "synthetic";
+  spec.synthetic_train = 300;
+  spec.synthetic_test = 50;
+  auto a = LoadDataset(spec, 3, {3, 32, 32});
+  auto b = LoadDataset(spec, 3, {3, 32, 32});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->input_shape, (std::vector<int64_t>{3, 32, 32}));
+  EXPECT_TRUE(torch::equal(a->train.x, b->train.x));
+}
+
+}  // namespace
+}  // namespace bitsearch

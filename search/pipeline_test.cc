@@ -1,0 +1,120 @@
+// The whole pipeline on small data: real learning, the result JSON, and resume after a stop.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "search/job_checkpoint.h"
+#include "search/pipeline.h"
+
+namespace bitsearch {
+namespace {
+
+class MemoryStore : public CheckpointStore {
+ public:
+  absl::Status Save(const std::string& bytes) override {
+    latest = bytes;
+    ++saves;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<std::string>> Load() override {
+    if (latest.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(latest);
+  }
+  std::string latest;
+  int saves = 0;
+};
+
+// Asks to stop once `phase` reaches `step`.
+class StopAt : public JobObserver {
+ public:
+  StopAt(std::string phase, int64_t step) : phase_(std::move(phase)), step_(step) {}
+  void OnProgress(const Progress& p) override {
+    if (p.phase == phase_ && p.step >= step_) stop_ = true;
+    if (p.resumed) resumed_at = p.step;
+    phases.insert(p.phase);
+  }
+  bool CancelRequested() override { return stop_; }
+  int64_t resumed_at = -1;
+  std::set<std::string> phases;
+
+ private:
+  std::string phase_;
+  int64_t step_;
+  bool stop_ = false;
+};
+
+JobSpec SmallSpec(const std::string& dataset) {
+  auto spec = ParseJobSpecText(R"({
+    "name": "small", "model": {"zoo": "lenet5"},
+    "dataset": {"name": ")" + dataset + R"(", "train_limit": 2400, "test_limit": 500,
+                "synthetic_train": 2400, "synthetic_test": 500},
+    "pretrain": {"epochs": 2}, "search": {"epochs": 2, "mu": 0.1, "seed": 3},
+    "finetune": {"epochs": 1}, "baselines": ["w8a8"], "checkpoint_every": 7})");
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  return *spec;
+}
+
+TEST(PipelineTest, FashionMnistSubsetLearnsAndReportsEverything) {
+  JobSpec spec = SmallSpec("fashion-mnist");
+  RunOptions options;
+  options.threads = 2;
+  auto result = RunJob(spec, options, nullptr, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const auto& r = *result;
+  // 10 classes: chance is 10%. A couple of epochs on 2,160 samples gets far above it.
+  EXPECT_GT(r["accuracy"]["fp32"].get<double>(), 60.0);
+  EXPECT_GT(r["accuracy"]["final"].get<double>(), 50.0);
+  EXPECT_EQ(r["layers"].size(), 4u);
+  EXPECT_GT(r["relative_bops_percent"].get<double>(), 0.0);
+  EXPECT_LE(r["relative_bops_percent"].get<double>(), 6.25 + 1e-9);  // max_bits 8
+  EXPECT_EQ(r["baselines"].size(), 1u);
+  EXPECT_NEAR(r["baselines"][0]["relative_bops_percent"].get<double>(), 6.25, 1e-9);
+  EXPECT_LT(r["model_size_bytes"]["final"].get<int64_t>(), r["model_size_bytes"]["fp32"].get<int64_t>());
+  for (const char* phase : {"pretrain", "search", "finetune", "baseline:w8a8"}) {
+    EXPECT_TRUE(r["timings"].contains(phase)) << phase;
+  }
+}
+
+TEST(PipelineTest, StoppedAndResumedJobEndsWithTheSameResult) {
+  JobSpec spec = SmallSpec("synthetic");
+  spec.dataset.synthetic_train = 1200;
+  spec.dataset.synthetic_test = 300;
+  RunOptions options;
+  options.threads = 2;
+
+  auto straight = RunJob(spec, options, nullptr, nullptr);
+  ASSERT_TRUE(straight.ok()) << straight.status();
+
+  MemoryStore store;
+  StopAt stop("search", 5);
+  auto stopped = RunJob(spec, options, &stop, &store);
+  ASSERT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
+  auto ckpt = ParseJobCheckpoint(store.latest);
+  ASSERT_TRUE(ckpt.ok());
+  EXPECT_EQ(ckpt->meta["phase"], "search");
+
+  StopAt never("none", 0);
+  auto resumed = RunJob(spec, options, &never, &store);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_GT(never.resumed_at, 0);
+  EXPECT_EQ(never.phases.count("pretrain"), 0u);  // not run again
+  EXPECT_EQ((*resumed)["accuracy"], (*straight)["accuracy"]);
+  EXPECT_EQ((*resumed)["layers"], (*straight)["layers"]);
+  EXPECT_EQ((*resumed)["baselines"], (*straight)["baselines"]);
+}
+
+TEST(PipelineTest, ACheckpointOfAnotherSpecIsRefused) {
+  JobSpec spec = SmallSpec("synthetic");
+  spec.dataset.synthetic_train = 300;
+  spec.dataset.synthetic_test = 50;
+  MemoryStore store;
+  StopAt stop("pretrain", 1);
+  ASSERT_EQ(RunJob(spec, {}, &stop, &store).status().code(), absl::StatusCode::kCancelled);
+  spec.search.mu = 0.5;
+  auto other = RunJob(spec, {}, nullptr, &store);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("different spec"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bitsearch
