@@ -1,0 +1,217 @@
+// The worker process logic against a real in-process server, with a fake job function standing
+// in for the LibTorch pipeline: progress reaches the server, cancellation stops the job within
+// seconds, a re-leased job resumes from the checkpoint the first worker uploaded, and the worker
+// rides out a server that is down.
+#include "workers/worker.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "server/reaper.h"
+#include "server/test_server.h"
+
+namespace bitsearch {
+namespace {
+
+using server::testing::Ctx;
+using server::testing::SubmitOk;
+using server::testing::TestServer;
+
+WorkerOptions Options(TestServer& ts, const std::string& id) {
+  WorkerOptions o;
+  o.server = ts.address();
+  o.worker_id = id;
+  o.poll_seconds = 0.05;
+  o.heartbeat_seconds = 0.2;
+  o.progress_every_steps = 5;
+  o.max_backoff_seconds = 0.5;
+  o.give_up_seconds = 30;
+  o.data_dir = ts.dir() + "/worker-" + id;
+  return o;
+}
+
+bitsearch::v1::Job GetJob(TestServer& ts, const std::string& id) {
+  bitsearch::v1::GetJobRequest req;
+  req.set_job_id(id);
+  bitsearch::v1::Job job;
+  EXPECT_TRUE(ts.Jobs()->GetJob(Ctx().get(), req, &job).ok());
+  return job;
+}
+
+bool WaitFor(const std::function<bool()>& done, double seconds = 20) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(int(seconds * 1000));
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// A fake pipeline: `steps` steps of one phase, a checkpoint every 10, stops when cancelled.
+JobFn FakeJob(int steps, int step_ms, std::atomic<int>* started = nullptr) {
+  return [=](const JobSpec& spec, JobObserver* obs, CheckpointStore* ckpt)
+             -> absl::StatusOr<nlohmann::json> {
+    if (started) ++*started;
+    int first = 0;
+    auto loaded = ckpt->Load();
+    if (!loaded.ok()) return loaded.status();
+    if (loaded->has_value()) first = std::stoi(**loaded);
+    obs->OnPhaseStart("search", steps);
+    for (int step = first + 1; step <= steps; ++step) {
+      if (obs->CancelRequested()) {
+        (void)ckpt->Save(std::to_string(step - 1));
+        return absl::CancelledError("cancelled");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
+      Progress p;
+      p.phase = "search";
+      p.epoch = 1;
+      p.epochs = 1;
+      p.step = step;
+      p.total_steps = steps;
+      p.resumed = step == first + 1 && first > 0;
+      obs->OnProgress(p);
+      if (step % 10 == 0) {
+        absl::Status st = ckpt->Save(std::to_string(step));
+        if (!st.ok()) return st;
+      }
+    }
+    obs->OnPhaseEnd("search", 0.1, "done");
+    return nlohmann::json{{"name", spec.name}, {"resumed_from", first}};
+  };
+}
+
+TEST(WorkerTest, RunsAJobAndReportsProgress) {
+  TestServer ts;
+  std::string id = SubmitOk(*ts.Jobs());
+  WorkerOptions o = Options(ts, "w1");
+  o.once = true;
+  Worker worker(o, FakeJob(30, 1));
+  ASSERT_TRUE(worker.Run().ok());
+  bitsearch::v1::Job job = GetJob(ts, id);
+  EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(job.phase(), "search");
+  bitsearch::v1::GetResultRequest req;
+  req.set_job_id(id);
+  bitsearch::v1::GetResultResponse result;
+  ASSERT_TRUE(ts.Jobs()->GetResult(Ctx().get(), req, &result).ok());
+  EXPECT_EQ(nlohmann::json::parse(result.result_json())["resumed_from"], 0);
+  // Progress at steps 1, 6, 11, 16, 21, 26 (every 5) and 30 (the last).
+  auto events = ts.server().store().ReadEvents(id, 0, 1000);
+  ASSERT_TRUE(events.ok());
+  int progress = 0;
+  for (const auto& e : *events) progress += e.type() == bitsearch::v1::JobEvent::TYPE_PROGRESS;
+  EXPECT_EQ(progress, 7);
+  EXPECT_EQ(events->back().state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+}
+
+TEST(WorkerTest, CancelStopsTheJobWithinSecondsAndTheWorkerTakesTheNext) {
+  TestServer ts;
+  std::string first = SubmitOk(*ts.Jobs());
+  std::atomic<int> started{0};
+  Worker worker(Options(ts, "w1"), FakeJob(100000, 2, &started));
+  std::thread run([&] { EXPECT_TRUE(worker.Run().ok()); });
+  ASSERT_TRUE(WaitFor([&] { return started.load() == 1; }));
+  std::string second = SubmitOk(*ts.Jobs());
+  auto cancel_at = std::chrono::steady_clock::now();
+  bitsearch::v1::CancelJobRequest cancel;
+  cancel.set_job_id(first);
+  bitsearch::v1::Job job;
+  ASSERT_TRUE(ts.Jobs()->CancelJob(Ctx().get(), cancel, &job).ok());
+  ASSERT_TRUE(WaitFor([&] { return started.load() == 2; }, 10)) << "worker never took job 2";
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - cancel_at).count();
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_EQ(GetJob(ts, first).state(), bitsearch::v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(GetJob(ts, second).worker_id(), "w1");
+  cancel.set_job_id(second);
+  ASSERT_TRUE(ts.Jobs()->CancelJob(Ctx().get(), cancel, &job).ok());
+  worker.Stop();
+  run.join();
+}
+
+TEST(WorkerTest, ReleasedJobResumesFromTheUploadedCheckpoint) {
+  TestServer ts(/*auth=*/false, /*lease_seconds=*/30);
+  std::string id = SubmitOk(*ts.Jobs());
+  // Worker A checkpoints at steps 10..40, then goes silent (no heartbeats: a hung machine).
+  WorkerOptions a_opts = Options(ts, "A");
+  a_opts.heartbeat_seconds = 3600;
+  a_opts.once = true;
+  std::atomic<bool> a_checkpointed{false};
+  JobFn a_job = [&](const JobSpec&, JobObserver* obs, CheckpointStore* ckpt)
+      -> absl::StatusOr<nlohmann::json> {
+    obs->OnPhaseStart("search", 100);
+    EXPECT_TRUE(ckpt->Save("40").ok());
+    a_checkpointed = true;
+    while (!obs->CancelRequested()) {  // the lost lease surfaces as a stop request
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      obs->OnLog("still working");
+    }
+    return absl::CancelledError("stopped");
+  };
+  Worker a(a_opts, a_job);
+  std::thread run_a([&] { EXPECT_TRUE(a.Run().ok()); });
+  ASSERT_TRUE(WaitFor([&] { return a_checkpointed.load(); }));
+  ts.clock().AdvanceMs(31'000);
+  ASSERT_EQ(*ts.server().reaper().RunOnce(), 1);
+  run_a.join();  // A notices its lease is gone and drops the job without reporting
+  EXPECT_EQ(GetJob(ts, id).state(), bitsearch::v1::JOB_STATE_QUEUED);
+
+  WorkerOptions b_opts = Options(ts, "B");
+  b_opts.once = true;
+  Worker b(b_opts, FakeJob(60, 1));
+  ASSERT_TRUE(b.Run().ok());
+  bitsearch::v1::Job job = GetJob(ts, id);
+  EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(job.attempt(), 2);
+  EXPECT_EQ(job.worker_id(), "B");
+  bitsearch::v1::GetResultRequest req;
+  req.set_job_id(id);
+  bitsearch::v1::GetResultResponse result;
+  ASSERT_TRUE(ts.Jobs()->GetResult(Ctx().get(), req, &result).ok());
+  EXPECT_EQ(nlohmann::json::parse(result.result_json())["resumed_from"], 40);
+  // The resumed step shows in the job's progress log.
+  bool saw_resumed = false;
+  auto events = ts.server().store().ReadEvents(id, 0, 1000);
+  ASSERT_TRUE(events.ok());
+  for (const auto& e : *events) {
+    if (e.progress().resumed()) saw_resumed = e.progress().step() == 41 && e.attempt() == 2;
+  }
+  EXPECT_TRUE(saw_resumed);
+}
+
+TEST(WorkerTest, RetriesWhileTheServerIsDown) {
+  TestServer ts;
+  std::string id = SubmitOk(*ts.Jobs());
+  ts.options().listen = ts.address();  // come back on the same port
+  WorkerOptions o = Options(ts, "w1");
+  o.once = true;
+  ts.Stop();
+  Worker worker(o, FakeJob(10, 1));
+  std::thread run([&] { EXPECT_TRUE(worker.Run().ok()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ts.Restart();
+  run.join();
+  EXPECT_EQ(GetJob(ts, id).state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+}
+
+TEST(WorkerTest, WrongTokenIsAnError) {
+  TestServer ts(/*auth=*/true);
+  WorkerOptions o = Options(ts, "w1");
+  o.token = server::testing::kClientToken;  // a client token may not lease
+  Worker worker(o, FakeJob(1, 1));
+  absl::Status st = worker.Run();
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied);
+  o.token = server::testing::kWorkerToken;
+  o.once = true;
+  std::string id = SubmitOk(*ts.Jobs(), server::testing::kClientToken);
+  Worker good(o, FakeJob(5, 1));
+  ASSERT_TRUE(good.Run().ok());
+}
+
+}  // namespace
+}  // namespace bitsearch
