@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end: a real server, two real workers, four small jobs submitted with the real client;
+# all SUCCEEDED, results retrievable, metrics served, SIGTERM shuts the server down cleanly.
+# Usage: service_e2e_test.sh SERVER_BIN WORKER_BIN CLIENT_BIN
+source "$(dirname "$0")/service_lib.sh" "$@"
+
+start_server
+start_worker w1
+start_worker w2
+
+ids=()
+for i in 1 2 3 4; do
+  write_spec "$WORK/job$i.json" "e2e-$i" 512 1
+  id=$("$CLIENT_BIN" submit "$WORK/job$i.json" | head -n 1)
+  [[ $id == job-* ]] || fail "submit printed '$id' instead of a job id"
+  ids+=("$id")
+done
+log "submitted ${ids[*]}"
+
+# Follow one job live with the client's watch (it exits 0 only on SUCCEEDED).
+"$CLIENT_BIN" watch "${ids[0]}" >"$WORK/watch.log" 2>&1 || fail "watch ${ids[0]} did not end in SUCCEEDED"
+grep -q "SUCCEEDED" "$WORK/watch.log" || fail "watch output lacks the final state"
+grep -q "phase search" "$WORK/watch.log" || fail "watch output lacks the search phase"
+
+for id in "${ids[@]}"; do
+  wait_until 600 "$id to finish" terminal "$id"
+  [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
+  "$CLIENT_BIN" result "$id" --json >"$WORK/$id.result.json"
+  python3 - "$WORK/$id.result.json" <<'PY' || fail "result of $id lacks accuracy/layers"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert "accuracy" in r and "layers" in r, r.keys()
+PY
+  "$CLIENT_BIN" result "$id" >/dev/null || fail "result table of $id"
+done
+log "all four jobs SUCCEEDED with results"
+
+# Both workers took part.
+workers=$(for id in "${ids[@]}"; do job_field "$id" worker_id; done | sort -u | wc -l)
+[[ $workers -eq 2 ]] || log "note: only $workers worker(s) ran the jobs"
+
+"$CLIENT_BIN" list >"$WORK/list.txt"
+[[ $(grep -c SUCCEEDED "$WORK/list.txt") -eq 4 ]] || fail "list does not show four SUCCEEDED jobs"
+
+# Errors are one line on stderr with a non-zero exit.
+if "$CLIENT_BIN" get job-does-not-exist 2>"$WORK/err.txt"; then fail "get of an unknown id succeeded"; fi
+[[ $(wc -l <"$WORK/err.txt") -eq 1 ]] || fail "error is not one line: $(cat "$WORK/err.txt")"
+grep -q "not found" "$WORK/err.txt" || fail "unknown id error: $(cat "$WORK/err.txt")"
+echo '{"model":"lenet5","search":{"mu":"x"}}' >"$WORK/bad.json"
+if "$CLIENT_BIN" submit "$WORK/bad.json" 2>"$WORK/err.txt"; then fail "bad spec accepted"; fi
+grep -q "search.mu" "$WORK/err.txt" || fail "bad spec error does not name the field"
+
+metrics=$(python3 -c 'import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+  "http://127.0.0.1:$METRICS_PORT/metrics")
+for m in 'bitsearch_job_submissions_total{outcome="accepted"} 4' 'bitsearch_phase_duration_seconds_count{phase="search"} 4' \
+         'bitsearch_job_duration_seconds_count{state="SUCCEEDED"} 4' bitsearch_connected_workers bitsearch_rpc_duration_seconds; do
+  grep -qF "$m" <<<"$metrics" || fail "metrics lack '$m'"
+done
+log "metrics OK"
+
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || fail "server exited non-zero on SIGTERM"
+grep -q "database closed" "$WORK/server.log" || fail "server did not close the database"
+[[ ! -e "$WORK/jobs.db-wal" ]] || [[ ! -s "$WORK/jobs.db-wal" ]] || fail "WAL not checkpointed on shutdown"
+log "PASS service_e2e"
