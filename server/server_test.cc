@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -360,6 +363,40 @@ TEST(ServerTest, RefusesNonLoopbackWithoutTokens) {
   EXPECT_TRUE(IsLoopbackAddress("localhost:50051"));
   EXPECT_FALSE(IsLoopbackAddress("[::]:1"));
   EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:1"));
+}
+
+}  // namespace
+}  // namespace bitsearch::server::testing
+
+namespace bitsearch::server::testing {
+namespace {
+
+TEST(ServerTest, ServesTlsWhenGivenCertificateFiles) {
+  TestServer ts;
+  std::string cert = ts.dir() + "/cert.pem", key = ts.dir() + "/key.pem";
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                    "-addext subjectAltName=DNS:localhost -keyout " + key + " -out " + cert +
+                    " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl is not available";
+  ts.options().tls_cert_file = cert;
+  ts.options().tls_key_file = key;
+  ts.Restart();
+
+  grpc::SslCredentialsOptions ssl;
+  std::ifstream in(cert);
+  ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(in), {});
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto tls = grpc::CreateCustomChannel(ts.address(), grpc::SslCredentials(ssl), args);
+  std::string id = SubmitOk(*bitsearch::v1::JobService::NewStub(tls));
+  EXPECT_FALSE(id.empty());
+  // A plaintext client cannot talk to the TLS port.
+  bitsearch::v1::ListJobsResponse list;
+  auto plain = bitsearch::v1::JobService::NewStub(
+      grpc::CreateChannel(ts.address(), grpc::InsecureChannelCredentials()));
+  auto ctx = Ctx();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  EXPECT_FALSE(plain->ListJobs(ctx.get(), {}, &list).ok());
 }
 
 }  // namespace
