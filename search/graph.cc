@@ -88,8 +88,8 @@ absl::Status InferShapes(Graph& graph, const std::vector<int64_t>& input_shape) 
           return NodeError(n, absl::StrCat("groups ", n.groups, " must divide ", n.in_channels,
                                            " input and ", n.out_channels, " output channels"));
         }
-        int64_t h = PoolOut(in[1], n.kernel_h, n.stride_h, n.pad_h);
-        int64_t w = PoolOut(in[2], n.kernel_w, n.stride_w, n.pad_w);
+        int64_t h = PoolOut(in[1], n.dilation_h * (n.kernel_h - 1) + 1, n.stride_h, n.pad_h);
+        int64_t w = PoolOut(in[2], n.dilation_w * (n.kernel_w - 1) + 1, n.stride_w, n.pad_w);
         if (h < 1 || w < 1) return NodeError(n, "kernel larger than its padded input");
         n.out_shape = {n.out_channels, h, w};
         break;

@@ -43,6 +43,7 @@ struct Node {
   int64_t kernel_h = 1, kernel_w = 1;
   int64_t stride_h = 1, stride_w = 1;
   int64_t pad_h = 0, pad_w = 0;
+  int64_t dilation_h = 1, dilation_w = 1;  // kConv only (ONNX import)
   int64_t groups = 1;
   bool bias = true;
 

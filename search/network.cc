@@ -90,7 +90,7 @@ torch::Tensor NetworkImpl::forward(const torch::Tensor& x) {
         torch::Tensor b = n.bias ? biases_.at(i) : torch::Tensor();
         if (n.op == Op::kConv) {
           values[i] = torch::conv2d(quantized[act], w, b, {n.stride_h, n.stride_w},
-                                    {n.pad_h, n.pad_w}, {1, 1}, n.groups);
+                                    {n.pad_h, n.pad_w}, {n.dilation_h, n.dilation_w}, n.groups);
         } else {
           values[i] = torch::linear(quantized[act], w, b);
         }
