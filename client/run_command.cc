@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/result_table.h"
+#include "client/svg_chart.h"
 #include "client/terminal_observer.h"
 #include "latency_models/atomic_file.h"
 #include "search/zoo.h"
@@ -76,8 +77,13 @@ int RunEmbedded(const RunArgs& args) {
     std::fprintf(stderr, "bitsearch: %s\n", std::string(written.message()).c_str());
     return 1;
   }
+  std::string svg_path = out.size() > 5 && out.substr(out.size() - 5) == ".json"
+                             ? out.substr(0, out.size() - 5) + ".svg"
+                             : out + ".svg";
+  absl::Status chart = WriteFileAtomically(svg_path, ResultSvg(*result));
   (void)store.Remove();
   std::cout << "\n" << FormatResultTable(*result) << "result written to " << out << "\n";
+  if (chart.ok()) std::cout << "chart written to " << svg_path << "\n";
   return 0;
 }
 

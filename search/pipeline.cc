@@ -7,7 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "search/cost.h"
+#include "latency_models/profile_json.h"
+#include "latency_models/profile_registry.h"
 #include "search/data.h"
+#include "search/hardware.h"
 #include "search/job_checkpoint.h"
 #include "search/network.h"
 #include "search/prior.h"
@@ -83,11 +86,13 @@ class JobRun {
       double acc = 0;
       st = Finetune(phase, config, &acc);
       if (st.ok()) {
+        config.layers[0].act_bits = 8;  // the network input is always 8-bit
         meta_["baselines"][name] = {{"accuracy", acc}, {"config", BitConfigToJson(config)}};
         st = SaveBoundary(BaselinePhase(b + 1));
       }
     }
     if (!st.ok()) return st;
+    RecordLatency();
     meta_["timings"]["total"] = meta_["timings"].value("total", 0.0) + Seconds(start);
     return BuildResult(folded_graph_, meta_);
   }
@@ -119,10 +124,8 @@ class JobRun {
     net_options_.gate_init = spec_.search.gate_init;
     generator_ = at::make_generator<at::CPUGeneratorImpl>(spec_.search.seed + 1);
     torch::manual_seed(spec_.search.seed);
-    if (spec_.search.regularizer == "latency") {
-      return absl::UnimplementedError(
-          "search.regularizer: the latency prior needs a hardware profile's latency model");
-    }
+    absl::Status profile = LoadLatencyModel();
+    if (!profile.ok()) return profile;
 
     if (!checkpoints_ || !options_.resume) return absl::OkStatus();
     auto bytes = checkpoints_->Load();
@@ -142,6 +145,56 @@ class JobRun {
                      meta_.value("epoch", 0) + 1, ", step ", meta_.value("step_in_epoch", 0)));
     resume_ = std::move(*ckpt);
     return absl::OkStatus();
+  }
+
+  absl::Status LoadLatencyModel() {
+    if (!options_.profile_json.empty()) {
+      auto parsed = ParseProfileJson(options_.profile_json);
+      if (!parsed.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("hardware.profile: ", parsed.status().message()));
+      }
+      latency_ = std::move(parsed->model);
+      return absl::OkStatus();
+    }
+    std::string dir = options_.profiles_dir.empty() ? DefaultProfilesDir() : options_.profiles_dir;
+    auto model = LoadProfile(spec_.hardware.profile, dir);
+    if (!model.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("hardware.profile: ", model.status().message()));
+    }
+    latency_ = std::move(*model);
+    return absl::OkStatus();
+  }
+
+  // The prior's latency table: every layer at every (a, w) in {2..32}^2. Pairs a profile does
+  // not cover (a table measured at 2/4/8 only) take the row's highest latency, a pessimistic
+  // stand-in the search's max_bits keeps out of play anyway.
+  absl::StatusOr<LatencyPrior::Table> PriorTable() {
+    LatencyPrior::Table table;
+    const int bits[5] = {2, 4, 8, 16, 32};
+    for (int layer : folded_graph_.Layers()) {
+      LayerSignature sig = SignatureOf(folded_graph_, layer);
+      std::array<std::array<double, 5>, 5> t{};
+      double worst = 0;
+      std::vector<std::pair<int, int>> missing;
+      for (int a = 0; a < 5; ++a) {
+        for (int w = 0; w < 5; ++w) {
+          auto lat = latency_->Latency(sig, bits[a], bits[w]);
+          if (lat.ok()) {
+            t[a][w] = *lat;
+            worst = std::max(worst, *lat);
+          } else {
+            missing.push_back({a, w});
+          }
+        }
+      }
+      if (missing.size() == 25) {
+        return absl::InvalidArgumentError(absl::StrCat("hardware.profile: no latency for layer ",
+                                                       folded_graph_.nodes[layer].name));
+      }
+      for (auto [a, w] : missing) t[a][w] = worst;
+      table.push_back(t);
+    }
+    return table;
   }
 
   void Log(const std::string& line) {
@@ -245,7 +298,14 @@ class JobRun {
       LoadOptimizer(*opt.adam, resume_->optimizer_state);
       cursor = ResumeCursor();
     }
-    BopsPrior prior(*net);
+    std::unique_ptr<Prior> prior;
+    if (spec_.search.regularizer == "latency") {
+      auto table = PriorTable();
+      if (!table.ok()) return table.status();
+      prior = std::make_unique<LatencyPrior>(*net, std::move(*table), spec_.search.max_bits);
+    } else {
+      prior = std::make_unique<BopsPrior>(*net);
+    }
     const double mu = spec_.search.mu;
     PhasePlan plan;
     plan.name = phase;
@@ -258,7 +318,7 @@ class JobRun {
       double f = step < knee ? 1.0 : std::max(0.0, (total - step) / (total - knee));
       opt.SetLr(0, opt.base_lr[0] * f);
     };
-    plan.regularizer = [&]() { return mu * prior.Compute(*net); };
+    plan.regularizer = [&]() { return mu * prior->Compute(*net); };
     plan.after_step = [&]() { net->ApplyPermanentOff(); };
     plan.decorate = [&](Progress& p) {
       auto [wb, ab] = ExpectedBits(*net);
@@ -283,18 +343,107 @@ class JobRun {
     return SaveBoundary(kPhaseRefine);
   }
 
+  // A network at `config`, with the searched ranges and weights (the refinement's evaluations).
+  Network SearchedNetworkAt(const BitConfig& config) {
+    Network net(folded_graph_, net_options_);
+    net->SetGenerator(generator_);
+    LoadModule(*net, next_start_state_);
+    net->SetFixed(config);
+    return net;
+  }
+
   absl::Status Refine() {
     const std::string phase = kPhaseRefine;
     if (Done(phase)) return absl::OkStatus();
     auto start = Clock::now();
+    if (observer_) observer_->OnPhaseStart(phase, 0);
     if (next_start_state_.empty() && resume_) next_start_state_ = resume_->model_state;
-    // Without a latency model the searched bits go to the fine-tune unchanged.
+    BitConfig searched = BitConfigFromJson(meta_["config_searched"]);
     meta_["config_final"] = meta_["config_searched"];
+    if (spec_.refine.method == "none") {
+      meta_["refine"] = {{"method", "none"}, {"applied", false}};
+      MarkDone(phase, Seconds(start), "skipped (refine.method none)");
+      return SaveBoundary(kPhaseFinetune);
+    }
+    std::vector<int> candidates;
+    for (int b : {2, 4, 8, 16, 32}) {
+      if (b <= std::max(8, spec_.search.max_bits)) candidates.push_back(b);
+    }
+    refine::RefineProblem problem = MakeRefineProblem(folded_graph_, searched, candidates);
+    refine::RefineOptions ropts;
+    ropts.latency_budget = spec_.refine.latency_budget;
+    ropts.max_accuracy_drop = spec_.refine.max_accuracy_drop;
+    refine::EvalFn eval = [&](const refine::BitConfig& rc) -> absl::StatusOr<refine::EvalPoint> {
+      Network net = SearchedNetworkAt(FromRefineConfig(folded_graph_, searched, rc));
+      EvalResult r = Evaluate(*net, data_.validation.size() > 0 ? data_.validation : data_.test);
+      return refine::EvalPoint{r.loss, r.accuracy};
+    };
+    auto result = refine::RefineFreeBits(problem, *latency_, ropts, eval);
+    if (!result.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("refine: ", result.status().message()));
+    }
+    BitConfig refined = FromRefineConfig(folded_graph_, searched, result->config);
+    meta_["config_final"] = BitConfigToJson(refined);
+    json moves = json::array();
+    for (const auto& m : result->moves) {
+      moves.push_back({{"phase", m.phase}, {"what", m.what}, {"target", m.target},
+                       {"from_bits", m.from_bits}, {"to_bits", m.to_bits},
+                       {"total_latency_after", m.total_latency_after}});
+    }
     meta_["refine"] = {{"method", spec_.refine.method},
-                       {"applied", false},
-                       {"note", "no latency model for this profile in this build"}};
-    MarkDone(phase, Seconds(start), "bits unchanged");
+                       {"applied", true},
+                       {"profile", latency_->name()},
+                       {"latency_before", result->latency_before},
+                       {"latency_after", result->latency_after},
+                       {"steps", result->steps},
+                       {"feasible", result->feasible},
+                       {"latency_budget", spec_.refine.latency_budget ? json(*spec_.refine.latency_budget) : json()},
+                       {"evaluations", result->evaluations},
+                       {"summary", result->summary},
+                       {"moves", moves}};
+    if (!result->feasible) {
+      Log(absl::StrCat("refine: the latency budget is infeasible within max_accuracy_drop; best point: ",
+                       result->summary));
+    }
+    MarkDone(phase, Seconds(start), result->summary);
     return SaveBoundary(kPhaseFinetune);
+  }
+
+  // Latency of the job's configurations on its profile, for the result.
+  void RecordLatency() {
+    if (!latency_) return;
+    json lat = {{"unit", latency_->unit()}, {"profile", latency_->name()}};
+    std::vector<std::string> names;
+    for (int l : folded_graph_.Layers()) names.push_back(folded_graph_.nodes[l].name);
+    auto total = [&](const BitConfig& c) -> json {
+      auto r = ConfigLatency(folded_graph_, c, *latency_);
+      return r.ok() ? json(r->total) : json();
+    };
+    auto uniform = [&](int w, int a) {
+      BitConfig c = UniformBits(names, w, a);
+      c.layers[0].act_bits = 8;  // the network input stays 8-bit...
+      if (w == 32) c.layers[0].act_bits = 32;  // ...except in the float model
+      return c;
+    };
+    lat["fp32"] = total(uniform(32, 32));
+    lat["w8a8"] = total(uniform(8, 8));
+    lat["searched"] = total(BitConfigFromJson(meta_["config_searched"]));
+    BitConfig final_config = BitConfigFromJson(meta_["config_final"]);
+    auto fin = ConfigLatency(folded_graph_, final_config, *latency_);
+    if (fin.ok()) {
+      lat["final"] = fin->total;
+      json layers = json::object();
+      for (size_t k = 0; k < names.size() && k < fin->per_layer.size(); ++k) layers[names[k]] = fin->per_layer[k];
+      lat["layers"] = layers;
+      if (!fin->notes.empty()) lat["notes"] = fin->notes;
+    }
+    if (lat["w8a8"].is_number() && lat["final"].is_number() && lat["w8a8"].get<double>() > 0) {
+      lat["reduction_vs_w8a8"] = 100.0 * (1.0 - lat["final"].get<double>() / lat["w8a8"].get<double>());
+    }
+    json baselines = json::object();
+    for (const auto& [name, b] : meta_["baselines"].items()) baselines[name] = total(BitConfigFromJson(b["config"]));
+    lat["baselines"] = baselines;
+    meta_["latency"] = lat;
   }
 
   absl::Status Finetune(const std::string& phase, const BitConfig& config, double* accuracy) {
@@ -308,9 +457,9 @@ class JobRun {
       net->InitRanges(data_.train.x.slice(0, 0, spec_.search.batch_size));
       net->SetFixed(config);
     } else {
-      net->SetFixed(config);
       std::string fresh = next_start_state_.empty() && resume_ ? resume_->model_state : next_start_state_;
       LoadModule(*net, StartState(phase, fresh));
+      net->SetFixed(config);  // after loading: the refined bits may differ from the saved gates
     }
     Optim opt = MakeAdam({{net->WeightParameters(), spec_.finetune.lr},
                           {net->RangeParameters(), spec_.search.range_lr / 10}});
@@ -355,6 +504,7 @@ class JobRun {
   std::optional<JobCheckpoint> resume_;
   std::string fp_state_;          // folded FP network: where the search and baselines start
   std::string next_start_state_;  // the network the next phase starts from
+  std::unique_ptr<LatencyModel> latency_;
 };
 
 }  // namespace

@@ -20,6 +20,8 @@ struct RunOptions {
   std::string device = "cpu";      // torch::Device string ("cpu", "cuda:0")
   bool resume = true;              // continue from the store's checkpoint if it holds one
   std::string profiles_dir;        // where imported latency profiles live ("" = default)
+  std::string profile_json;        // the profile itself (a worker gets it from the server);
+                                   // "" = look hardware.profile up in profiles_dir
 };
 
 // Runs `spec` to the end and returns the result JSON (ARCHITECTURE.md "Result").
