@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what bitsearch needs from Debian 12 packages (only what is missing), builds it, then
+# either runs the default example job embedded or runs the whole test suite.
+#   bash scripts/bootstrap.sh run    # install, build, run examples/lenet5-fashion-mnist.json
+#   bash scripts/bootstrap.sh test   # install, build, run every test through CTest
+#   bash scripts/bootstrap.sh build  # install and build only
+# Run as root on a fresh machine (it installs the compiler, CMake and git too); later runs skip
+# installed packages and rebuild incrementally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # toolchain
+  g++ make cmake git pkg-config ca-certificates
+  # the numerical core
+  libtorch-dev libopenblas0-pthread zlib1g-dev dataset-fashion-mnist libonnx-dev
+  # service, storage, metrics
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev
+  prometheus-cpp-dev
+  # libraries used everywhere
+  nlohmann-json3-dev libabsl-dev libcli11-dev
+  # tests
+  libgtest-dev libgmock-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: packages are missing and this is not root; run as root or install: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+JOBS=${BITSEARCH_BUILD_JOBS:-$(nproc)}
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$JOBS"
+
+case "${1:-build}" in
+  run)
+    shift
+    exec build/bitsearch run examples/lenet5-fashion-mnist.json "$@"
+    ;;
+  test)
+    # Tests start real servers and workers on 127.0.0.1; run them one at a time on small machines.
+    cd build && exec ctest --output-on-failure --timeout 1800
+    ;;
+  build)
+    ;;
+  *)
+    echo "usage: bash scripts/bootstrap.sh [run|test|build]" >&2
+    exit 2
+    ;;
+esac
