@@ -1,6 +1,7 @@
 #include "client/run_command.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -23,7 +24,16 @@ struct RunArgs {
   std::string checkpoint;   // default .bitsearch/<name>.ckpt
   int threads = 0;
   bool resume = false;
+  std::string cache_dir;    // default $BITSEARCH_HOME/cache or ~/.bitsearch/cache
+  bool no_cache = false;
 };
+
+std::string DefaultCacheDir() {
+  const char* home = std::getenv("BITSEARCH_HOME");
+  if (home && *home) return absl::StrCat(home, "/cache");
+  const char* user = std::getenv("HOME");
+  return absl::StrCat(user && *user ? user : ".", "/.bitsearch/cache");
+}
 
 JobRunner* g_runner = nullptr;  // the one job a CLI process runs, for the signal handler
 
@@ -44,6 +54,7 @@ int RunEmbedded(const RunArgs& args) {
   RunOptions options;
   options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
   options.resume = args.resume;
+  if (!args.no_cache) options.cache_dir = args.cache_dir.empty() ? DefaultCacheDir() : args.cache_dir;
   FileCheckpointStore store(ckpt);
   if (args.resume) {
     auto existing = store.Load();
@@ -98,6 +109,9 @@ void AddRunCommands(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   run->add_flag("--resume", args->resume, "Continue from the job's last checkpoint");
   run->add_option("--checkpoint", args->checkpoint, "Checkpoint file (default .bitsearch/<name>.ckpt)");
+  run->add_option("--cache-dir", args->cache_dir,
+                  "Pretrained FP models are reused from here (default $BITSEARCH_HOME/cache or ~/.bitsearch/cache)");
+  run->add_flag("--no-cache", args->no_cache, "Always pretrain; do not read or write the cache");
   run->callback([args]() { throw CLI::RuntimeError(RunEmbedded(*args)); });
 
   CLI::App* models = app.add_subcommand("models", "Zoo models");

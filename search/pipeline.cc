@@ -1,12 +1,15 @@
 #include "search/pipeline.h"
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <cmath>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "search/cost.h"
+#include "latency_models/atomic_file.h"
 #include "latency_models/profile_json.h"
 #include "latency_models/profile_registry.h"
 #include "search/data.h"
@@ -246,10 +249,44 @@ class JobRun {
     return Resuming(phase) && !resume_->model_state.empty() ? resume_->model_state : fresh;
   }
 
+  // Where this job's pretrained FP model is cached: a hash of everything that determines it.
+  std::string PretrainCachePath() const {
+    if (options_.cache_dir.empty()) return "";
+    const json& full = meta_["spec"];
+    json key = {{"format", "fp-cache-1"}, {"model", full["model"]}, {"dataset", full["dataset"]},
+                {"pretrain", full["pretrain"]}, {"seed", full["search"]["seed"]},
+                {"prune", full["search"]["prune"]}, {"max_bits", full["search"]["max_bits"]},
+                {"gate_init", full["search"]["gate_init"]}};
+    uint64_t h = 1469598103934665603ull;
+    for (char c : key.dump()) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+    return absl::StrFormat("%s/%s-%016x.fp", options_.cache_dir, spec_.model.zoo, h);
+  }
+
+  // Reuses a cached FP model: training is deterministic in the seed, so the result is the same.
+  bool LoadCachedPretrain(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto cached = ParseJobCheckpoint(bytes);
+    if (!cached.ok() || !cached->meta.contains("accuracy_fp32")) return false;
+    fp_state_ = cached->fp_state;
+    meta_["accuracy_fp32"] = cached->meta["accuracy_fp32"];
+    meta_["pretrain_cache"] = path;
+    return true;
+  }
+
   absl::Status Pretrain() {
     const std::string phase = kPhasePretrain;
     if (Done(phase)) return absl::OkStatus();
     auto start = Clock::now();
+    const std::string cache = PretrainCachePath();
+    if (!cache.empty() && !Resuming(phase) && LoadCachedPretrain(cache)) {
+      Log(absl::StrCat("pretrained model reused from ", cache));
+      MarkDone(phase, Seconds(start),
+               absl::StrFormat("fp32 top-1 %.2f%% (cached)", meta_["accuracy_fp32"].get<double>()));
+      next_start_state_ = fp_state_;
+      return SaveBoundary(kPhaseSearch);
+    }
     Network net(graph_, net_options_);
     net->SetQuantMode(BBQuantizerImpl::Mode::kBypass);
     Optim opt = MakeAdam({{net->WeightParameters(), spec_.pretrain.lr}});
@@ -274,6 +311,14 @@ class JobRun {
     fp_state_ = SerializeModule(*folded);
     EvalResult fp = Evaluate(*folded, data_.test);
     meta_["accuracy_fp32"] = fp.accuracy;
+    if (!cache.empty()) {
+      JobCheckpoint entry;
+      entry.meta = {{"accuracy_fp32", fp.accuracy}};
+      entry.fp_state = fp_state_;
+      entry.generator_state = generator_.get_state();
+      absl::Status written = WriteFileAtomically(cache, SerializeJobCheckpoint(entry));
+      if (!written.ok()) Log(absl::StrCat("pretrained model not cached: ", written.message()));
+    }
     MarkDone(phase, Seconds(start), absl::StrFormat("fp32 top-1 %.2f%%", fp.accuracy));
     next_start_state_ = fp_state_;
     return SaveBoundary(kPhaseSearch);

@@ -22,6 +22,8 @@ struct RunOptions {
   std::string profiles_dir;        // where imported latency profiles live ("" = default)
   std::string profile_json;        // the profile itself (a worker gets it from the server);
                                    // "" = look hardware.profile up in profiles_dir
+  std::string cache_dir;           // pretrained FP models are kept and reused here, keyed by
+                                   // model, data, pretrain settings and seed ("" = no cache)
 };
 
 // Runs `spec` to the end and returns the result JSON (ARCHITECTURE.md "Result").

@@ -1,7 +1,10 @@
 // The whole pipeline on small data: real learning, the result JSON, and resume after a stop.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
+#include <set>
+#include <unistd.h>
 
 #include "search/job_checkpoint.h"
 #include "search/pipeline.h"
@@ -114,6 +117,35 @@ TEST(PipelineTest, ACheckpointOfAnotherSpecIsRefused) {
   auto other = RunJob(spec, {}, nullptr, &store);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("different spec"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bitsearch
+
+namespace bitsearch {
+namespace {
+
+TEST(PipelineTest, CachedPretrainIsReusedWithTheSameResult) {
+  JobSpec spec = SmallSpec("synthetic");
+  spec.dataset.synthetic_train = 600;
+  spec.dataset.synthetic_test = 100;
+  spec.pretrain.epochs = 1;
+  spec.search.epochs = 1;
+  spec.baselines.clear();
+  RunOptions options;
+  options.threads = 2;
+  options.cache_dir = ::testing::TempDir() + "/bitsearch_cache_" + std::to_string(::getpid());
+  StopAt first("none", 0);
+  auto a = RunJob(spec, options, &first, nullptr);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(first.phases.count("pretrain"), 1u);
+  StopAt second("none", 0);
+  auto b = RunJob(spec, options, &second, nullptr);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(second.phases.count("pretrain"), 0u);  // reused, not trained again
+  EXPECT_EQ((*a)["accuracy"], (*b)["accuracy"]);
+  EXPECT_EQ((*a)["layers"], (*b)["layers"]);
+  std::filesystem::remove_all(options.cache_dir);
 }
 
 }  // namespace
