@@ -129,7 +129,7 @@ class JobStore {
                                                                    int max_attempts) = 0;
 
   // Extends every RUNNING lease to expire no earlier than now_ms + lease_ms (server startup: the
-  // workers were alive, the server was not; give them a lease period to reconnect).
+  // workers were alive, the server was not; give them time to reconnect).
   virtual absl::Status GraceRunningLeases(int64_t now_ms, int64_t lease_ms) = 0;
 
   virtual absl::StatusOr<std::map<JobState, int64_t>> CountJobsByState() = 0;

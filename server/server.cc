@@ -122,9 +122,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     health->SetServingStatus(service, true);
   }
   health->SetServingStatus(true);
-  // Workers kept running while the server was down: give their leases one period to reconnect
-  // before the reaper may requeue them.
-  BS_RETURN_IF_ERROR(s->store_->GraceRunningLeases(c.clock->NowMs(), c.lease_ms));
+  // Workers kept running while the server was down: give their leases two periods plus 10 s to
+  // reconnect (their channels back off between connection attempts) before the reaper may
+  // requeue them.
+  BS_RETURN_IF_ERROR(s->store_->GraceRunningLeases(c.clock->NowMs(), 2 * c.lease_ms + 10'000));
   BS_RETURN_IF_ERROR(s->reaper_->RunOnce().status());
   s->reaper_->Start();
   return s;

@@ -16,6 +16,9 @@ using worker_internal::WithRetry;
 constexpr size_t kChunkBytes = 1 << 20;
 constexpr size_t kMaxEventsPerReport = 500;
 constexpr double kFlushSeconds = 0.5;
+// Deadline of the session thread's calls: short, so that a heartbeat is never stuck behind a
+// progress report to a server that is restarting.
+constexpr double kCallSeconds = 2.0;
 
 }  // namespace
 
@@ -143,7 +146,7 @@ bool WorkerSession::SendEvents() {
   }
   *req.mutable_lease() = lease_;
   bitsearch::v1::ReportProgressResponse resp;
-  grpc::Status st = stub_->ReportProgress(Ctx(options_.token, 10).get(), req, &resp);
+  grpc::Status st = stub_->ReportProgress(Ctx(options_.token, kCallSeconds).get(), req, &resp);
   if (!st.ok()) {
     NoteFailure(st, "report progress");
     return lease_lost_.load();  // a lost lease needs no retry
@@ -158,7 +161,9 @@ void WorkerSession::SendHeartbeat() {
   bitsearch::v1::HeartbeatRequest req;
   *req.mutable_lease() = lease_;
   bitsearch::v1::HeartbeatResponse resp;
-  grpc::Status st = stub_->Heartbeat(Ctx(options_.token, std::max(1.0, heartbeat_s_)).get(), req, &resp);
+  auto ctx = Ctx(options_.token, std::min(kCallSeconds, std::max(0.5, heartbeat_s_)));
+  ctx->set_wait_for_ready(true);  // succeed as soon as a restarted server accepts connections
+  grpc::Status st = stub_->Heartbeat(ctx.get(), req, &resp);
   if (!st.ok()) {
     NoteFailure(st, "heartbeat");
     return;
@@ -184,12 +189,14 @@ void WorkerSession::Loop() {
       urgent_ = false;
     }
     if (stop) return;
-    bool sent = SendEvents();
+    // Heartbeat first: the lease matters more than progress, and a call to a server that is
+    // reconnecting may take until its deadline.
     if (std::chrono::steady_clock::now() >= next_heartbeat) {
       SendHeartbeat();
       next_heartbeat = std::chrono::steady_clock::now() +
                        std::chrono::milliseconds(static_cast<int64_t>(heartbeat_s_ * 1000));
     }
+    bool sent = SendEvents();
     if (!sent && !unreachable) Log("server unreachable; progress is queued until it is back");
     unreachable = !sent;
   }
