@@ -4,6 +4,7 @@
 #include "client/run_command.h"
 #ifdef BITSEARCH_HAVE_PROFILE_COMMANDS
 #include "client/profile_commands.h"
+#include "client/profile_measure_command.h"
 #endif
 #ifdef BITSEARCH_HAVE_SERVICE_COMMANDS
 #include "client/service_commands.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   bitsearch::AddRunCommands(app);
 #ifdef BITSEARCH_HAVE_PROFILE_COMMANDS
   bitsearch::AddProfileCommands(app);
+  bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));
 #endif
 #ifdef BITSEARCH_HAVE_SERVICE_COMMANDS
   bitsearch::AddServiceCommands(app);
