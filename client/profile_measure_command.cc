@@ -122,7 +122,8 @@ void Measure(const MeasureArgs& a, CLI::App& profiles) {
   for (int act : a.bits) {
     for (int w : a.bits) options.bit_pairs.emplace_back(act, w);
   }
-  if (!a.quiet) {
+  // A progress counter on a terminal; a log gets nothing until the end.
+  if (!a.quiet && isatty(STDERR_FILENO)) {
     options.progress = [](size_t done, size_t total) {
       std::cerr << "\rmeasuring " << done << "/" << total << " rows" << std::flush;
       if (done == total) std::cerr << "\n";
