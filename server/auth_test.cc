@@ -63,7 +63,7 @@ TEST(AuthTest, RolesAreEnforced) {
   bitsearch::v1::PutProfileRequest put;
   put.mutable_profile()->set_name("p");
   put.mutable_profile()->set_format("json");
-  put.mutable_profile()->set_content("{}");
+  put.mutable_profile()->set_content(R"({"name": "p", "kind": "bops"})");
   bitsearch::v1::Profile stored;
   EXPECT_EQ(profiles->PutProfile(Ctx(kWorkerToken).get(), put, &stored).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);

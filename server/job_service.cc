@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "search/spec.h"
+#include "server/profile_service.h"
 #include "server/proto_convert.h"
 #include "server/status_macros.h"
 
@@ -79,6 +80,8 @@ absl::Status JobServiceImpl::Submit(const bitsearch::v1::SubmitJobRequest& req,
                                                    " bytes; the limit is ", limits.max_model_bytes));
   }
   BS_ASSIGN_OR_RETURN(JobSpec spec, ValidateSpec(req.spec_json()));
+  // A worker must be able to resolve the profile: a built-in, or one stored here.
+  BS_RETURN_IF_ERROR(CheckJobProfile(*sc_.store, spec.hardware.profile));
   if (!req.onnx_model().empty() && spec.model.onnx.empty()) {
     return absl::InvalidArgumentError(
         "onnx_model was uploaded but the spec's model has no \"onnx\" entry; use "

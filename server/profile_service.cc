@@ -1,8 +1,12 @@
 #include "server/profile_service.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "latency_models/builtin_profiles.h"
+#include "latency_models/profile_json.h"
+#include "latency_models/stored_profile.h"
 #include "nlohmann/json.hpp"
 #include "server/proto_convert.h"
 #include "server/status_macros.h"
@@ -11,15 +15,8 @@ namespace bitsearch::server {
 namespace {
 
 absl::Status ValidateName(const std::string& name) {
-  if (name.empty() || name.size() > 64) {
-    return absl::InvalidArgumentError("profile.name must have 1 to 64 characters");
-  }
-  for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("profile.name '", name, "' may only use letters, digits, '.', '_', '-'"));
-    }
-  }
+  absl::Status st = ValidateProfileName(name);
+  if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat("profile.name: ", st.message()));
   return absl::OkStatus();
 }
 
@@ -27,26 +24,42 @@ absl::Status ValidateName(const std::string& name) {
 
 absl::Status ValidateProfile(const bitsearch::v1::Profile& p, int64_t max_bytes) {
   BS_RETURN_IF_ERROR(ValidateName(p.name()));
+  if (IsBuiltinProfile(p.name())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "profile.name '", p.name(), "' is a built-in profile; choose another name"));
+  }
   if (static_cast<int64_t>(p.content().size()) > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("profile.content is ", p.content().size(),
                                                    " bytes; the limit is ", max_bytes));
   }
   if (p.content().empty()) return absl::InvalidArgumentError("profile.content is empty");
-  if (p.format() == "json") {
-    nlohmann::json j = nlohmann::json::parse(p.content(), nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      return absl::InvalidArgumentError("profile.content is not a JSON object");
-    }
-  } else if (p.format() == "csv") {
-    std::string header = p.content().substr(0, p.content().find('\n'));
-    if (!absl::StrContains(header, "latency")) {
-      return absl::InvalidArgumentError("profile.content: the CSV header has no 'latency' column");
-    }
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("profile.format '", p.format(), "' is not one of: json, csv"));
+  // The parsers a worker's pipeline uses: what is stored here is what a job can run with.
+  return StoredProfileJson(p.name(), p.format(), p.content(), "profile.content").status();
+}
+
+absl::Status CheckJobProfile(JobStore& store, const std::string& profile) {
+  if (IsBuiltinProfile(profile)) return absl::OkStatus();
+  absl::StatusOr<Profile> stored = store.GetProfile(profile);
+  if (stored.ok()) return absl::OkStatus();
+  if (!absl::IsNotFound(stored.status())) return stored.status();
+  std::vector<std::string> builtins;
+  for (const EmbeddedProfile& p : BuiltinProfileSources()) builtins.push_back(p.name);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid spec: hardware.profile '", profile, "' is neither a built-in profile (",
+      absl::StrJoin(builtins, ", "),
+      ") nor stored in the server (upload it with `bitsearch profiles import`)"));
+}
+
+absl::StatusOr<std::string> ProfileJsonForJob(JobStore& store, const std::string& spec_json) {
+  nlohmann::json spec = nlohmann::json::parse(spec_json, nullptr, /*allow_exceptions=*/false);
+  std::string name;
+  if (spec.is_object() && spec.contains("hardware") && spec["hardware"].is_object() &&
+      spec["hardware"].contains("profile") && spec["hardware"]["profile"].is_string()) {
+    name = spec["hardware"]["profile"].get<std::string>();
   }
-  return absl::OkStatus();
+  if (name.empty() || IsBuiltinProfile(name)) return std::string();
+  BS_ASSIGN_OR_RETURN(Profile p, store.GetProfile(name));
+  return StoredProfileJson(p.name, p.format, p.content, absl::StrCat("stored profile ", name));
 }
 
 grpc::ServerUnaryReactor* ProfileServiceImpl::ListProfiles(

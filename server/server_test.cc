@@ -1,8 +1,11 @@
 // JobService, ProfileService, health and metrics over real gRPC against an in-process server.
 #include <gtest/gtest.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -10,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/reaper.h"
+#include "server/sqlite_job_store.h"
 #include "server/test_server.h"
 
 namespace bitsearch::server::testing {
@@ -292,13 +296,19 @@ TEST(JobServiceTest, JobsAndResultsSurviveRestart) {
   EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_QUEUED);
 }
 
+constexpr char kMeasuredCsv[] =
+    "type,groups,kernel_h,kernel_w,stride,padding,in_h,in_w,out_h,out_w,in_channels,"
+    "out_channels,act_bits,weight_bits,latency\n"
+    "conv,1,5,5,1,0,28,28,24,24,1,32,8,8,0.002\n"
+    "conv,1,5,5,1,0,28,28,24,24,1,32,4,4,0.001\n";
+
 TEST(ProfileServiceTest, PutGetListAndValidation) {
   TestServer ts;
   auto profiles = ts.Profiles();
   bitsearch::v1::PutProfileRequest put;
   put.mutable_profile()->set_name("my-board");
   put.mutable_profile()->set_format("csv");
-  put.mutable_profile()->set_content("kind,act_bits,weight_bits,latency\nconv,8,8,1.5\n");
+  put.mutable_profile()->set_content(kMeasuredCsv);
   bitsearch::v1::Profile stored;
   ASSERT_TRUE(profiles->PutProfile(Ctx().get(), put, &stored).ok());
   EXPECT_EQ(stored.size_bytes(), static_cast<int64_t>(put.profile().content().size()));
@@ -318,7 +328,8 @@ TEST(ProfileServiceTest, PutGetListAndValidation) {
 
   for (auto [name, format, content] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"../etc", "json", "{}"}, {"ok", "yaml", "a: 1"}, {"ok", "json", "[1,2]"},
-           {"ok", "json", "{"}, {"ok", "csv", "a,b\n1,2\n"}, {"ok", "json", ""}}) {
+           {"ok", "json", "{"}, {"ok", "csv", "a,b\n1,2\n"}, {"ok", "json", ""},
+           {"bops", "json", R"({"name": "bops", "kind": "bops"})"}}) {
     put.mutable_profile()->set_name(name);
     put.mutable_profile()->set_format(format);
     put.mutable_profile()->set_content(content);
@@ -326,6 +337,97 @@ TEST(ProfileServiceTest, PutGetListAndValidation) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name << " " << content;
     EXPECT_TRUE(absl::StrContains(st.error_message(), "profile.")) << st.error_message();
   }
+  ASSERT_TRUE(profiles->ListProfiles(Ctx().get(), {}, &list).ok());
+  EXPECT_EQ(list.profiles_size(), 1) << "a refused profile was stored";
+}
+
+// Content goes through the latency models' own parsers: errors name line and column, and a
+// refused upload leaves the stored profile as it was.
+TEST(ProfileServiceTest, MalformedContentIsRefusedWithLineAndColumn) {
+  TestServer ts;
+  auto profiles = ts.Profiles();
+  bitsearch::v1::PutProfileRequest put;
+  bitsearch::v1::Profile* p = put.mutable_profile();
+  p->set_name("board");
+  p->set_format("csv");
+  p->set_content(kMeasuredCsv);
+  bitsearch::v1::Profile stored;
+  ASSERT_TRUE(profiles->PutProfile(Ctx().get(), put, &stored).ok());
+
+  struct Case {
+    std::string format, content, want;
+  };
+  std::string bad_latency = std::string(kMeasuredCsv) + "conv,1,5,5,1,0,28,28,24,24,1,32,2,2,x\n";
+  std::string bad_type = std::string(kMeasuredCsv) + "pool,1,5,5,1,0,28,28,24,24,1,32,2,2,1\n";
+  std::string dup = std::string(kMeasuredCsv) + "conv,1,5,5,1,0,28,28,24,24,1,32,8,8,0.003\n";
+  for (const Case& c : std::vector<Case>{
+           {"csv", bad_latency, "profile.content: line 4"},
+           {"csv", bad_type, "profile.content: line 4"},
+           {"csv", dup, "line 4"},
+           {"csv", "type,latency\nconv,1\n", "missing column"},
+           {"json", "{\"name\": \"board\",\n  \"kind\": \"lut\",\n  \"unit\": }", "line 3, column"},
+           {"json", R"({"name": "board", "kind": "analytic", "unit": "cycles"})", "analytic"},
+           {"json", R"({"name": "board", "kind": "lut", "unit": "seconds", "table": )"
+                    R"({"csv": "type,latency\n"}})", "table"},
+           {"json", R"({"name": "other", "kind": "bops"})", "names itself 'other'"}}) {
+    p->set_format(c.format);
+    p->set_content(c.content);
+    grpc::Status st = profiles->PutProfile(Ctx().get(), put, &stored);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.content;
+    EXPECT_TRUE(absl::StrContains(st.error_message(), c.want))
+        << "want '" << c.want << "' in: " << st.error_message();
+  }
+  bitsearch::v1::GetProfileRequest get;
+  get.set_name("board");
+  bitsearch::v1::Profile got;
+  ASSERT_TRUE(profiles->GetProfile(Ctx().get(), get, &got).ok());
+  EXPECT_EQ(got.content(), kMeasuredCsv) << "a refused upload replaced the stored profile";
+
+  // A JSON profile is accepted too, and replaces the CSV.
+  p->set_format("json");
+  p->set_content(R"({"name": "board", "kind": "bops", "description": "proxy"})");
+  ASSERT_TRUE(profiles->PutProfile(Ctx().get(), put, &stored).ok());
+  ASSERT_TRUE(profiles->GetProfile(Ctx().get(), get, &got).ok());
+  EXPECT_EQ(got.format(), "json");
+}
+
+TEST(JobServiceTest, ProfileMustBeBuiltinOrStored) {
+  TestServer ts;
+  auto jobs = ts.Jobs();
+  const std::string spec = R"({"model":"lenet5","hardware":{"profile":"my-board"}})";
+  bitsearch::v1::SubmitJobRequest req;
+  req.set_spec_json(spec);
+  bitsearch::v1::SubmitJobResponse resp;
+  grpc::Status st = jobs->SubmitJob(Ctx().get(), req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(st.error_message(), "hardware.profile 'my-board'"))
+      << st.error_message();
+  EXPECT_TRUE(absl::StrContains(st.error_message(), "pulp-xpulpv2")) << st.error_message();
+  bitsearch::v1::ListJobsResponse list;
+  ASSERT_TRUE(jobs->ListJobs(Ctx().get(), {}, &list).ok());
+  EXPECT_EQ(list.jobs_size(), 0) << "a refused job was stored";
+
+  SubmitOk(*jobs, "", R"({"model":"lenet5","hardware":{"profile":"pulp-xpulpnn"}})");
+  bitsearch::v1::PutProfileRequest put;
+  put.mutable_profile()->set_name("my-board");
+  put.mutable_profile()->set_format("csv");
+  put.mutable_profile()->set_content(kMeasuredCsv);
+  bitsearch::v1::Profile stored;
+  ASSERT_TRUE(ts.Profiles()->PutProfile(Ctx().get(), put, &stored).ok());
+  std::string id = SubmitOk(*jobs, "", spec);
+
+  // The lease carries the stored profile, converted to the JSON the pipeline reads.
+  bitsearch::v1::LeaseRequest lreq;
+  lreq.set_worker_id("w1");
+  bitsearch::v1::LeaseResponse lease;
+  ASSERT_TRUE(ts.Workers()->Lease(Ctx().get(), lreq, &lease).ok());
+  ASSERT_TRUE(lease.leased());
+  EXPECT_TRUE(lease.profile_json().empty()) << "the older job names a built-in";
+  ASSERT_TRUE(ts.Workers()->Lease(Ctx().get(), lreq, &lease).ok());
+  ASSERT_TRUE(lease.leased());
+  EXPECT_EQ(lease.lease().job_id(), id);
+  EXPECT_TRUE(absl::StrContains(lease.profile_json(), "\"kind\": \"lut\"")) << lease.profile_json();
+  EXPECT_TRUE(absl::StrContains(lease.profile_json(), "\"name\": \"my-board\""));
 }
 
 TEST(ServerTest, HealthReflectionAndMetrics) {
@@ -348,6 +450,81 @@ TEST(ServerTest, HealthReflectionAndMetrics) {
         "bitsearch_queue_wait_seconds_count 0"}) {
     EXPECT_TRUE(absl::StrContains(text, want)) << want << "\n" << text;
   }
+}
+
+// What SIGTERM does (server_main.cc calls Shutdown() from its signal thread): a client watching
+// health sees NOT_SERVING while the server is still draining its in-flight calls (the watch
+// stream is one), then the database is closed with its WAL checkpointed and reopens intact.
+TEST(ServerTest, ShutdownGoesNotServingWhileDrainingThenClosesTheDatabase) {
+  TestServer ts;
+  ts.options().drain_seconds = 2;
+  std::string id = SubmitOk(*ts.Jobs());
+
+  grpc::GenericStub stub(ts.channel());
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub.PrepareCall(&ctx, "/grpc.health.v1.Health/Watch", &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  auto next = [&] {
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    return ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(next());
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service = ""}: the whole server
+  call->Write(request, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(next());
+  call->WritesDone(reinterpret_cast<void*>(3));
+  ASSERT_TRUE(next());
+  auto read_status = [&]() -> std::string {
+    grpc::ByteBuffer resp;
+    call->Read(&resp, reinterpret_cast<void*>(4));
+    if (!next()) return "END";
+    std::vector<grpc::Slice> slices;
+    (void)resp.Dump(&slices);
+    std::string bytes;
+    for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    // HealthCheckResponse{status = 1}: 0x08 <enum>; 1 = SERVING, 2 = NOT_SERVING.
+    if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : "NOT_SERVING";
+    return "UNKNOWN";
+  };
+  ASSERT_EQ(read_status(), "SERVING");
+
+  std::atomic<bool> shutdown_returned{false};
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] {
+    ts.Stop();
+    shutdown_returned = true;
+  });
+  EXPECT_EQ(read_status(), "NOT_SERVING");
+  EXPECT_FALSE(shutdown_returned.load()) << "NOT_SERVING came only after the drain";
+  while (read_status() != "END") {
+  }
+  grpc::Status finish;
+  call->Finish(&finish, reinterpret_cast<void*>(5));
+  next();
+  stopper.join();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, ts.options().drain_seconds + 5.0) << "drain did not respect its deadline";
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+
+  // The store is closed: calls fail cleanly rather than touch a closed handle.
+  EXPECT_EQ(ts.server().store().GetJob(id).status().code(), absl::StatusCode::kUnavailable);
+  std::error_code ec;
+  auto wal_size = std::filesystem::file_size(ts.options().db_path + "-wal", ec);
+  EXPECT_TRUE(ec || wal_size == 0) << "WAL not checkpointed on close: " << wal_size << " bytes";
+  auto reopened = SqliteJobStore::Open(ts.options().db_path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto job = (*reopened)->GetJob(id);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->state, JobState::kQueued);
+  ASSERT_TRUE((*reopened)->Close().ok());
 }
 
 TEST(ServerTest, RefusesNonLoopbackWithoutTokens) {

@@ -20,10 +20,19 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), bind_rc_(other.bind_rc_) {}
+    : db_(other.db_),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      cache_(other.cache_),
+      key_(other.key_),
+      bind_rc_(other.bind_rc_) {}
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+  if (stmt_ == nullptr) return;
+  if (cache_ != nullptr) {
+    cache_->Release(key_, stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Statement& Statement::Bind(int index, int64_t value) {
@@ -130,35 +139,81 @@ absl::Status SqliteDb::Exec(const std::string& sql) {
 }
 
 absl::StatusOr<Statement> SqliteDb::Prepare(absl::string_view sql) {
+  if (db_ == nullptr) return absl::UnavailableError("sqlite: the database is closed");
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::vector<sqlite3_stmt*>()).first;
+  if (!it->second.empty()) {
+    sqlite3_stmt* stmt = it->second.back();
+    it->second.pop_back();
+    return Statement(db_, stmt, this, &it->first);
+  }
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  // PERSISTENT: the statement will be reused many times.
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, absl::StrCat("prepare '", sql, "'"));
-  return Statement(db_, stmt);
+  ++compiled_;
+  return Statement(db_, stmt, this, &it->first);
+}
+
+void SqliteDb::Release(const std::string* key, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  auto it = db_ != nullptr ? cache_.find(*key) : cache_.end();
+  if (it == cache_.end()) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  it->second.push_back(stmt);
+}
+
+absl::Status SqliteDb::CheckpointPassive(int* frames_left) {
+  if (db_ == nullptr) return absl::UnavailableError("sqlite: the database is closed");
+  int log = 0, copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) return SqliteError(db_, rc, "checkpoint");
+  if (frames_left != nullptr) *frames_left = log >= copied ? log - copied : 0;
+  return absl::OkStatus();
 }
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
 absl::Status SqliteDb::Close() {
   if (db_ == nullptr) return absl::OkStatus();
+  for (auto& [sql, stmts] : cache_) {
+    for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
+  }
+  cache_.clear();
   int rc = sqlite3_close(db_);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "close");
   db_ = nullptr;
   return absl::OkStatus();
 }
 
-Transaction::Transaction(SqliteDb* db) : db_(db), begin_status_(db->Exec("BEGIN IMMEDIATE")) {
+namespace {
+
+// Runs a parameterless statement through the statement cache.
+absl::Status RunCached(SqliteDb* db, absl::string_view sql) {
+  absl::StatusOr<Statement> stmt = db->Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Run();
+}
+
+}  // namespace
+
+Transaction::Transaction(SqliteDb* db) : db_(db), begin_status_(RunCached(db, "BEGIN IMMEDIATE")) {
   done_ = !begin_status_.ok();
 }
 
 Transaction::~Transaction() {
-  if (!done_) (void)db_->Exec("ROLLBACK");
+  if (!done_) (void)RunCached(db_, "ROLLBACK");
 }
 
 absl::Status Transaction::Commit() {
   if (!begin_status_.ok()) return begin_status_;
   done_ = true;
-  absl::Status st = db_->Exec("COMMIT");
-  if (!st.ok()) (void)db_->Exec("ROLLBACK");
+  absl::Status st = RunCached(db_, "COMMIT");
+  if (!st.ok()) (void)RunCached(db_, "ROLLBACK");
   return st;
 }
 

@@ -65,10 +65,22 @@ bool IsTerminal(JobState state) {
          state == JobState::kCancelled;
 }
 
+namespace {
+
+constexpr int kCheckpointIntervalMs = 200;
+// Automatic checkpoints (inside a COMMIT) only if the background one falls this far behind.
+constexpr int kAutoCheckpointPages = 20000;
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(const std::string& path) {
   BS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
   BS_RETURN_IF_ERROR(Migrate(db.get()));
-  return std::unique_ptr<SqliteJobStore>(new SqliteJobStore(std::move(db)));
+  // The value is our own constant: PRAGMA takes no bound parameters.
+  BS_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA wal_autocheckpoint = ", kAutoCheckpointPages)));
+  std::unique_ptr<SqliteJobStore> store(new SqliteJobStore(std::move(db)));
+  BS_ASSIGN_OR_RETURN(store->checkpointer_, WalCheckpointer::Start(path, kCheckpointIntervalMs));
+  return store;
 }
 
 absl::Status SqliteJobStore::CheckOpen() const {
@@ -77,6 +89,9 @@ absl::Status SqliteJobStore::CheckOpen() const {
 }
 
 absl::Status SqliteJobStore::Close() {
+  // First the checkpointer's connection, so the main one is the last and its close checkpoints
+  // the whole WAL and removes it.
+  if (checkpointer_ != nullptr) checkpointer_->Stop();
   absl::MutexLock lock(&mu_);
   if (db_ == nullptr) return absl::OkStatus();
   absl::Status st = db_->Close();
@@ -146,18 +161,41 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
       return existing;
     }
   }
+  // The new row is known in full, so it is built here rather than read back; its first event
+  // (sequence 1) goes in with it.
   BS_ASSIGN_OR_RETURN(
       Statement ins,
       db_->Prepare("INSERT INTO jobs(id, name, state, spec_json, client_request_id, model_blob, "
-                   "created_ms, queued_ms) VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?)"));
+                   "created_ms, queued_ms, last_sequence) VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?, 1) "
+                   "RETURNING seq"));
   ins.Bind(1, job.id).Bind(2, job.name).Bind(3, job.spec_json);
   ins.BindOptional(4, job.client_request_id).BindOptional(5, job.model_blob);
   ins.Bind(6, now_ms).Bind(7, now_ms);
-  BS_RETURN_IF_ERROR(ins.Run());
-  BS_ASSIGN_OR_RETURN(JobRecord created, GetJobLocked(job.id));
-  BS_RETURN_IF_ERROR(AppendStateEventLocked(created, JobState::kQueued, "submitted", now_ms));
+  BS_ASSIGN_OR_RETURN(bool row, ins.Step());
+  if (!row) return absl::InternalError(absl::StrCat("job ", job.id, ": insert returned no row"));
+  JobRecord created;
+  created.seq = ins.ColumnInt(0);
+  BS_RETURN_IF_ERROR(ins.Run());  // finish the RETURNING statement
+  created.id = job.id;
+  created.name = job.name;
+  created.state = JobState::kQueued;
+  created.spec_json = job.spec_json;
+  created.client_request_id = job.client_request_id;
+  created.model_blob = job.model_blob;
+  created.created_ms = created.queued_ms = now_ms;
+  created.last_sequence = 1;
+  bitsearch::v1::JobEvent event;
+  event.set_job_id(job.id);
+  event.set_sequence(1);
+  event.set_unix_ms(now_ms);
+  event.set_type(bitsearch::v1::JobEvent::TYPE_STATE);
+  event.set_state(bitsearch::v1::JOB_STATE_QUEUED);
+  event.set_message("submitted");
+  BS_ASSIGN_OR_RETURN(Statement ev,
+                      db_->Prepare("INSERT INTO events(job_id, sequence, payload) VALUES (?, ?, ?)"));
+  ev.Bind(1, job.id).Bind(2, int64_t{1}).BindBlob(3, event.SerializeAsString());
+  BS_RETURN_IF_ERROR(ev.Run());
   BS_RETURN_IF_ERROR(tx.Commit());
-  created.last_sequence += 1;
   return created;
 }
 

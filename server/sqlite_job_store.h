@@ -2,7 +2,8 @@
 // by concern: sqlite_job_store.cc (jobs, events, results), sqlite_lease_ops.cc (leases, workers,
 // reaping), sqlite_profiles.cc (profiles).
 //
-// Thread-safety: every method takes mu_; one connection serves the whole server.
+// Thread-safety: every method takes mu_; one connection serves the whole server. WAL checkpoints
+// run on a background connection (wal_checkpointer.h), outside mu_.
 #ifndef BITSEARCH_SERVER_SQLITE_JOB_STORE_H_
 #define BITSEARCH_SERVER_SQLITE_JOB_STORE_H_
 
@@ -13,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/job_store.h"
 #include "server/sqlite_db.h"
+#include "server/wal_checkpointer.h"
 
 namespace bitsearch::server {
 
@@ -78,6 +80,7 @@ class SqliteJobStore : public JobStore {
 
   absl::Mutex mu_;
   std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // set once in Open, stopped in Close
 };
 
 // Column list and row reader shared by the store's files.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "server/profile_service.h"
 #include "server/proto_convert.h"
 #include "server/status_macros.h"
 
@@ -62,6 +63,14 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Lease(grpc::CallbackServerContext* 
         resp->set_has_checkpoint(!job->checkpoint_blob.empty());
         if (!job->model_blob.empty()) {
           BS_ASSIGN_OR_RETURN(*resp->mutable_onnx_model(), sc_.blobs->Read(job->model_blob));
+        }
+        // A stored profile travels with the lease; a missing one (it was checked at submission)
+        // leaves the field empty and the pipeline's own lookup reports it.
+        absl::StatusOr<std::string> profile = ProfileJsonForJob(*sc_.store, job->spec_json);
+        if (profile.ok()) {
+          resp->set_profile_json(std::move(*profile));
+        } else if (!absl::IsNotFound(profile.status())) {
+          return profile.status();
         }
         return absl::OkStatus();
       });
