@@ -191,7 +191,9 @@ void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
   session.Start();
   absl::StatusOr<nlohmann::json> result;
   try {
-    result = run_job_(*spec, &session, &session);
+    LeasedInputs inputs;
+    inputs.profile_json = lease.profile_json();
+    result = run_job_(*spec, inputs, &session, &session);
   } catch (const std::exception& e) {
     result = absl::InternalError(absl::StrCat("the pipeline threw: ", e.what()));
   }

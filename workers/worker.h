@@ -38,10 +38,16 @@ struct WorkerOptions {
   bool once = false;                        // exit after one job (tests, batch use)
 };
 
+// What a lease brings besides the spec, for the job function to run with.
+struct LeasedInputs {
+  std::string profile_json;  // the profile hardware.profile names when the server stores it
+                             // (RunOptions::profile_json); "" = a built-in, resolved locally
+};
+
 // Runs one job to the end (the pipeline): result JSON, CANCELLED when the observer asked to stop.
-using JobFn = std::function<absl::StatusOr<nlohmann::json>(const JobSpec& spec,
-                                                           JobObserver* observer,
-                                                           CheckpointStore* checkpoints)>;
+using JobFn = std::function<absl::StatusOr<nlohmann::json>(
+    const JobSpec& spec, const LeasedInputs& inputs, JobObserver* observer,
+    CheckpointStore* checkpoints)>;
 
 class Worker {
  public:

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -53,7 +54,7 @@ bool WaitFor(const std::function<bool()>& done, double seconds = 20) {
 
 // A fake pipeline: `steps` steps of one phase, a checkpoint every 10, stops when cancelled.
 JobFn FakeJob(int steps, int step_ms, std::atomic<int>* started = nullptr) {
-  return [=](const JobSpec& spec, JobObserver* obs, CheckpointStore* ckpt)
+  return [=](const JobSpec& spec, const LeasedInputs&, JobObserver* obs, CheckpointStore* ckpt)
              -> absl::StatusOr<nlohmann::json> {
     if (started) ++*started;
     int first = 0;
@@ -142,7 +143,7 @@ TEST(WorkerTest, ReleasedJobResumesFromTheUploadedCheckpoint) {
   a_opts.heartbeat_seconds = 3600;
   a_opts.once = true;
   std::atomic<bool> a_checkpointed{false};
-  JobFn a_job = [&](const JobSpec&, JobObserver* obs, CheckpointStore* ckpt)
+  JobFn a_job = [&](const JobSpec&, const LeasedInputs&, JobObserver* obs, CheckpointStore* ckpt)
       -> absl::StatusOr<nlohmann::json> {
     obs->OnPhaseStart("search", 100);
     EXPECT_TRUE(ckpt->Save("40").ok());
@@ -182,6 +183,45 @@ TEST(WorkerTest, ReleasedJobResumesFromTheUploadedCheckpoint) {
     if (e.progress().resumed()) saw_resumed = e.progress().step() == 41 && e.attempt() == 2;
   }
   EXPECT_TRUE(saw_resumed);
+}
+
+TEST(WorkerTest, StoredProfileReachesTheJobWithTheLease) {
+  TestServer ts;
+  bitsearch::v1::PutProfileRequest put;
+  put.mutable_profile()->set_name("my-board");
+  put.mutable_profile()->set_format("csv");
+  put.mutable_profile()->set_content(
+      "type,groups,kernel_h,kernel_w,stride,padding,in_h,in_w,out_h,out_w,in_channels,"
+      "out_channels,act_bits,weight_bits,latency\n"
+      "conv,1,5,5,1,0,28,28,24,24,1,32,8,8,0.002\n");
+  bitsearch::v1::Profile stored;
+  ASSERT_TRUE(ts.Profiles()->PutProfile(Ctx().get(), put, &stored).ok());
+  std::string with_board = SubmitOk(
+      *ts.Jobs(), "",
+      R"({"model":"lenet5","hardware":{"profile":"my-board"},"dataset":{"name":"synthetic"}})");
+  std::string with_builtin = SubmitOk(*ts.Jobs());
+
+  std::map<std::string, std::string> seen;  // job name -> profile_json
+  WorkerOptions o = Options(ts, "w1");
+  o.once = true;
+  JobFn record = [&](const JobSpec& spec, const LeasedInputs& inputs, JobObserver*,
+                     CheckpointStore*) -> absl::StatusOr<nlohmann::json> {
+    seen[spec.hardware.profile] = inputs.profile_json;
+    return nlohmann::json{{"ok", true}};
+  };
+  for (int i = 0; i < 2; ++i) {
+    Worker worker(o, record);
+    ASSERT_TRUE(worker.Run().ok());
+  }
+  EXPECT_EQ(GetJob(ts, with_board).state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(GetJob(ts, with_builtin).state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  ASSERT_EQ(seen.count("my-board"), 1u);
+  nlohmann::json profile = nlohmann::json::parse(seen["my-board"]);
+  EXPECT_EQ(profile["name"], "my-board");
+  EXPECT_EQ(profile["kind"], "lut");
+  EXPECT_EQ(profile["unit"], "seconds");
+  ASSERT_EQ(seen.count("bops"), 1u);
+  EXPECT_EQ(seen["bops"], "") << "a built-in is resolved by the worker itself";
 }
 
 TEST(WorkerTest, RetriesWhileTheServerIsDown) {
