@@ -16,6 +16,8 @@
 #include "search/hardware.h"
 #include "search/job_checkpoint.h"
 #include "search/network.h"
+#include "search/onnx/onnx_export.h"
+#include "search/onnx/onnx_import.h"
 #include "search/prior.h"
 #include "search/result.h"
 #include "search/trainer.h"
@@ -97,7 +99,9 @@ class JobRun {
     if (!st.ok()) return st;
     RecordLatency();
     meta_["timings"]["total"] = meta_["timings"].value("total", 0.0) + Seconds(start);
-    return BuildResult(folded_graph_, meta_);
+    json result = BuildResult(folded_graph_, meta_);
+    if (meta_.contains("export")) result["export"] = meta_["export"];
+    return result;
   }
 
  private:
@@ -112,15 +116,29 @@ class JobRun {
     torch::set_num_threads(threads);
     meta_ = {{"done", json::object()}, {"timings", json::object()}, {"threads", threads},
              {"spec", JobSpecToJson(spec_)}, {"baselines", json::object()}};
-    if (!spec_.model.onnx.empty()) {
-      return absl::UnimplementedError("model.onnx: ONNX import is not available in this build yet");
+    if (!spec_.model.onnx.empty()) {  // refused here, before any training, when unsupported
+      auto imported = ImportOnnxFile(spec_.model.onnx);
+      if (!imported.ok()) return imported.status();
+      imported_ = std::move(*imported);
     }
-    auto data = LoadDataset(spec_.dataset, spec_.search.seed);
+    auto data = LoadDataset(spec_.dataset, spec_.search.seed,
+                            imported_ ? imported_->input_shape : std::vector<int64_t>{});
     if (!data.ok()) return data.status();
     data_ = std::move(*data);
-    auto graph = BuildZooModel(spec_.model.zoo, data_.input_shape, data_.classes, spec_.model.width);
-    if (!graph.ok()) return graph.status();
-    graph_ = std::move(*graph);
+    if (imported_) {
+      if (data_.input_shape != imported_->input_shape || imported_->classes < data_.classes) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "model.onnx: the model takes %dx%dx%d inputs and gives %d logits; the data set has "
+            "%dx%dx%d samples and %d classes", imported_->input_shape[0], imported_->input_shape[1],
+            imported_->input_shape[2], imported_->classes, data_.input_shape[0], data_.input_shape[1],
+            data_.input_shape[2], data_.classes));
+      }
+      graph_ = imported_->graph;
+    } else {
+      auto graph = BuildZooModel(spec_.model.zoo, data_.input_shape, data_.classes, spec_.model.width);
+      if (!graph.ok()) return graph.status();
+      graph_ = std::move(*graph);
+    }
     folded_graph_ = FoldedStructure(graph_);
     net_options_.max_bits = spec_.search.max_bits;
     net_options_.prune = spec_.search.prune;
@@ -279,7 +297,7 @@ class JobRun {
     const std::string phase = kPhasePretrain;
     if (Done(phase)) return absl::OkStatus();
     auto start = Clock::now();
-    const std::string cache = PretrainCachePath();
+    const std::string cache = imported_ ? "" : PretrainCachePath();
     if (!cache.empty() && !Resuming(phase) && LoadCachedPretrain(cache)) {
       Log(absl::StrCat("pretrained model reused from ", cache));
       MarkDone(phase, Seconds(start),
@@ -288,6 +306,10 @@ class JobRun {
       return SaveBoundary(kPhaseSearch);
     }
     Network net(graph_, net_options_);
+    if (imported_) {  // the ONNX initializers are the pretrained weights: no training
+      absl::Status loaded = LoadImportedWeights(*imported_, *net);
+      if (!loaded.ok()) return loaded;
+    }
     net->SetQuantMode(BBQuantizerImpl::Mode::kBypass);
     Optim opt = MakeAdam({{net->WeightParameters(), spec_.pretrain.lr}});
     PhaseCursor cursor;
@@ -298,7 +320,7 @@ class JobRun {
     }
     PhasePlan plan;
     plan.name = phase;
-    plan.epochs = spec_.pretrain.epochs;
+    plan.epochs = imported_ ? 0 : spec_.pretrain.epochs;
     plan.batch_size = spec_.pretrain.batch_size;
     plan.seed = spec_.search.seed;
     absl::Status st = RunPhase(*net, *opt.adam, data_.train, plan, cursor, observer_,
@@ -530,6 +552,14 @@ class JobRun {
     if (!st.ok()) return st;
     EvalResult acc = Evaluate(*net, data_.test);
     *accuracy = acc.accuracy;
+    if (!baseline && !options_.export_dir.empty()) {
+      ExportOptions export_options;
+      export_options.check_inputs = data_.test.x;  // predictions compared on the test split
+      auto exported = ExportQuantized(*net, options_.export_dir, export_options);
+      if (!exported.ok()) return exported.status();
+      meta_["export"] = exported->ToJson();
+      Log(absl::StrCat("exported to ", options_.export_dir, ": ", meta_["export"].dump()));
+    }
     MarkDone(phase, Seconds(start), absl::StrFormat("top-1 %.2f%%", acc.accuracy));
     next_start_state_.clear();
     return absl::OkStatus();
@@ -547,6 +577,7 @@ class JobRun {
   at::Generator generator_;
   json meta_;
   std::optional<JobCheckpoint> resume_;
+  std::optional<ImportedModel> imported_;  // set when the spec names an ONNX model
   std::string fp_state_;          // folded FP network: where the search and baselines start
   std::string next_start_state_;  // the network the next phase starts from
   std::unique_ptr<LatencyModel> latency_;

@@ -24,6 +24,8 @@ struct RunOptions {
                                    // "" = look hardware.profile up in profiles_dir
   std::string cache_dir;           // pretrained FP models are kept and reused here, keyed by
                                    // model, data, pretrain settings and seed ("" = no cache)
+  std::string export_dir;          // "" = no export; else the fine-tuned model is exported there
+                                   // (model.onnx, quant.json, model.pt; search/onnx/onnx_export.h)
 };
 
 // Runs `spec` to the end and returns the result JSON (ARCHITECTURE.md "Result").

@@ -120,7 +120,7 @@ struct Value {
 
 class Importer {
  public:
-  Importer(const onnx::ModelProto& model, const ImportOptions& options)
+  Importer(const onnx::ModelProto& model, const OnnxImportOptions& options)
       : model_(model), graph_proto_(model.graph()), options_(options) {}
 
   absl::StatusOr<ImportedModel> Run() {
@@ -761,7 +761,7 @@ class Importer {
 
   const onnx::ModelProto& model_;
   const onnx::GraphProto& graph_proto_;
-  ImportOptions options_;
+  OnnxImportOptions options_;
   ImportedModel out_;
   Graph graph_;
   std::map<std::string, Value> values_;
@@ -773,7 +773,7 @@ class Importer {
 
 }  // namespace
 
-absl::StatusOr<ImportedModel> ImportOnnxBytes(const std::string& bytes, const ImportOptions& options) {
+absl::StatusOr<ImportedModel> ImportOnnxBytes(const std::string& bytes, const OnnxImportOptions& options) {
   absl::Status st = ScanTopLevel(bytes);
   if (!st.ok()) return st;
   onnx::ModelProto model;
@@ -793,7 +793,7 @@ absl::StatusOr<ImportedModel> ImportOnnxBytes(const std::string& bytes, const Im
   }
 }
 
-absl::StatusOr<ImportedModel> ImportOnnxFile(const std::string& path, const ImportOptions& options) {
+absl::StatusOr<ImportedModel> ImportOnnxFile(const std::string& path, const OnnxImportOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ONNX file ", path));
   std::stringstream ss;

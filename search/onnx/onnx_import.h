@@ -6,7 +6,7 @@
 // GlobalAveragePool, Flatten (axis 1), Reshape (to [batch, features]), Add (residual), Identity and
 // Dropout (skipped), Constant (as inputs of other ops). Anything else is refused before anything is
 // built, with the op types and node names. The batch dimension of the graph input is symbolic;
-// C, H and W come from the input's declared shape (or ImportOptions::input_shape).
+// C, H and W come from the input's declared shape (or OnnxImportOptions::input_shape).
 //
 // Thread-safety: pure functions.
 #ifndef BITSEARCH_SEARCH_ONNX_ONNX_IMPORT_H_
@@ -25,7 +25,7 @@
 
 namespace bitsearch {
 
-struct ImportOptions {
+struct OnnxImportOptions {
   // C,H,W to use where the model's input declares symbolic dimensions (empty = the model's own).
   std::vector<int64_t> input_shape;
 };
@@ -45,11 +45,11 @@ struct ImportedModel {
 // ONNX file, a truncated file, an opset outside 11..17, unsupported operators (listed with their
 // nodes), a cycle, a mismatched initializer shape, external-data tensors.
 absl::StatusOr<ImportedModel> ImportOnnxBytes(const std::string& bytes,
-                                              const ImportOptions& options = {});
+                                              const OnnxImportOptions& options = {});
 
 // Reads `path` and imports it; NOT_FOUND when the file cannot be read.
 absl::StatusOr<ImportedModel> ImportOnnxFile(const std::string& path,
-                                             const ImportOptions& options = {});
+                                             const OnnxImportOptions& options = {});
 
 // Copies the imported values into a Network built from `model.graph` (before any BN folding).
 // Every conv/linear/BN parameter of `net` must be covered, with the same shape.

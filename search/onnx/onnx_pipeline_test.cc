@@ -1,0 +1,87 @@
+// A job on an imported ONNX model runs end to end (search, refine, fine-tune) with the model's own
+// weights as the FP model, and `export_dir` writes a checked, prediction-faithful export. An ONNX
+// model with unsupported operators is refused before any phase starts.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "search/onnx/onnx_test_util.h"
+#include "search/pipeline.h"
+#include "search/zoo.h"
+
+namespace bitsearch {
+namespace {
+
+class PhaseRecorder : public JobObserver {
+ public:
+  void OnPhaseStart(const std::string& phase, int64_t) override { phases.push_back(phase); }
+  std::vector<std::string> phases;
+};
+
+std::string WriteTemp(const std::string& name, const std::string& bytes) {
+  auto path = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".onnx");
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path.string();
+}
+
+JobSpec SpecFor(const std::string& onnx_path) {
+  auto spec = ParseJobSpec({{"model", {{"onnx", onnx_path}}},
+                            {"dataset", {{"name", "synthetic"}, {"synthetic_train", 512}, {"synthetic_test", 256}}},
+                            {"pretrain", {{"epochs", 1}}},
+                            {"search", {{"epochs", 1}, {"batch_size", 64}, {"seed", 3}}},
+                            {"finetune", {{"epochs", 1}}},
+                            {"baselines", nlohmann::json::array()}});
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  return *spec;
+}
+
+TEST(OnnxPipeline, ImportedModelSearchesAndExports) {
+  torch::manual_seed(5);
+  auto graph = BuildZooModel("lenet5", {3, 20, 20}, 10, 1.0);  // a 3x20x20 input: synthetic follows it
+  ASSERT_TRUE(graph.ok());
+  Network net(*graph, NetworkOptions{});
+  const std::string path = WriteTemp("lenet_import", GraphToOnnx(*net));
+  const std::string dir = (std::filesystem::temp_directory_path() / ("bitsearch_export_" + std::to_string(::getpid()))).string();
+  RunOptions options;
+  options.threads = 2;
+  options.export_dir = dir;
+  PhaseRecorder observer;
+  auto result = RunJob(SpecFor(path), options, &observer, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  // Pretraining is skipped: the ONNX initializers are the FP model.
+  EXPECT_THAT(observer.phases, ::testing::Contains("search"));
+  ASSERT_TRUE(result->contains("export")) << result->dump();
+  const auto& e = (*result)["export"];
+  std::cout << "export on the test split: " << e.dump() << "\n";
+  EXPECT_EQ(e["checked_samples"].get<int64_t>(), 256);
+  EXPECT_GE(e["onnx_agreement_percent"].get<double>(), 99.9);
+  EXPECT_GE(e["torchscript_agreement_percent"].get<double>(), 99.9);
+  EXPECT_EQ(e["payload_bytes"], e["expected_payload_bytes"]);
+  for (const char* f : {"model.onnx", "quant.json", "model.pt"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(path);
+}
+
+TEST(OnnxPipeline, UnsupportedOperatorsAreRefusedBeforeTraining) {
+  OnnxBuilder b;
+  auto x = b.Input("x", {-1, 1, 28, 28});
+  auto* s = b.Node("Sigmoid", "/act/Sigmoid", {x});
+  auto* f = b.Node("Flatten", "/Flatten", {s->output(0)});
+  b.Output(f->output(0));
+  const std::string path = WriteTemp("unsupported", b.Bytes());
+  PhaseRecorder observer;
+  auto result = RunJob(SpecFor(path), RunOptions{}, &observer, nullptr);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(result.status().message()), ::testing::HasSubstr("Sigmoid (node /act/Sigmoid)"));
+  EXPECT_TRUE(observer.phases.empty());
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace bitsearch
