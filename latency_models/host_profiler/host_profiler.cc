@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <set>
 
@@ -104,6 +106,13 @@ void ParallelUnpack(const std::vector<uint8_t>& packed, int64_t n, int bits, Out
   });
 }
 
+template <typename In>
+void ToFloat(const In* in, int64_t n, float scale, float* out) {
+  at::parallel_for(0, n, 32768, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) out[i] = static_cast<float>(in[i]) * scale;
+  });
+}
+
 // One operand (activation or weight) stored the way a device holds it at `bits`: float at 32,
 // bf16 at 16, an 8-bit quantized tensor at 8, packed bytes (plus the 8-bit tensor they unpack
 // into) at 4 and 2.
@@ -152,7 +161,18 @@ class Operand {
     if (bits_ >= 16) {
       return stored_float_.scalar_type() == dtype ? stored_float_ : stored_float_.to(dtype);
     }
-    at::Tensor f = AsInt8().dequantize();
+    // x * scale (zero points are 0) in a plain loop the compiler vectorises; LibTorch 1.13's
+    // dequantize() is a scalar loop some 20x slower, which would charge the conversion to
+    // LibTorch rather than to the bit width.
+    const at::Tensor& q = AsInt8();
+    at::Tensor f = at::empty_strided(q.sizes(), q.strides(), at::kFloat);
+    float* out = f.data_ptr<float>();
+    const float scale = static_cast<float>(q.q_scale());
+    if (is_weight_) {
+      ToFloat(static_cast<const int8_t*>(q.data_ptr()), n_, scale, out);
+    } else {
+      ToFloat(static_cast<const uint8_t*>(q.data_ptr()), n_, scale, out);
+    }
     return dtype == at::kFloat ? f : f.to(dtype);
   }
 
@@ -188,99 +208,136 @@ struct Case {
   std::string kernel;
 };
 
-Case MakeInt8Case(const LayerSignature& s, int act_bits, int weight_bits, at::QEngine engine) {
-  const bool conv = s.type == "conv";
-  auto act = std::make_shared<Operand>(InputShape(s), act_bits, false, conv);
-  auto weight = std::make_shared<Operand>(WeightShape(s), weight_bits, true, false);
-  c10::optional<at::Tensor> bias = torch::randn({s.out_channels});
-  const std::string note = UnpackNote(act_bits, weight_bits);
-  auto& dispatcher = c10::Dispatcher::singleton();
-  if (conv) {
-    auto prepack = dispatcher.findSchemaOrThrow("quantized::conv2d_prepack", "")
+// Builds the cases of one signature. Cases share operands (one per role, bit width and layout)
+// and prepacked int8 weights (one per weight bit width), so a large layer is held a few times,
+// not once per bit pair; cases run one at a time, so sharing the unpack buffers is safe.
+class SignatureBench {
+ public:
+  SignatureBench(const LayerSignature& s, at::QEngine engine) : s_(s), engine_(engine) {}
+
+  Case Int8(int act_bits, int weight_bits) {
+    const bool conv = s_.type == "conv";
+    std::shared_ptr<Operand> act = Act(act_bits, conv);
+    std::shared_ptr<Operand> weight = Weight(weight_bits);
+    const std::string note = UnpackNote(act_bits, weight_bits);
+    auto& dispatcher = c10::Dispatcher::singleton();
+    if (conv) {
+      auto op = dispatcher.findSchemaOrThrow("quantized::conv2d", "new")
+                    .typed<at::Tensor(at::Tensor, const ConvParams&, double, int64_t)>();
+      ConvParams packed = ConvPacked(weight_bits);
+      return {[act, weight, packed, op]() {
+                weight->AsInt8();  // the per-call unpack of packed sub-byte weights
+                at::Tensor y = op.call(act->AsInt8(), packed, kOutScale, 0);
+              },
+              absl::StrCat("int8 quantized::conv2d [", EngineName(engine_), "]", note)};
+    }
+    auto op = dispatcher.findSchemaOrThrow("quantized::linear", "")
+                  .typed<at::Tensor(at::Tensor, const LinearParams&, double, int64_t)>();
+    LinearParams packed = LinearPacked(weight_bits);
+    return {[act, weight, packed, op]() {
+              weight->AsInt8();
+              at::Tensor y = op.call(act->AsInt8(), packed, kOutScale, 0);
+            },
+            absl::StrCat("int8 quantized::linear [", EngineName(engine_), "]", note)};
+  }
+
+  Case Float(int act_bits, int weight_bits, at::ScalarType dtype) {
+    std::shared_ptr<Operand> act = Act(act_bits, false);
+    std::shared_ptr<Operand> weight = Weight(weight_bits);
+    at::Tensor bias = bias_.to(dtype);
+    const std::string what = dtype == at::kFloat ? "fp32" : "bf16";
+    std::vector<std::string> converted;
+    for (const Operand* o : {act.get(), weight.get()}) {
+      const bool native = (o->bits() == 32 && dtype == at::kFloat) ||
+                          (o->bits() == 16 && dtype == at::kBFloat16);
+      if (!native) {
+        converted.push_back(absl::StrCat(o == act.get() ? "a" : "w", o->bits(), "->", what));
+      }
+    }
+    const std::string note =
+        converted.empty() ? "" : absl::StrCat(" + convert ", absl::StrJoin(converted, ","));
+    const LayerSignature s = s_;
+    if (s.type == "conv") {
+      return {[act, weight, bias, dtype, s]() {
+                at::Tensor y = torch::conv2d(act->AsFloat(dtype), weight->AsFloat(dtype), bias,
+                                             {s.stride, s.stride}, {s.padding, s.padding},
+                                             {1, 1}, s.groups);
+              },
+              absl::StrCat(what, " torch::conv2d", note)};
+    }
+    return {[act, weight, bias, dtype]() {
+              at::Tensor y = torch::linear(act->AsFloat(dtype), weight->AsFloat(dtype), bias);
+            },
+            absl::StrCat(what, " torch::linear", note)};
+  }
+
+ private:
+  std::shared_ptr<Operand> Act(int bits, bool channels_last) {
+    auto& slot = operands_[{false, bits, channels_last}];
+    if (!slot) slot = std::make_shared<Operand>(InputShape(s_), bits, false, channels_last);
+    return slot;
+  }
+  std::shared_ptr<Operand> Weight(int bits) {
+    auto& slot = operands_[{true, bits, false}];
+    if (!slot) slot = std::make_shared<Operand>(WeightShape(s_), bits, true, false);
+    return slot;
+  }
+  ConvParams ConvPacked(int weight_bits) {
+    auto it = conv_packed_.find(weight_bits);
+    if (it != conv_packed_.end()) return it->second;
+    auto prepack = c10::Dispatcher::singleton()
+                       .findSchemaOrThrow("quantized::conv2d_prepack", "")
                        .typed<ConvParams(at::Tensor, c10::optional<at::Tensor>,
                                          torch::List<int64_t>, torch::List<int64_t>,
                                          torch::List<int64_t>, int64_t)>();
-    auto op = dispatcher.findSchemaOrThrow("quantized::conv2d", "new")
-                  .typed<at::Tensor(at::Tensor, const ConvParams&, double, int64_t)>();
-    ConvParams packed = prepack.call(weight->AsInt8(), bias, torch::List<int64_t>({s.stride, s.stride}),
-                                     torch::List<int64_t>({s.padding, s.padding}),
-                                     torch::List<int64_t>({1, 1}), s.groups);
-    return {[act, weight, packed, op]() {
-              weight->AsInt8();  // the per-call unpack of packed sub-byte weights
-              at::Tensor y = op.call(act->AsInt8(), packed, kOutScale, 0);
-            },
-            absl::StrCat("int8 quantized::conv2d [", EngineName(engine), "]", note)};
+    ConvParams packed = prepack.call(
+        Weight(weight_bits)->AsInt8(), bias_, torch::List<int64_t>({s_.stride, s_.stride}),
+        torch::List<int64_t>({s_.padding, s_.padding}), torch::List<int64_t>({1, 1}), s_.groups);
+    conv_packed_[weight_bits] = packed;
+    return packed;
   }
-  auto prepack = dispatcher.findSchemaOrThrow("quantized::linear_prepack", "")
-                     .typed<LinearParams(at::Tensor, c10::optional<at::Tensor>)>();
-  auto op = dispatcher.findSchemaOrThrow("quantized::linear", "")
-                .typed<at::Tensor(at::Tensor, const LinearParams&, double, int64_t)>();
-  LinearParams packed = prepack.call(weight->AsInt8(), bias);
-  return {[act, weight, packed, op]() {
-            weight->AsInt8();
-            at::Tensor y = op.call(act->AsInt8(), packed, kOutScale, 0);
-          },
-          absl::StrCat("int8 quantized::linear [", EngineName(engine), "]", note)};
-}
+  LinearParams LinearPacked(int weight_bits) {
+    auto it = linear_packed_.find(weight_bits);
+    if (it != linear_packed_.end()) return it->second;
+    auto prepack = c10::Dispatcher::singleton()
+                       .findSchemaOrThrow("quantized::linear_prepack", "")
+                       .typed<LinearParams(at::Tensor, c10::optional<at::Tensor>)>();
+    LinearParams packed = prepack.call(Weight(weight_bits)->AsInt8(), bias_);
+    linear_packed_[weight_bits] = packed;
+    return packed;
+  }
 
-Case MakeFloatCase(const LayerSignature& s, int act_bits, int weight_bits, at::ScalarType dtype) {
-  const bool conv = s.type == "conv";
-  auto act = std::make_shared<Operand>(InputShape(s), act_bits, false, false);
-  auto weight = std::make_shared<Operand>(WeightShape(s), weight_bits, true, false);
-  at::Tensor bias = torch::randn({s.out_channels}).to(dtype);
-  std::string what = dtype == at::kFloat ? "fp32" : "bf16";
-  std::vector<std::string> converted;
-  for (const Operand* o : {act.get(), weight.get()}) {
-    const bool native = (o->bits() == 32 && dtype == at::kFloat) ||
-                        (o->bits() == 16 && dtype == at::kBFloat16);
-    if (!native) {
-      converted.push_back(absl::StrCat(o == act.get() ? "a" : "w", o->bits(), "->", what));
-    }
-  }
-  std::string note = converted.empty() ? "" : absl::StrCat(" + convert ", absl::StrJoin(converted, ","));
-  if (conv) {
-    return {[act, weight, bias, dtype, s]() {
-              at::Tensor y = torch::conv2d(act->AsFloat(dtype), weight->AsFloat(dtype), bias,
-                                           {s.stride, s.stride}, {s.padding, s.padding}, {1, 1},
-                                           s.groups);
-            },
-            absl::StrCat(what, " torch::conv2d", note)};
-  }
-  return {[act, weight, bias, dtype]() {
-            at::Tensor y = torch::linear(act->AsFloat(dtype), weight->AsFloat(dtype), bias);
-          },
-          absl::StrCat(what, " torch::linear", note)};
-}
-
-struct Timing {
-  double median = 0.0;
-  double min = 0.0;
-  int calls_per_sample = 1;
+  LayerSignature s_;
+  at::QEngine engine_;
+  at::Tensor bias_ = torch::randn({s_.out_channels});
+  // Keyed by (is_weight, bits, channels_last).
+  std::map<std::tuple<bool, int, bool>, std::shared_ptr<Operand>> operands_;
+  std::map<int, ConvParams> conv_packed_;
+  std::map<int, LinearParams> linear_packed_;
 };
 
-Timing TimeCase(const std::function<void()>& run, const HostProfilerOptions& options) {
+// Warm-up, then the calls per sample: enough that a sample lasts min_sample_seconds.
+int WarmAndCalibrate(const std::function<void()>& run, const HostProfilerOptions& options) {
   for (int i = 0; i < options.warmup; ++i) run();
-  // Calibrate the calls per sample on three calls.
   auto t0 = Clock::now();
   for (int i = 0; i < 3; ++i) run();
   const double one = std::chrono::duration<double>(Clock::now() - t0).count() / 3.0;
-  Timing t;
   if (one > 0 && one < options.min_sample_seconds) {
-    t.calls_per_sample = static_cast<int>(std::ceil(options.min_sample_seconds / one));
+    return static_cast<int>(std::ceil(options.min_sample_seconds / one));
   }
-  std::vector<double> samples;
-  samples.reserve(options.repeats);
-  for (int r = 0; r < options.repeats; ++r) {
-    auto start = Clock::now();
-    for (int k = 0; k < t.calls_per_sample; ++k) run();
-    samples.push_back(std::chrono::duration<double>(Clock::now() - start).count() /
-                      t.calls_per_sample);
-  }
-  std::sort(samples.begin(), samples.end());
-  const size_t m = samples.size() / 2;
-  t.median = samples.size() % 2 ? samples[m] : 0.5 * (samples[m - 1] + samples[m]);
-  t.min = samples.front();
-  return t;
+  return 1;
+}
+
+double SampleSeconds(const std::function<void()>& run, int calls) {
+  auto start = Clock::now();
+  for (int k = 0; k < calls; ++k) run();
+  return std::chrono::duration<double>(Clock::now() - start).count() / calls;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
 
 absl::Status ValidateOptions(const HostProfilerOptions& o,
@@ -349,33 +406,51 @@ absl::StatusOr<HostMeasurement> MeasureSignatures(const std::vector<LayerSignatu
     torch::NoGradGuard no_grad;
     torch::manual_seed(1);
     for (const LayerSignature& s : unique) {
+      // Every case of a signature is sampled in turn, repeat after repeat, so a change of load
+      // on the machine shifts all bit pairs of the layer alike instead of a few of them.
+      SignatureBench bench(s, *engine);
+      struct Timed {
+        size_t row;
+        Case c;
+        int calls = 1;
+        std::vector<double> samples;
+      };
+      std::vector<Timed> timed;
+      const size_t first_row = out.rows.size();
       for (const auto& [a, w] : pairs) {
         MeasuredRow row;
         row.row.signature = s;
         row.row.act_bits = a;
         row.row.weight_bits = w;
-        std::vector<Case> cases;
-        if (a <= 8 && w <= 8) {
-          cases.push_back(MakeInt8Case(s, a, w, *engine));
-        } else if (std::max(a, w) == 32) {
-          cases.push_back(MakeFloatCase(s, a, w, at::kFloat));
-        } else {  // 16 is the widest: keep the faster of a bf16 kernel and a widened fp32 one
-          cases.push_back(MakeFloatCase(s, a, w, at::kBFloat16));
-          cases.push_back(MakeFloatCase(s, a, w, at::kFloat));
-        }
-        bool first = true;
-        for (const Case& c : cases) {
-          Timing t = TimeCase(c.run, options);
-          if (first || t.median < row.row.latency) {
-            row.row.latency = t.median;
-            row.min_seconds = t.min;
-            row.calls_per_sample = t.calls_per_sample;
-            row.kernel = c.kernel;
-          }
-          first = false;
-        }
+        const size_t index = out.rows.size();
         out.rows.push_back(row);
-        if (options.progress) options.progress(out.rows.size(), total);
+        if (a <= 8 && w <= 8) {
+          timed.push_back({index, bench.Int8(a, w), 1, {}});
+        } else if (std::max(a, w) == 32) {
+          timed.push_back({index, bench.Float(a, w, at::kFloat), 1, {}});
+        } else {  // 16 is the widest: keep the faster of a bf16 kernel and a widened fp32 one
+          timed.push_back({index, bench.Float(a, w, at::kBFloat16), 1, {}});
+          timed.push_back({index, bench.Float(a, w, at::kFloat), 1, {}});
+        }
+      }
+      for (Timed& t : timed) t.calls = WarmAndCalibrate(t.c.run, options);
+      for (int r = 0; r < options.repeats; ++r) {
+        for (Timed& t : timed) t.samples.push_back(SampleSeconds(t.c.run, t.calls));
+      }
+      for (size_t i = 0; i < timed.size(); ++i) {
+        const Timed& t = timed[i];
+        MeasuredRow& row = out.rows[t.row];
+        const double median = Median(t.samples);
+        const bool first = i == 0 || timed[i - 1].row != t.row;
+        if (first || median < row.row.latency) {
+          row.row.latency = median;
+          row.min_seconds = *std::min_element(t.samples.begin(), t.samples.end());
+          row.calls_per_sample = t.calls;
+          row.kernel = t.c.kernel;
+        }
+      }
+      if (options.progress) {
+        for (size_t k = first_row + 1; k <= out.rows.size(); ++k) options.progress(k, total);
       }
     }
   } catch (const c10::Error& e) {
