@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "server/backup.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
@@ -27,7 +28,22 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--drain-seconds", o.drain_seconds, "grace period for in-flight calls on exit")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  std::string backup_path;
+  app.add_option("--backup", backup_path,
+                 "copy --db to PATH with SQLite's online backup API (safe while a server runs on "
+                 "it) and exit");
   CLI11_PARSE(app, argc, argv);
+  if (!backup_path.empty()) {
+    auto stats = bitsearch::server::BackupDatabase(o.db_path, backup_path);
+    if (!stats.ok()) {
+      std::cerr << "bitsearch-server: backup: " << stats.status().message() << "\n";
+      return 1;
+    }
+    std::cerr << "bitsearch-server: backup of " << o.db_path << " written to " << backup_path
+              << " (" << stats->jobs << " jobs, schema v" << stats->schema_version << ", "
+              << stats->bytes << " bytes)" << std::endl;
+    return 0;
+  }
 
   // Block the signals in every thread (gRPC's included) and take them on one thread of our own.
   sigset_t signals;

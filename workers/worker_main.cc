@@ -13,11 +13,13 @@
 #include "absl/strings/ascii.h"
 #include "workers/job_runner.h"
 #include "workers/worker.h"
+#include "workers/worker_metrics.h"
 
 int main(int argc, char** argv) {
   bitsearch::WorkerOptions o;
   std::string token_file;
   int threads = 0;
+  std::string metrics_address;  // "" = no metrics endpoint
   CLI::App app{"bitsearch-worker: runs bitsearch jobs leased from a bitsearch-server"};
   if (const char* env = std::getenv("BITSEARCH_SERVER")) o.server = env;
   app.add_option("--server", o.server, "server HOST:PORT (env BITSEARCH_SERVER)")->capture_default_str();
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
   app.add_option("--progress-every", o.progress_every_steps, "report progress every N steps")
       ->capture_default_str();
   app.add_flag("--once", o.once, "exit after one job");
+  app.add_option("--metrics", metrics_address, "Prometheus address HOST:PORT ('' = off)");
   CLI11_PARSE(app, argc, argv);
 
   if (!token_file.empty()) {
@@ -60,15 +63,27 @@ int main(int argc, char** argv) {
   bitsearch::RunOptions run_options;
   run_options.threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   run_options.resume = true;
-  bitsearch::Worker worker(o, [run_options](const bitsearch::JobSpec& spec,
+  std::unique_ptr<bitsearch::WorkerMetricsEndpoint> metrics;  // --metrics; set once the id is known
+  bitsearch::Worker worker(o, [run_options, &metrics](const bitsearch::JobSpec& spec,
                                             const bitsearch::LeasedInputs& inputs,
                                             bitsearch::JobObserver* observer,
                                             bitsearch::CheckpointStore* checkpoints) {
     bitsearch::RunOptions job_options = run_options;
     job_options.profile_json = inputs.profile_json;  // a profile stored in the server
     bitsearch::JobRunner runner(job_options);  // fresh per job: its cancel flag is sticky
-    return runner.Run(spec, observer, checkpoints);
+    auto run = [&](bitsearch::JobObserver* obs) { return runner.Run(spec, obs, checkpoints); };
+    return metrics ? metrics->metrics().RunMetered(observer, run) : run(observer);
   });
+  if (!metrics_address.empty()) {
+    auto endpoint = bitsearch::WorkerMetricsEndpoint::Start(metrics_address, worker.worker_id());
+    if (!endpoint.ok()) {
+      std::cerr << "bitsearch-worker: " << endpoint.status().message() << "\n";
+      return 2;
+    }
+    metrics = std::move(*endpoint);
+    std::cerr << "bitsearch-worker: metrics on " << metrics_address << " (port " << metrics->port()
+              << ")" << std::endl;
+  }
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
