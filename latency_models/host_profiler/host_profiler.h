@@ -16,7 +16,8 @@
 //     4- or 2-bit one unpacked first).
 // Only the consuming layer pays an unpack; packing a layer's output for its consumer is not
 // counted. Each row is the median of `repeats` timed samples after `warmup` untimed calls, in
-// seconds per call (batch 1).
+// seconds per call (batch 1). The samples of all bit pairs of one signature are taken in turn,
+// repeat after repeat, so a change of load on a shared machine moves a layer's pairs together.
 //
 // Thread-safety: MeasureSignatures changes process-wide LibTorch settings (intra-op threads and
 // the quantized engine) for its duration and restores them afterwards; do not run it while other
