@@ -26,6 +26,7 @@ struct RunArgs {
   bool resume = false;
   std::string cache_dir;    // default $BITSEARCH_HOME/cache or ~/.bitsearch/cache
   bool no_cache = false;
+  std::string export_dir;   // export the fine-tuned model here (model.onnx, quant.json, model.pt)
 };
 
 std::string DefaultCacheDir() {
@@ -54,6 +55,7 @@ int RunEmbedded(const RunArgs& args) {
   RunOptions options;
   options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
   options.resume = args.resume;
+  options.export_dir = args.export_dir;
   if (!args.no_cache) options.cache_dir = args.cache_dir.empty() ? DefaultCacheDir() : args.cache_dir;
   FileCheckpointStore store(ckpt);
   if (args.resume) {
@@ -95,6 +97,13 @@ int RunEmbedded(const RunArgs& args) {
   (void)store.Remove();
   std::cout << "\n" << FormatResultTable(*result) << "result written to " << out << "\n";
   if (chart.ok()) std::cout << "chart written to " << svg_path << "\n";
+  if (result->contains("export")) {
+    const auto& e = (*result)["export"];
+    std::cout << "exported to " << args.export_dir << " (model.onnx, quant.json, model.pt): "
+              << e.value("onnx_agreement_percent", -1.0) << "% of "
+              << e.value("checked_samples", int64_t{0}) << " test predictions match, "
+              << e.value("payload_bytes", int64_t{0}) << " bytes of packed weights\n";
+  }
   return 0;
 }
 
@@ -108,6 +117,8 @@ void AddRunCommands(CLI::App& app) {
   run->add_option("--threads", args->threads, "LibTorch threads (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   run->add_flag("--resume", args->resume, "Continue from the job's last checkpoint");
+  run->add_option("--export", args->export_dir,
+                  "Export the fine-tuned model to DIR (model.onnx, quant.json, model.pt)");
   run->add_option("--checkpoint", args->checkpoint, "Checkpoint file (default .bitsearch/<name>.ckpt)");
   run->add_option("--cache-dir", args->cache_dir,
                   "Pretrained FP models are reused from here (default $BITSEARCH_HOME/cache or ~/.bitsearch/cache)");
