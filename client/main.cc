@@ -9,12 +9,18 @@
 #ifdef BITSEARCH_HAVE_SERVICE_COMMANDS
 #include "client/service_commands.h"
 #endif
+#if defined(BITSEARCH_HAVE_PROFILE_COMMANDS) && defined(BITSEARCH_HAVE_SERVICE_COMMANDS)
+#include "client/remote_profiles.h"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"bitsearch: hardware-aware mixed-precision quantization search"};
   app.require_subcommand(1);
   bitsearch::AddRunCommands(app);
-#ifdef BITSEARCH_HAVE_PROFILE_COMMANDS
+#if defined(BITSEARCH_HAVE_PROFILE_COMMANDS) && defined(BITSEARCH_HAVE_SERVICE_COMMANDS)
+  bitsearch::AddProfileCommands(app, nullptr, bitsearch::ConnectProfileServer);
+  bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));
+#elif defined(BITSEARCH_HAVE_PROFILE_COMMANDS)
   bitsearch::AddProfileCommands(app);
   bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));
 #endif

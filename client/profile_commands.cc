@@ -1,6 +1,7 @@
 #include "client/profile_commands.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +14,7 @@
 #include "latency_models/lookup_table_model.h"
 #include "latency_models/measured_csv.h"
 #include "latency_models/profile_registry.h"
+#include "latency_models/stored_profile.h"
 #include "nlohmann/json.hpp"
 
 namespace bitsearch {
@@ -32,6 +34,8 @@ struct ProfileArgs {
   std::string unit = "seconds";
   bool allow_fallback = false;
   std::string description;
+  ProfileServerFlags server;  // list/show/import go to this server when one is configured
+  bool local = false;         // --local: the folder even when a server is configured
 };
 
 // One line on stderr, non-zero exit: the CLI contract of ARCHITECTURE.md.
@@ -51,14 +55,52 @@ json InfoJson(const ProfileInfo& info) {
               {"assumptions", info.assumptions}};
 }
 
-void List(const ProfileArgs& a) {
-  absl::StatusOr<std::vector<ProfileListing>> all = ListProfiles(Dir(a));
+// The configured server, or nullptr to work on the local folder.
+std::unique_ptr<ProfileServer> ServerFor(const ProfileArgs& a, const ProfileServerFn& connect) {
+  const char* env = std::getenv("BITSEARCH_SERVER");
+  if (a.local || (a.server.server.empty() && (env == nullptr || *env == '\0'))) return nullptr;
+  if (!connect) {
+    Fail(absl::UnimplementedError(
+        "this build of bitsearch cannot reach a server; pass --local (or unset BITSEARCH_SERVER)"));
+  }
+  absl::StatusOr<std::unique_ptr<ProfileServer>> server = connect(a.server);
+  if (!server.ok()) Fail(server.status());
+  return std::move(*server);
+}
+
+// Built-ins (compiled in, the same on the server) followed by the server's stored profiles.
+absl::StatusOr<std::vector<ProfileListing>> ListServerProfiles(ProfileServer& server) {
+  absl::StatusOr<std::vector<ProfileListing>> all = ListProfiles("");
+  if (!all.ok()) return all.status();
+  absl::StatusOr<std::vector<std::string>> names = server.ListNames();
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    ProfileListing l;
+    l.info.name = name;
+    absl::StatusOr<std::string> text = server.GetProfileJson(name);
+    absl::StatusOr<ParsedProfile> parsed =
+        text.ok() ? ParseProfileJson(*text) : absl::StatusOr<ParsedProfile>(text.status());
+    if (parsed.ok()) {
+      l.info = parsed->info;
+    } else {
+      l.error = std::string(parsed.status().message());
+    }
+    l.info.path = server.Describe();
+    all->push_back(std::move(l));
+  }
+  return all;
+}
+
+void List(const ProfileArgs& a, ProfileServer* server) {
+  absl::StatusOr<std::vector<ProfileListing>> all =
+      server != nullptr ? ListServerProfiles(*server) : ListProfiles(Dir(a));
   if (!all.ok()) Fail(all.status());
   if (a.json) {
     json out = json::array();
     for (const ProfileListing& l : *all) {
       json j = InfoJson(l.info);
       if (!l.error.empty()) j["error"] = l.error;
+      if (server != nullptr && !l.info.builtin) j["server"] = server->Describe();
       out.push_back(j);
     }
     std::cout << out.dump(2) << "\n";
@@ -69,19 +111,17 @@ void List(const ProfileArgs& a) {
   for (const ProfileListing& l : *all) {
     std::string desc = l.error.empty() ? l.info.description : "ERROR: " + l.error;
     if (desc.size() > 70) desc = desc.substr(0, 67) + "...";
+    const char* origin = l.info.builtin ? "built-in" : server != nullptr ? "server" : "imported";
     std::cout << absl::StrFormat("%-20s %-9s %-8s %-8s %s\n", l.info.name, l.info.kind,
-                                 l.info.unit, l.info.builtin ? "built-in" : "imported", desc);
+                                 l.info.unit, origin, desc);
   }
 }
 
-void Show(const ProfileArgs& a) {
-  absl::StatusOr<ParsedProfile> p = LoadProfileWithInfo(a.name, Dir(a));
+void PrintProfile(const absl::StatusOr<ParsedProfile>& p, const std::string& text, bool json) {
   if (!p.ok()) Fail(p.status());
-  if (a.json) {
-    absl::StatusOr<std::string> text = ProfileJsonText(a.name, Dir(a));
-    if (!text.ok()) Fail(text.status());
-    std::cout << *text;
-    if (!text->empty() && text->back() != '\n') std::cout << "\n";
+  if (json) {
+    std::cout << text;
+    if (!text.empty() && text.back() != '\n') std::cout << "\n";
     return;
   }
   const ProfileInfo& info = p->info;
@@ -124,6 +164,22 @@ void Show(const ProfileArgs& a) {
   }
 }
 
+void Show(const ProfileArgs& a, ProfileServer* server) {
+  if (server == nullptr || IsBuiltinProfile(a.name)) {
+    absl::StatusOr<ParsedProfile> p = LoadProfileWithInfo(a.name, Dir(a));
+    if (!p.ok()) Fail(p.status());
+    absl::StatusOr<std::string> text = ProfileJsonText(a.name, Dir(a));
+    if (!text.ok()) Fail(text.status());
+    PrintProfile(p, *text, a.json);
+    return;
+  }
+  absl::StatusOr<std::string> text = server->GetProfileJson(a.name);
+  if (!text.ok()) Fail(text.status());
+  absl::StatusOr<ParsedProfile> p = ParseProfileJson(*text);
+  if (p.ok()) p->info.path = server->Describe();
+  PrintProfile(p, *text, a.json);
+}
+
 void ExportSpec(const ProfileArgs& a, const ModelSignaturesFn& model_signatures) {
   if (a.model.empty() == a.signatures_file.empty()) {
     Fail(absl::InvalidArgumentError("export-spec needs exactly one of --model or "
@@ -151,7 +207,30 @@ void ExportSpec(const ProfileArgs& a, const ModelSignaturesFn& model_signatures)
             << "`bitsearch profiles import " << a.out << " --name NAME`\n";
 }
 
-void Import(const ProfileArgs& a) {
+// Checks the table here (errors name the file, line and column) and stores it in the server as
+// the same "lut" profile JSON a local import writes.
+void ImportToServer(const ProfileArgs& a, ProfileServer& server) {
+  if (absl::Status st = ValidateProfileName(a.name); !st.ok()) Fail(st);
+  if (IsBuiltinProfile(a.name)) {
+    Fail(absl::AlreadyExistsError(
+        absl::StrCat("'", a.name, "' is a built-in profile; choose another name")));
+  }
+  absl::StatusOr<std::string> text = ReadFileToString(a.csv);
+  if (!text.ok()) Fail(text.status());
+  absl::StatusOr<std::vector<LatencyRow>> rows = ParseMeasuredCsv(*text, a.csv);
+  if (!rows.ok()) Fail(rows.status());
+  const std::string description =
+      a.description.empty() ? absl::StrCat("measured table imported from ", a.csv) : a.description;
+  std::string json = LutProfileJson(a.name, a.unit, description, *rows, a.allow_fallback);
+  if (absl::Status st = server.PutProfileJson(a.name, json); !st.ok()) Fail(st);
+  std::cout << "imported profile '" << a.name << "' into " << server.Describe() << "\n";
+}
+
+void Import(const ProfileArgs& a, ProfileServer* server) {
+  if (server != nullptr) {
+    ImportToServer(a, *server);
+    return;
+  }
   ImportOptions opts;
   opts.unit = a.unit;
   opts.allow_fallback = a.allow_fallback;
@@ -210,8 +289,18 @@ absl::StatusOr<std::string> ExportSpecForSignatures(const std::vector<LayerSigna
   return ExportSpecCsv(signatures, pairs);
 }
 
-void AddProfileCommands(CLI::App& app, ModelSignaturesFn model_signatures) {
+void AddProfileCommands(CLI::App& app, ModelSignaturesFn model_signatures,
+                        ProfileServerFn profile_server) {
   auto args = std::make_shared<ProfileArgs>();
+  auto add_server_flags = [args](CLI::App* cmd) {
+    cmd->add_option("--server", args->server.server,
+                    "Use this bitsearch server's profiles (env BITSEARCH_SERVER)");
+    cmd->add_option("--token-file", args->server.token_file,
+                    "File with the server's bearer token (env BITSEARCH_TOKEN)");
+    cmd->add_option("--tls-ca-file", args->server.tls_ca,
+                    "PEM CA to verify a TLS server (env BITSEARCH_TLS_CA)");
+    cmd->add_flag("--local", args->local, "Use the local profiles folder even with a server set");
+  };
   CLI::App* profiles = app.add_subcommand("profiles", "List, show, export and import hardware "
                                                       "latency profiles");
   profiles->require_subcommand(1);
@@ -221,12 +310,14 @@ void AddProfileCommands(CLI::App& app, ModelSignaturesFn model_signatures) {
 
   CLI::App* list = profiles->add_subcommand("list", "List built-in and imported profiles");
   list->add_flag("--json", args->json, "Machine-readable output");
-  list->callback([args]() { List(*args); });
+  add_server_flags(list);
+  list->callback([args, profile_server]() { List(*args, ServerFor(*args, profile_server).get()); });
 
   CLI::App* show = profiles->add_subcommand("show", "Show a profile's numbers and sources");
   show->add_option("name", args->name, "Profile name")->required();
   show->add_flag("--json", args->json, "Print the profile's JSON");
-  show->callback([args]() { Show(*args); });
+  add_server_flags(show);
+  show->callback([args, profile_server]() { Show(*args, ServerFor(*args, profile_server).get()); });
 
   CLI::App* spec = profiles->add_subcommand(
       "export-spec", "Write the CSV of unique layer signatures x bit pairs to measure on a device");
@@ -246,7 +337,9 @@ void AddProfileCommands(CLI::App& app, ModelSignaturesFn model_signatures) {
   import->add_flag("--allow-fallback", args->allow_fallback,
                    "Scale unmeasured shapes from the nearest measured signature");
   import->add_option("--description", args->description, "Free text shown by `profiles show`");
-  import->callback([args]() { Import(*args); });
+  add_server_flags(import);
+  import->callback(
+      [args, profile_server]() { Import(*args, ServerFor(*args, profile_server).get()); });
 }
 
 }  // namespace bitsearch

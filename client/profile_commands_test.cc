@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 
 #include <gtest/gtest.h>
 
@@ -32,10 +34,11 @@ class ProfileCommandsTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs `bitsearch profiles --profiles-dir DIR <args>` the way main() does.
-  Outcome Run(const std::string& args, ModelSignaturesFn hook = nullptr) {
+  Outcome Run(const std::string& args, ModelSignaturesFn hook = nullptr,
+              ProfileServerFn server = nullptr) {
     CLI::App app;
     app.require_subcommand(1);
-    AddProfileCommands(app, std::move(hook));
+    AddProfileCommands(app, std::move(hook), std::move(server));
     Outcome o;
     ::testing::internal::CaptureStdout();
     ::testing::internal::CaptureStderr();
@@ -160,6 +163,123 @@ TEST_F(ProfileCommandsTest, ImportMeasuredTableThenShowIt) {
   o = Run("import " + csv + " --name ../escape");
   EXPECT_NE(o.code, 0);
   EXPECT_NE(o.err.find("bad profile name"), std::string::npos);
+}
+
+// A server's profile store in memory: what the gRPC ProfileServer reads and writes.
+class FakeProfileServer : public ProfileServer {
+ public:
+  std::string Describe() const override { return "server fake:1"; }
+  absl::StatusOr<std::vector<std::string>> ListNames() override {
+    std::vector<std::string> names;
+    for (const auto& [name, json] : stored) names.push_back(name);
+    return names;
+  }
+  absl::StatusOr<std::string> GetProfileJson(const std::string& name) override {
+    auto it = stored.find(name);
+    if (it == stored.end()) return absl::NotFoundError("unknown profile '" + name + "'");
+    return it->second;
+  }
+  absl::Status PutProfileJson(const std::string& name, const std::string& json) override {
+    stored[name] = json;
+    return absl::OkStatus();
+  }
+  std::map<std::string, std::string> stored;
+};
+
+class RemoteProfileCommandsTest : public ProfileCommandsTest {
+ protected:
+  ProfileServerFn Connect() {
+    return [this](const ProfileServerFlags& flags)
+               -> absl::StatusOr<std::unique_ptr<ProfileServer>> {
+      seen_server = flags.server;
+      ++connects;
+      auto proxy = std::make_unique<Proxy>();
+      proxy->target = &fake;
+      return std::unique_ptr<ProfileServer>(std::move(proxy));
+    };
+  }
+  // Forwards to `fake`, which outlives every command.
+  struct Proxy : ProfileServer {
+    std::string Describe() const override { return target->Describe(); }
+    absl::StatusOr<std::vector<std::string>> ListNames() override { return target->ListNames(); }
+    absl::StatusOr<std::string> GetProfileJson(const std::string& n) override {
+      return target->GetProfileJson(n);
+    }
+    absl::Status PutProfileJson(const std::string& n, const std::string& j) override {
+      return target->PutProfileJson(n, j);
+    }
+    FakeProfileServer* target = nullptr;
+  };
+
+  FakeProfileServer fake;
+  std::string seen_server;
+  int connects = 0;
+};
+
+TEST_F(RemoteProfileCommandsTest, ListShowImportGoToTheServerWhenOneIsGiven) {
+  ::unsetenv("BITSEARCH_SERVER");  // only --server configures a server here
+  const std::string csv = Write(
+      "m.csv",
+      "type,groups,kernel_h,kernel_w,stride,padding,in_h,in_w,out_h,out_w,in_channels,"
+      "out_channels,act_bits,weight_bits,latency\n"
+      "conv,1,5,5,1,0,28,28,24,24,1,32,8,8,120\n");
+  Outcome o = Run("import " + csv + " --name board-r --unit cycles --server h:1", nullptr,
+                  Connect());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(seen_server, "h:1");
+  EXPECT_NE(o.out.find("into server fake:1"), std::string::npos) << o.out;
+  ASSERT_EQ(fake.stored.count("board-r"), 1u);
+  EXPECT_FALSE(fs::exists(dir_ / "profiles" / "board-r.json")) << "imported locally too";
+  EXPECT_EQ(nlohmann::json::parse(fake.stored["board-r"])["unit"], "cycles");
+
+  o = Run("list --server h:1", nullptr, Connect());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("board-r"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("server"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("pulp-xpulpv2"), std::string::npos) << "built-ins are listed too";
+  o = Run("list --json --server h:1", nullptr, Connect());
+  ASSERT_EQ(o.code, 0) << o.err;
+  bool found = false;
+  for (const auto& j : nlohmann::json::parse(o.out)) {
+    if (j["name"] == "board-r") found = j["server"] == "server fake:1" && j["kind"] == "lut";
+  }
+  EXPECT_TRUE(found) << o.out;
+
+  o = Run("show board-r --server h:1", nullptr, Connect());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("kind:        lut"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("file:        server fake:1"), std::string::npos) << o.out;
+  o = Run("show board-r --json --server h:1", nullptr, Connect());
+  EXPECT_EQ(nlohmann::json::parse(o.out)["name"], "board-r");
+  o = Run("show pulp-xpulpv2 --server h:1", nullptr, Connect());
+  EXPECT_EQ(o.code, 0) << o.err;
+  o = Run("show nosuch --server h:1", nullptr, Connect());
+  EXPECT_NE(o.code, 0);
+  EXPECT_NE(o.err.find("unknown profile 'nosuch'"), std::string::npos) << o.err;
+
+  // A malformed table is refused before anything is sent, naming file, line and column.
+  const std::string bad = Write("bad.csv", "type,latency\nconv,1\n");
+  o = Run("import " + bad + " --name board-x --server h:1", nullptr, Connect());
+  EXPECT_NE(o.code, 0);
+  EXPECT_EQ(CountLines(o.err), 1) << o.err;
+  EXPECT_NE(o.err.find("bad.csv: line 1"), std::string::npos) << o.err;
+  EXPECT_EQ(fake.stored.count("board-x"), 0u);
+  o = Run("import " + csv + " --name bops --server h:1", nullptr, Connect());
+  EXPECT_NE(o.code, 0);
+  EXPECT_NE(o.err.find("built-in"), std::string::npos) << o.err;
+
+  // Without a server (and with --local) the commands stay on the folder.
+  int before = connects;
+  o = Run("list", nullptr, Connect());
+  EXPECT_EQ(o.code, 0);
+  EXPECT_EQ(o.out.find("board-r"), std::string::npos) << o.out;
+  o = Run("list --local --server h:1", nullptr, Connect());
+  EXPECT_EQ(o.out.find("board-r"), std::string::npos) << o.out;
+  EXPECT_EQ(connects, before);
+  // A server given to a build that cannot reach one is an error, not a silent local answer.
+  o = Run("list --server h:1");
+  EXPECT_NE(o.code, 0);
+  EXPECT_NE(o.err.find("--local"), std::string::npos) << o.err;
 }
 
 }  // namespace

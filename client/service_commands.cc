@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "client/result_table.h"
+#include "client/service_client.h"
 #include "nlohmann/json.hpp"
 
 namespace bitsearch {
@@ -29,29 +30,9 @@ namespace {
 namespace v1 = ::bitsearch::v1;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kDefaultServer[] = "127.0.0.1:50051";
 constexpr char kBenchSpec[] =
     R"({"name":"bench","model":"lenet5","dataset":{"name":"synthetic","synthetic_train":512,)"
     R"("synthetic_test":128},"pretrain":{"epochs":1},"search":{"epochs":1},"finetune":{"epochs":1}})";
-
-struct Connection {
-  std::string server;      // --server
-  std::string token_file;  // --token-file
-  std::string tls_ca;      // --tls-ca-file
-};
-
-[[noreturn]] void Die(const std::string& message, int code = 1) {
-  std::fprintf(stderr, "bitsearch: %s\n", message.c_str());
-  throw CLI::RuntimeError(code);
-}
-
-std::string ReadFileOrDie(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Die(absl::StrCat("cannot read ", what, " ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string StateName(v1::JobState state) {
   std::string name = v1::JobState_Name(state);
@@ -62,89 +43,6 @@ std::string FormatTime(int64_t unix_ms) {
   if (unix_ms <= 0) return "-";
   return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(unix_ms), absl::LocalTimeZone());
 }
-
-// Everything a command needs to reach the server, resolved once from flags and environment.
-class ServiceClient {
- public:
-  explicit ServiceClient(const Connection& c) {
-    const char* env_server = std::getenv("BITSEARCH_SERVER");
-    server_ = !c.server.empty() ? c.server : env_server && *env_server ? env_server : kDefaultServer;
-    if (!c.token_file.empty()) {
-      std::istringstream lines(ReadFileOrDie(c.token_file, "token file"));
-      for (std::string line; std::getline(lines, line);) {
-        std::string t(absl::StripAsciiWhitespace(line));
-        if (!t.empty() && t[0] != '#') {
-          token_ = t;
-          break;
-        }
-      }
-      if (token_.empty()) Die(absl::StrCat("token file ", c.token_file, " holds no token"));
-    } else if (const char* env_token = std::getenv("BITSEARCH_TOKEN")) {
-      token_ = env_token;
-    }
-    const char* env_ca = std::getenv("BITSEARCH_TLS_CA");
-    tls_ca_ = !c.tls_ca.empty() ? c.tls_ca : env_ca ? env_ca : "";
-  }
-
-  // A new channel (bench clients each want their own connection).
-  std::shared_ptr<grpc::Channel> NewChannel() const {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetMaxReceiveMessageSize(64 << 20);
-    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
-    if (!tls_ca_.empty()) {
-      grpc::SslCredentialsOptions ssl;
-      ssl.pem_root_certs = ReadFileOrDie(tls_ca_, "TLS CA file");
-      creds = grpc::SslCredentials(ssl);
-    }
-    return grpc::CreateCustomChannel(server_, creds, args);
-  }
-  v1::JobService::Stub& jobs() {
-    if (jobs_ == nullptr) jobs_ = v1::JobService::NewStub(NewChannel());
-    return *jobs_;
-  }
-  // A call context with the bearer token; deadline_s <= 0 means none (streams).
-  std::unique_ptr<grpc::ClientContext> Ctx(double deadline_s = 30) const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
-    if (deadline_s > 0) {
-      ctx->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::milliseconds(static_cast<int64_t>(deadline_s * 1000)));
-    }
-    return ctx;
-  }
-  // One line a person can act on.
-  std::string Describe(const grpc::Status& st) const {
-    const std::string& m = st.error_message();
-    switch (st.error_code()) {
-      case grpc::StatusCode::UNAVAILABLE:
-        return absl::StrCat("server unreachable at ", server_, " (", m, ")");
-      case grpc::StatusCode::DEADLINE_EXCEEDED:
-        return absl::StrCat("server at ", server_, " did not answer in time");
-      case grpc::StatusCode::UNAUTHENTICATED:
-        return absl::StrCat("unauthenticated: ", m, " (use --token-file or BITSEARCH_TOKEN)");
-      case grpc::StatusCode::PERMISSION_DENIED:
-        return absl::StrCat("permission denied: ", m);
-      case grpc::StatusCode::NOT_FOUND:
-      case grpc::StatusCode::INVALID_ARGUMENT:
-      case grpc::StatusCode::FAILED_PRECONDITION:
-      case grpc::StatusCode::ALREADY_EXISTS:
-        return m;
-      default:
-        return absl::StrCat("server error (code ", static_cast<int>(st.error_code()), "): ", m);
-    }
-  }
-  void Check(const grpc::Status& st) const {
-    if (!st.ok()) Die(Describe(st));
-  }
-  const std::string& server() const { return server_; }
-
- private:
-  std::string server_;
-  std::string token_;
-  std::string tls_ca_;
-  std::unique_ptr<v1::JobService::Stub> jobs_;
-};
 
 v1::Job GetJob(ServiceClient& client, const std::string& id) {
   v1::GetJobRequest req;
