@@ -6,6 +6,7 @@
 
 #include "server/migrations.h"
 #include "server/sqlite_job_store.h"
+#include "server/wal_checkpointer.h"
 
 namespace bitsearch::server {
 namespace {
@@ -264,6 +265,68 @@ TEST_F(StoreTest, WorkersAndCounts) {
 TEST_F(StoreTest, ClosedStoreIsUnavailable) {
   ASSERT_TRUE(store_->Close().ok());
   EXPECT_EQ(store_->GetJob("j1").status().code(), absl::StatusCode::kUnavailable);
+}
+
+// The statement cache: one compilation per SQL text however often it runs, a second one only
+// while the first is checked out, and bindings never leak from one use into the next.
+TEST_F(StoreTest, SqliteStatementsAreCompiledOnceAndReset) {
+  auto db = SqliteDb::Open(dir_ + "/cache.db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k INTEGER, v TEXT)").ok());
+  const int base = (*db)->compiled_statements();  // Open's own pragmas
+  for (int i = 0; i < 100; ++i) {
+    auto ins = (*db)->Prepare("INSERT INTO t (k, v) VALUES (?, ?)");
+    ASSERT_TRUE(ins.ok());
+    ins->Bind(1, int64_t{i}).Bind(2, "x");
+    ASSERT_TRUE(ins->Run().ok());
+  }
+  EXPECT_EQ((*db)->compiled_statements(), base + 1);
+  {
+    auto outer = (*db)->Prepare("SELECT COUNT(*) FROM t WHERE v = ?");
+    auto inner = (*db)->Prepare("SELECT COUNT(*) FROM t WHERE v = ?");  // nested use
+    ASSERT_TRUE(outer.ok() && inner.ok());
+    outer->Bind(1, "x");
+    ASSERT_TRUE(*outer->Step());
+    EXPECT_EQ(outer->ColumnInt(0), 100);
+    ASSERT_TRUE(*inner->Step());
+    EXPECT_EQ(inner->ColumnInt(0), 0) << "an unbound parameter is NULL";
+  }
+  EXPECT_EQ((*db)->compiled_statements(), base + 3);
+  auto again = (*db)->Prepare("SELECT COUNT(*) FROM t WHERE v = ?");
+  ASSERT_TRUE(*again->Step());
+  EXPECT_EQ(again->ColumnInt(0), 0) << "bindings of the previous use leaked";
+  EXPECT_EQ((*db)->compiled_statements(), base + 3);
+}
+
+// WAL checkpoints happen in the background: after a burst of submissions the checkpointer copies
+// the WAL into the database without any call paying for it, and Close leaves no WAL behind.
+TEST_F(StoreTest, WalIsCheckpointedInTheBackgroundAndRemovedOnClose) {
+  for (int i = 0; i < 300; ++i) Create("job-" + std::to_string(i));
+  const std::string db = dir_ + "/jobs.db";
+  auto checkpointer = WalCheckpointer::Start(db, 20);
+  ASSERT_TRUE(checkpointer.ok());
+  for (int i = 0; i < 200 && (*checkpointer)->runs() < 2; ++i) usleep(10'000);
+  EXPECT_GE((*checkpointer)->runs(), 2);
+  (*checkpointer)->Stop();
+  auto probe = SqliteDb::Open(db);
+  ASSERT_TRUE(probe.ok());
+  int frames_left = -1;
+  ASSERT_TRUE((*probe)->CheckpointPassive(&frames_left).ok());
+  EXPECT_EQ(frames_left, 0);
+  ASSERT_TRUE((*probe)->Close().ok());
+  ASSERT_TRUE(store_->Close().ok());
+  std::error_code ec;
+  EXPECT_TRUE(!std::filesystem::exists(db + "-wal") ||
+              std::filesystem::file_size(db + "-wal", ec) == 0);
+  Reopen();
+  auto job = store_->GetJob("job-299");
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->last_sequence, 1);
+  auto events = store_->ReadEvents("job-299", 0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].sequence(), 1);
+  EXPECT_EQ((*events)[0].message(), "submitted");
 }
 
 }  // namespace
