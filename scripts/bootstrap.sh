@@ -21,6 +21,8 @@ PACKAGES=(
   nlohmann-json3-dev libabsl-dev libcli11-dev
   # tests
   libgtest-dev libgmock-dev
+  # deployment: the worker's metrics endpoint; deploy/ checks (tests/deploy_*_test.sh)
+  libcpp-httplib-dev prometheus docker-compose python3-yaml yamllint
 )
 
 missing=()

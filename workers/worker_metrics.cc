@@ -1,11 +1,13 @@
 #include "workers/worker_metrics.h"
 
-#include <prometheus/exposer.h>
+#include <httplib.h>
+#include <prometheus/text_serializer.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <exception>
-#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace bitsearch {
@@ -141,22 +143,57 @@ absl::StatusOr<nlohmann::json> WorkerMetrics::RunMetered(
 
 absl::StatusOr<std::unique_ptr<WorkerMetricsEndpoint>> WorkerMetricsEndpoint::Start(
     const std::string& address, const std::string& worker_id) {
+  size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics ", address, ": expected HOST:PORT"));
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
   std::unique_ptr<WorkerMetricsEndpoint> e(new WorkerMetricsEndpoint());
   e->registry_ = std::make_shared<prometheus::Registry>();
   e->metrics_ = std::make_unique<WorkerMetrics>(*e->registry_, worker_id);
-  try {
-    e->exposer_ = std::make_unique<prometheus::Exposer>(address);
-  } catch (const std::exception& ex) {
+  e->http_ = std::make_unique<httplib::Server>();
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let two workers on
+  // one host share a metrics port silently.
+  e->http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  std::weak_ptr<prometheus::Registry> registry = e->registry_;
+  e->http_->Get("/metrics", [registry](const httplib::Request&, httplib::Response& res) {
+    auto r = registry.lock();
+    if (!r) {
+      res.status = 503;
+      return;
+    }
+    res.set_content(prometheus::TextSerializer().Serialize(r->Collect()),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
+  e->port_ = port == 0 ? e->http_->bind_to_any_port(host)
+                       : (e->http_->bind_to_port(host, port) ? port : -1);
+  if (e->port_ <= 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot serve metrics on ", address, ": ", ex.what()));
+        absl::StrCat("cannot serve metrics on ", address, ": address in use or invalid"));
   }
-  e->exposer_->RegisterCollectable(e->registry_);
-  std::vector<int> ports = e->exposer_->GetListeningPorts();
-  if (!ports.empty()) e->port_ = ports.front();
+  httplib::Server* http = e->http_.get();
+  e->thread_ = std::thread([http] { http->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs: wait for it (bounded) so that the destructor
+  // can always end the thread.
+  for (int i = 0; i < 5000 && !http->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return e;
 }
 
-WorkerMetricsEndpoint::~WorkerMetricsEndpoint() = default;
+WorkerMetricsEndpoint::~WorkerMetricsEndpoint() {
+  if (http_) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
 
 void MetricsObserver::OnPhaseStart(const std::string& phase, int64_t total_steps) {
   metrics_->PhaseStarted(phase);

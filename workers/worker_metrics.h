@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -33,8 +34,8 @@
 #include "nlohmann/json.hpp"
 #include "search/observer.h"
 
-namespace prometheus {
-class Exposer;
+namespace httplib {
+class Server;
 }
 
 namespace bitsearch {
@@ -94,8 +95,11 @@ class MetricsObserver : public JobObserver {
   WorkerMetrics* metrics_;
 };
 
-// The worker's Prometheus endpoint (bitsearch-worker --metrics HOST:PORT): a registry, its HTTP
-// exposer and the WorkerMetrics in it, alive together until destroyed.
+// The worker's Prometheus endpoint (bitsearch-worker --metrics HOST:PORT): a registry, the
+// WorkerMetrics in it and an HTTP server answering GET /metrics, alive together until destroyed.
+// It is cpp-httplib and not prometheus-cpp's Exposer: civetweb (under the Exposer) starts its
+// threads with a fixed 100 KiB stack, and in a process that loads LibTorch glibc refuses such
+// threads (EINVAL: the static TLS of the loaded libraries does not fit).
 class WorkerMetricsEndpoint {
  public:
   // Binds `address` (port 0 picks a free port); an error names the address.
@@ -111,8 +115,9 @@ class WorkerMetricsEndpoint {
   WorkerMetricsEndpoint() = default;
 
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<WorkerMetrics> metrics_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;  // runs the HTTP server's accept loop
   int port_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include "workers/worker_metrics.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <prometheus/text_serializer.h>
 
 #include <string>
@@ -123,6 +124,27 @@ TEST(WorkerMetricsTest, PhaseLabelsAreBounded) {
   EXPECT_EQ(WorkerMetrics::PhaseLabel("search"), "search");
   EXPECT_EQ(WorkerMetrics::PhaseLabel("baseline:w4a4"), "baseline");
   EXPECT_EQ(WorkerMetrics::PhaseLabel("something-new"), "other");
+}
+
+TEST(WorkerMetricsEndpointTest, ServesTheRegistryOverHttp) {
+  auto endpoint = WorkerMetricsEndpoint::Start("127.0.0.1:0", "w9");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  ASSERT_GT((*endpoint)->port(), 0);
+  (*endpoint)->metrics().JobStarted();
+  httplib::Client client("127.0.0.1", (*endpoint)->port());
+  auto res = client.Get("/metrics");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(Value(res->body, "bitsearch_worker_busy"), 1);
+  EXPECT_EQ(Value(res->body, "bitsearch_worker_info{worker_id=\"w9\"}"), 1);
+  EXPECT_EQ(client.Get("/other")->status, 404);
+
+  // The port is taken now; a second endpoint on it fails with the address in the message.
+  std::string taken = "127.0.0.1:" + std::to_string((*endpoint)->port());
+  auto second = WorkerMetricsEndpoint::Start(taken, "w10");
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(std::string(second.status().message()).find(taken), std::string::npos);
+  EXPECT_FALSE(WorkerMetricsEndpoint::Start("no-port", "w").ok());
 }
 
 }  // namespace
