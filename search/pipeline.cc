@@ -234,9 +234,9 @@ class JobRun {
     return {resume_->meta.value("epoch", 0), resume_->meta.value("step_in_epoch", int64_t{0})};
   }
 
-  absl::Status Save(const std::string& phase, const PhaseCursor& cursor, torch::nn::Module* net,
-                    torch::optim::Optimizer* optimizer) {
-    if (!checkpoints_) return absl::OkStatus();
+  // Writes one checkpoint: the job's metadata at `phase`/`cursor` plus the given states.
+  absl::Status WriteCheckpoint(const std::string& phase, const PhaseCursor& cursor,
+                               std::string model_state, std::string optimizer_state) {
     meta_["phase"] = phase;
     meta_["epoch"] = cursor.epoch;
     meta_["step_in_epoch"] = cursor.step_in_epoch;
@@ -244,23 +244,22 @@ class JobRun {
     ckpt.meta = meta_;
     ckpt.fp_state = fp_state_;
     ckpt.generator_state = generator_.get_state();
-    if (net) ckpt.model_state = SerializeModule(*net);
-    if (optimizer) ckpt.optimizer_state = SerializeOptimizer(*optimizer);
+    ckpt.model_state = std::move(model_state);
+    ckpt.optimizer_state = std::move(optimizer_state);
     return checkpoints_->Save(SerializeJobCheckpoint(ckpt));
   }
-  // A checkpoint between phases: `next` starts from the state kept in fp_state_ / searched.
-  absl::Status SaveBoundary(const std::string& next) {
-    if (next_start_state_.empty()) return Save(next, {}, nullptr, nullptr);
+  // A checkpoint inside a phase (nothing is serialized when the job has no store).
+  absl::Status Save(const std::string& phase, const PhaseCursor& cursor, torch::nn::Module* net,
+                    torch::optim::Optimizer* optimizer) {
     if (!checkpoints_) return absl::OkStatus();
-    meta_["phase"] = next;
-    meta_["epoch"] = 0;
-    meta_["step_in_epoch"] = 0;
-    JobCheckpoint ckpt;
-    ckpt.meta = meta_;
-    ckpt.fp_state = fp_state_;
-    ckpt.generator_state = generator_.get_state();
-    ckpt.model_state = next_start_state_;
-    return checkpoints_->Save(SerializeJobCheckpoint(ckpt));
+    return WriteCheckpoint(phase, cursor, net ? SerializeModule(*net) : "",
+                           optimizer ? SerializeOptimizer(*optimizer) : "");
+  }
+  // A checkpoint between phases: `next` starts from next_start_state_ (the folded FP or the
+  // searched network), or from nothing stored when that is empty.
+  absl::Status SaveBoundary(const std::string& next) {
+    if (!checkpoints_) return absl::OkStatus();
+    return WriteCheckpoint(next, {}, next_start_state_, "");
   }
   // The state a phase starts from when it is resumed, or `fresh` when it starts now.
   const std::string& StartState(const std::string& phase, const std::string& fresh) const {
