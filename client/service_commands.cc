@@ -22,6 +22,7 @@
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "client/result_table.h"
 #include "client/service_client.h"
+#include "latency_models/atomic_file.h"
 #include "nlohmann/json.hpp"
 
 namespace bitsearch {
@@ -50,6 +51,24 @@ v1::Job GetJob(ServiceClient& client, const std::string& id) {
   v1::Job job;
   client.Check(client.jobs().GetJob(client.Ctx().get(), req, &job));
   return job;
+}
+
+// Writes the files a job exported into `dir`. Names come from the server; anything that is not a
+// plain file name is refused rather than written outside `dir`.
+absl::Status WriteExportFiles(
+    const google::protobuf::RepeatedPtrField<v1::ExportedFile>& files, const std::string& dir) {
+  for (const v1::ExportedFile& file : files) {
+    const std::string& name = file.name();
+    if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos) {
+      return absl::DataLossError(absl::StrCat("the server sent an export file named \"", name,
+                                              "\"; refusing to write it"));
+    }
+  }
+  for (const v1::ExportedFile& file : files) {
+    absl::Status st = WriteFileAtomically(dir + "/" + file.name(), file.data());
+    if (!st.ok()) return st;
+  }
+  return absl::OkStatus();
 }
 
 nlohmann::json JobJson(const v1::Job& job) {
@@ -282,7 +301,7 @@ void AddServiceCommands(CLI::App& app) {
   };
 
   struct Args {
-    std::string spec_path, job, request_id, onnx_path, state;
+    std::string spec_path, job, request_id, onnx_path, state, export_dir;
     bool watch = false, json = false;
     int limit = 20;
     double give_up_s = 600;
@@ -385,15 +404,24 @@ void AddServiceCommands(CLI::App& app) {
   CLI::App* result = app.add_subcommand("result", "print a finished job's result");
   result->add_option("job", a->job, "job id")->required();
   result->add_flag("--json", a->json, "print the result JSON");
+  result->add_option("--export", a->export_dir,
+                     "write the job's exported model to DIR (model.onnx, quant.json, model.pt)");
   add_conn(result);
   result->callback([conn, a] {
     ServiceClient client(*conn);
     v1::GetResultRequest req;
     req.set_job_id(a->job);
+    req.set_include_export(!a->export_dir.empty());
     v1::GetResultResponse resp;
     client.Check(client.jobs().GetResult(client.Ctx().get(), req, &resp));
     nlohmann::json j = nlohmann::json::parse(resp.result_json(), nullptr, false);
     if (j.is_discarded()) Die(absl::StrCat("job ", a->job, ": the stored result is not JSON"));
+    if (!a->export_dir.empty()) {
+      absl::Status written = WriteExportFiles(resp.export_files(), a->export_dir);
+      if (!written.ok()) Die(std::string(written.message()));
+      std::fprintf(stderr, "exported %d files to %s\n", resp.export_files_size(),
+                   a->export_dir.c_str());
+    }
     if (a->json) {
       std::printf("%s\n", j.dump(2).c_str());
     } else {

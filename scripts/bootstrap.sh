@@ -23,6 +23,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   # deployment: the worker's metrics endpoint; deploy/ checks (tests/deploy_*_test.sh)
   libcpp-httplib-dev prometheus docker-compose python3-yaml yamllint
+  # ONNX interop checks: a model written by the reference Python library, its checker on our export
+  python3-onnx
 )
 
 missing=()

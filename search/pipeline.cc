@@ -53,6 +53,11 @@ Optim MakeAdam(const std::vector<std::pair<std::vector<torch::Tensor>, double>>&
   return o;
 }
 
+// Learning-rate factor of a cosine decay from 1 at step 0 to 0 at the last step.
+double CosineFactor(int64_t step, int64_t total) {
+  return 0.5 * (1 + std::cos(M_PI * step / std::max<int64_t>(1, total)));
+}
+
 int BaselineBits(const std::string& name, char which) {
   // "w4a8": weight bits after 'w', activation bits after 'a'.
   size_t at = name.find(which);
@@ -270,7 +275,7 @@ class JobRun {
   std::string PretrainCachePath() const {
     if (options_.cache_dir.empty()) return "";
     const json& full = meta_["spec"];
-    json key = {{"format", "fp-cache-1"}, {"model", full["model"]}, {"dataset", full["dataset"]},
+    json key = {{"format", "fp-cache-2"}, {"model", full["model"]}, {"dataset", full["dataset"]},
                 {"pretrain", full["pretrain"]}, {"seed", full["search"]["seed"]},
                 {"prune", full["search"]["prune"]}, {"max_bits", full["search"]["max_bits"]},
                 {"gate_init", full["search"]["gate_init"]}};
@@ -322,6 +327,11 @@ class JobRun {
     plan.epochs = imported_ ? 0 : spec_.pretrain.epochs;
     plan.batch_size = spec_.pretrain.batch_size;
     plan.seed = spec_.search.seed;
+    // Cosine decay: a few epochs at constant Adam 1e-3 stop short of what the model can reach
+    // (Fashion-MNIST LeNet-5: 88.94% after 3 epochs); annealing buys the last point cheaply.
+    plan.schedule = [&](int64_t step, int64_t total) {
+      opt.SetLr(0, opt.base_lr[0] * CosineFactor(step, total));
+    };
     absl::Status st = RunPhase(*net, *opt.adam, data_.train, plan, cursor, observer_,
                                spec_.checkpoint_every, [&](const PhaseCursor& c) {
                                  return Save(phase, c, net.get(), opt.adam.get());
@@ -540,7 +550,7 @@ class JobRun {
     plan.batch_size = spec_.search.batch_size;
     plan.seed = spec_.search.seed;
     plan.schedule = [&](int64_t step, int64_t total) {
-      double f = 0.5 * (1 + std::cos(M_PI * step / std::max<int64_t>(1, total)));  // cosine
+      double f = CosineFactor(step, total);
       opt.SetLr(0, opt.base_lr[0] * f);
       opt.SetLr(1, opt.base_lr[1] * f);
     };

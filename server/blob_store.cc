@@ -71,7 +71,7 @@ absl::Status BlobWriter::Commit() {
 
 absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& root) {
   std::error_code ec;
-  for (const char* sub : {"", "/models", "/checkpoints"}) {
+  for (const char* sub : {"", "/models", "/checkpoints", "/exports"}) {
     std::filesystem::create_directories(root + sub, ec);
     if (ec) {
       return absl::FailedPreconditionError(

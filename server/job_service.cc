@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "search/spec.h"
+#include "server/export_blobs.h"
 #include "server/profile_service.h"
 #include "server/proto_convert.h"
 #include "server/status_macros.h"
@@ -181,6 +182,11 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetResult(grpc::CallbackServerContext*
                   [&]() -> absl::Status {
                     BS_RETURN_IF_ERROR(RequireJobId(req->job_id()));
                     BS_ASSIGN_OR_RETURN(std::string result, sc_.store->GetResult(req->job_id()));
+                    if (req->include_export()) {
+                      BS_ASSIGN_OR_RETURN(JobRecord job, sc_.store->GetJob(req->job_id()));
+                      BS_ASSIGN_OR_RETURN(*resp->mutable_export_files(),
+                                          LoadExportFiles(*sc_.blobs, job.id, job.attempt));
+                    }
                     resp->set_job_id(req->job_id());
                     resp->set_result_json(std::move(result));
                     return absl::OkStatus();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "server/export_blobs.h"
 #include "server/profile_service.h"
 #include "server/proto_convert.h"
 #include "server/status_macros.h"
@@ -131,9 +132,24 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Complete(grpc::CallbackServerContex
         if (!nlohmann::json::accept(req->result_json())) {
           return absl::InvalidArgumentError("result_json is not valid JSON");
         }
-        BS_ASSIGN_OR_RETURN(JobRecord job, sc_.store->Complete(FromProto(req->lease()),
-                                                               req->result_json(),
-                                                               sc_.clock->NowMs()));
+        BS_RETURN_IF_ERROR(ValidateExportFiles(req->export_files(), sc_.limits.max_model_bytes));
+        // The files go first, under this attempt's own name: a refused completion removes only
+        // them, and an accepted one never points at files that are not there yet.
+        std::string export_blob;
+        if (req->export_files_size() > 0) {
+          BS_RETURN_IF_ERROR(sc_.store->CheckLease(FromProto(req->lease())).status());
+          BS_ASSIGN_OR_RETURN(export_blob,
+                              StoreExportFiles(*sc_.blobs, req->lease().job_id(),
+                                               static_cast<int>(req->lease().attempt()),
+                                               req->export_files()));
+        }
+        absl::StatusOr<JobRecord> completed = sc_.store->Complete(
+            FromProto(req->lease()), req->result_json(), sc_.clock->NowMs());
+        if (!completed.ok()) {
+          if (!export_blob.empty()) (void)sc_.blobs->Remove(export_blob);
+          return completed.status();
+        }
+        const JobRecord& job = *completed;
         if (!job.checkpoint_blob.empty()) (void)sc_.blobs->Remove(job.checkpoint_blob);
         JobFinished(job);
         return absl::OkStatus();

@@ -149,6 +149,30 @@ absl::Status Worker::Run() {
   return absl::OkStatus();
 }
 
+void Worker::AttachExport(const std::string& id, const std::string& dir,
+                          bitsearch::v1::CompleteRequest* req) const {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return;  // the job exported nothing
+  int64_t total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file()) total += static_cast<int64_t>(entry.file_size());
+  }
+  if (total > options_.max_export_bytes) {
+    Log(absl::StrCat("job ", id, ": export of ", total, " bytes is over the ",
+                     options_.max_export_bytes, "-byte limit; sending the result without it"));
+    return;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    bitsearch::v1::ExportedFile* file = req->add_export_files();
+    file->set_name(entry.path().filename().string());
+    file->set_data(bytes.str());
+  }
+}
+
 void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
   const std::string& id = lease.lease().job_id();
   Log(absl::StrCat("job ", id, ": leased (attempt ", lease.lease().attempt(), ")",
@@ -187,12 +211,26 @@ void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
     spec->model.onnx = path;
   }
 
+  LeasedInputs inputs;
+  inputs.profile_json = lease.profile_json();
+  if (options_.export_model) {
+    inputs.export_dir = absl::StrCat(options_.data_dir, "/exports/", id);
+    std::error_code ec;
+    std::filesystem::remove_all(inputs.export_dir, ec);  // a previous attempt's leftovers
+  }
+  // Whatever happens below, the export folder is scratch: the server keeps the files.
+  struct RemoveDir {
+    std::string dir;
+    ~RemoveDir() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } remove_export_dir{inputs.export_dir};
+
   WorkerSession session(stub_.get(), options_, lease);
   session.Start();
   absl::StatusOr<nlohmann::json> result;
   try {
-    LeasedInputs inputs;
-    inputs.profile_json = lease.profile_json();
     result = run_job_(*spec, inputs, &session, &session);
   } catch (const std::exception& e) {
     result = absl::InternalError(absl::StrCat("the pipeline threw: ", e.what()));
@@ -211,15 +249,25 @@ void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
     report(false, std::string(result.status().message()));
     return;
   }
-  grpc::Status st = WithRetry(
-      [&] {
-        bitsearch::v1::CompleteRequest req;
-        *req.mutable_lease() = lease.lease();
-        req.set_result_json(result->dump());
-        bitsearch::v1::CompleteResponse resp;
-        return stub_->Complete(Ctx(options_.token, 30).get(), req, &resp);
-      },
-      "complete", options_.max_backoff_seconds, options_.give_up_seconds);
+  bitsearch::v1::CompleteRequest complete;
+  *complete.mutable_lease() = lease.lease();
+  complete.set_result_json(result->dump());
+  if (!inputs.export_dir.empty()) AttachExport(id, inputs.export_dir, &complete);
+  auto send = [&] {
+    return WithRetry(
+        [&] {
+          bitsearch::v1::CompleteResponse resp;
+          return stub_->Complete(Ctx(options_.token, 30).get(), complete, &resp);
+        },
+        "complete", options_.max_backoff_seconds, options_.give_up_seconds);
+  };
+  grpc::Status st = send();
+  if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT && complete.export_files_size() > 0) {
+    // The result matters more than the export: a server that refuses the files gets it alone.
+    Log(absl::StrCat("job ", id, ": export refused (", st.error_message(), "); completing without"));
+    complete.clear_export_files();
+    st = send();
+  }
   Log(absl::StrCat("job ", id, st.ok() ? ": SUCCEEDED" : ": result refused: " + st.error_message()));
 }
 

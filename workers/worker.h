@@ -36,12 +36,16 @@ struct WorkerOptions {
   double max_backoff_seconds = 10;          // retry backoff cap while the server is unreachable
   double give_up_seconds = 600;             // a final call (complete/fail) retries this long
   bool once = false;                        // exit after one job (tests, batch use)
+  bool export_model = true;                 // export each finished job's model and send it
+                                            // with the result (`bitsearch result JOB --export`)
+  int64_t max_export_bytes = 60 << 20;      // larger exports stay behind (the job still succeeds)
 };
 
 // What a lease brings besides the spec, for the job function to run with.
 struct LeasedInputs {
   std::string profile_json;  // the profile hardware.profile names when the server stores it
                              // (RunOptions::profile_json); "" = a built-in, resolved locally
+  std::string export_dir;    // export the fine-tuned model here (RunOptions::export_dir); "" = none
 };
 
 // Runs one job to the end (the pipeline): result JSON, CANCELLED when the observer asked to stop.
@@ -63,6 +67,9 @@ class Worker {
  private:
   // Runs one leased job and reports its outcome.
   void RunLeased(const bitsearch::v1::LeaseResponse& lease);
+  // Adds the files the job exported into `dir` to the completion (none when over the limit).
+  void AttachExport(const std::string& id, const std::string& dir,
+                    bitsearch::v1::CompleteRequest* req) const;
   // Sleeps up to `seconds`, waking early on Stop(); false when stopping.
   bool SleepUnlessStopped(double seconds);
 

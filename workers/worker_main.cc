@@ -34,8 +34,12 @@ int main(int argc, char** argv) {
   app.add_option("--progress-every", o.progress_every_steps, "report progress every N steps")
       ->capture_default_str();
   app.add_flag("--once", o.once, "exit after one job");
+  bool no_export = false;
+  app.add_flag("--no-export", no_export,
+               "do not export finished jobs' models (`bitsearch result JOB --export` then has none)");
   app.add_option("--metrics", metrics_address, "Prometheus address HOST:PORT ('' = off)");
   CLI11_PARSE(app, argc, argv);
+  o.export_model = !no_export;
 
   if (!token_file.empty()) {
     std::ifstream in(token_file);
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
                                             bitsearch::CheckpointStore* checkpoints) {
     bitsearch::RunOptions job_options = run_options;
     job_options.profile_json = inputs.profile_json;  // a profile stored in the server
+    job_options.export_dir = inputs.export_dir;
     bitsearch::JobRunner runner(job_options);  // fresh per job: its cancel flag is sticky
     auto run = [&](bitsearch::JobObserver* obs) { return runner.Run(spec, obs, checkpoints); };
     return metrics ? metrics->metrics().RunMetered(observer, run) : run(observer);
