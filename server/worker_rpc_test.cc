@@ -284,5 +284,63 @@ TEST_F(WorkerRpcTest, UploadedModelTravelsWithTheLease) {
   EXPECT_EQ(lease.onnx_model(), req.onnx_model());
 }
 
+TEST_F(WorkerRpcTest, ExportFilesAreStoredForTheCompletingAttemptOnly) {
+  std::string id = SubmitOk(*jobs_);
+  auto first = Lease("w1");
+  ts_.clock().AdvanceMs(11'000);  // attempt 1 expires; attempt 2 goes to w2
+  EXPECT_EQ(*ts_.server().reaper().RunOnce(), 1);
+  auto second = Lease("w2");
+  ASSERT_EQ(second.lease().attempt(), 2);
+
+  auto complete = [&](const LeaseRef& lease, const std::string& name, const std::string& data) {
+    bitsearch::v1::CompleteRequest req;
+    *req.mutable_lease() = lease;
+    req.set_result_json(R"({"r":1})");
+    auto* file = req.add_export_files();
+    file->set_name(name);
+    file->set_data(data);
+    bitsearch::v1::CompleteResponse resp;
+    return workers_->Complete(Ctx().get(), req, &resp);
+  };
+  // A path instead of a file name: refused, naming the entry; the job stays RUNNING.
+  grpc::Status bad = complete(second.lease(), "../escape.onnx", "x");
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(bad.error_message(), "export_files[0].name")) << bad.error_message();
+  EXPECT_EQ(Get(id).state(), bitsearch::v1::JOB_STATE_RUNNING);
+  // The stale attempt cannot complete, and leaves no files behind.
+  EXPECT_EQ(complete(first.lease(), "model.onnx", "stale").error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(std::filesystem::is_empty(ts_.dir() + "/data/exports"));
+
+  bitsearch::v1::GetResultRequest rreq;
+  rreq.set_job_id(id);
+  rreq.set_include_export(true);
+  bitsearch::v1::GetResultResponse result;
+  EXPECT_EQ(jobs_->GetResult(Ctx().get(), rreq, &result).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // no result yet
+  ASSERT_TRUE(complete(second.lease(), "model.onnx", "winner").ok());
+  grpc::Status got = jobs_->GetResult(Ctx().get(), rreq, &result);
+  ASSERT_TRUE(got.ok()) << got.error_message();
+  ASSERT_EQ(result.export_files_size(), 1);
+  EXPECT_EQ(result.export_files(0).name(), "model.onnx");
+  EXPECT_EQ(result.export_files(0).data(), "winner");
+  rreq.set_include_export(false);
+  ASSERT_TRUE(jobs_->GetResult(Ctx().get(), rreq, &result).ok());
+  EXPECT_EQ(result.export_files_size(), 0);
+}
+
+TEST_F(WorkerRpcTest, ResultWithoutExportFilesSaysSo) {
+  std::string id = SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  ASSERT_TRUE(Complete(lease.lease()).ok());
+  bitsearch::v1::GetResultRequest rreq;
+  rreq.set_job_id(id);
+  rreq.set_include_export(true);
+  bitsearch::v1::GetResultResponse result;
+  grpc::Status st = jobs_->GetResult(Ctx().get(), rreq, &result);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(absl::StrContains(st.error_message(), "no exported model")) << st.error_message();
+}
+
 }  // namespace
 }  // namespace bitsearch::server::testing
