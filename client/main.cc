@@ -18,10 +18,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   bitsearch::AddRunCommands(app);
 #if defined(BITSEARCH_HAVE_PROFILE_COMMANDS) && defined(BITSEARCH_HAVE_SERVICE_COMMANDS)
-  bitsearch::AddProfileCommands(app, nullptr, bitsearch::ConnectProfileServer);
+  bitsearch::AddProfileCommands(app, bitsearch::SignaturesOfModel, bitsearch::ConnectProfileServer);
   bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));
 #elif defined(BITSEARCH_HAVE_PROFILE_COMMANDS)
-  bitsearch::AddProfileCommands(app);
+  bitsearch::AddProfileCommands(app, bitsearch::SignaturesOfModel);
   bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));
 #endif
 #ifdef BITSEARCH_HAVE_SERVICE_COMMANDS

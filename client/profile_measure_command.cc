@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -21,6 +22,7 @@
 #include "latency_models/profile_json.h"
 #include "latency_models/profile_registry.h"
 #include "search/hardware.h"
+#include "search/onnx/onnx_import.h"
 #include "search/zoo.h"
 
 namespace bitsearch {
@@ -182,6 +184,21 @@ absl::StatusOr<std::vector<LayerSignature>> ZooModelSignatures(const std::string
     return absl::InvalidArgumentError(absl::StrCat("model '", model, "' has no conv/linear layers"));
   }
   return sigs;
+}
+
+absl::StatusOr<std::vector<LayerSignature>> SignaturesOfModel(const std::string& model) {
+  if (absl::EndsWith(model, ".onnx")) {
+    absl::StatusOr<ImportedModel> imported = ImportOnnxFile(model);
+    if (!imported.ok()) return imported.status();
+    std::vector<LayerSignature> sigs = ModelSignatures(imported->graph);
+    if (sigs.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(model, " has no conv/linear layers"));
+    }
+    return sigs;
+  }
+  std::vector<int64_t> input = model == "lenet5" ? std::vector<int64_t>{1, 28, 28}
+                                                 : std::vector<int64_t>{3, 32, 32};
+  return ZooModelSignatures(model, input, 10, 1.0);
 }
 
 void AddProfileMeasureCommand(CLI::App& profiles) {

@@ -30,6 +30,11 @@ absl::StatusOr<std::vector<LayerSignature>> ZooModelSignatures(const std::string
                                                                const std::vector<int64_t>& input,
                                                                int64_t classes, double width);
 
+// `profiles export-spec --model`: the signatures of a zoo model at the input of its usual data set
+// (lenet5: 1x28x28, the others 3x32x32; 10 classes, width 1), or of an ONNX file (a path ending
+// in .onnx) at its declared input shape.
+absl::StatusOr<std::vector<LayerSignature>> SignaturesOfModel(const std::string& model);
+
 }  // namespace bitsearch
 
 #endif  // BITSEARCH_CLIENT_PROFILE_MEASURE_COMMAND_H_
