@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace bitsearch {
@@ -54,35 +56,163 @@ KernelParams MakeParams(const torch::Tensor& x_max, const torch::Tensor& zs, boo
   return p;
 }
 
+// The per-element arithmetic is written once for `T` = float (tails, scalar oracle) and for
+// `T` = Vec, four lanes in GCC/Clang vector extensions (SSE2 on x86-64, NEON on arm64), so both
+// paths compute bit-identical values per element. L = the number of active levels (1..5), a
+// template argument so that the level loops unroll.
+using Vec = float __attribute__((vector_size(16)));
+constexpr int kLanes = 4;
+
+template <class T>
+inline T Splat(float f) {
+  if constexpr (std::is_same_v<T, float>) {
+    return f;
+  } else {
+    return T{f, f, f, f};
+  }
+}
+
+// std::max's exact semantics (the first argument on ties), lane-wise too.
+template <class T>
+inline T Max(T a, T b) {
+  return a < b ? b : a;
+}
+
 // Clip in the PACT form x_max - relu(x_max - x_min - relu(x - x_min)): the same float result as
 // the reference, which a plain min/max does not always give.
-inline float Clip(const KernelParams& p, float x) {
-  float inner = std::max(x - p.lo, 0.0f);
-  float t = std::max(p.hi - p.lo - inner, 0.0f);
+template <class T>
+inline T Clip(const KernelParams& p, T x) {
+  T inner = Max(x - p.lo, Splat<T>(0.0f));
+  T t = Max(Splat<T>(p.hi - p.lo) - inner, Splat<T>(0.0f));
   return p.hi - t;
 }
 
-// Decomposes one clipped value into the residuals of the active levels; returns their count.
-inline void Decompose(const KernelParams& p, float zc, float* q, float* delta) {
-  float v = zc;
-  for (int l = 0; l < p.levels_on; ++l) {
-    float t = v / p.s[l];
-    float r = std::nearbyint(t);
+// Round half to even, as std::nearbyint does in the default rounding mode, without its call:
+// glibc's nearbyintf saves and restores the floating-point environment on every call, which made
+// it the kernel's largest cost (and kept the loop scalar). Adding 1.5 * 2^23 leaves no fraction
+// bits, so the addition itself rounds; exact for |t| < 2^22, and every t here is below 65537 (a
+// residual over the next step).
+template <class T>
+inline T RoundHalfEven(T t) {
+  const T magic = Splat<T>(12582912.0f);  // 1.5 * 2^23
+  return (t + magic) - magic;             // not folded to t: no -ffast-math on our targets
+}
+
+// Decomposes one clipped value into the residuals q of the L active levels and their rounding
+// errors delta = round(t) - t.
+template <int L, class T>
+inline void Decompose(const KernelParams& p, T zc, T* q, T* delta) {
+  T v = zc;
+  for (int l = 0; l < L; ++l) {
+    T t = v / p.s[l];
+    T r = RoundHalfEven(t);
     q[l] = p.s[l] * r;
     delta[l] = r - t;
     v = v - q[l];
   }
 }
 
-// Horner evaluation from the top level, as the nested formula reads.
-inline float Nested(const KernelParams& p, const float* q, float* t_out) {
-  float acc = q[p.levels_on - 1];
-  if (t_out) t_out[p.levels_on - 1] = acc;
-  for (int l = p.levels_on - 2; l >= 0; --l) {
+// Horner evaluation from the top level, as the nested formula reads; t_out[l] = the partial sum
+// from level l up (what d x_q / d z of level l multiplies).
+template <int L, class T>
+inline T Nested(const KernelParams& p, const T* q, T* t_out) {
+  T acc = q[L - 1];
+  t_out[L - 1] = acc;
+  for (int l = L - 2; l >= 0; --l) {
     acc = q[l] + p.z[l] * acc;  // z[l] gates level l + 1
-    if (t_out) t_out[l] = acc;
+    t_out[l] = acc;
   }
   return acc;
+}
+
+template <class T>
+inline T Load(const float* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+template <class T>
+inline void Store(float* p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
+template <int L, class T>
+inline T QuantizeOne(const KernelParams& p, T x, float gate) {
+  T q[L], delta[L], t[L];
+  Decompose<L>(p, Clip(p, x), q, delta);
+  return gate * Nested<L>(p, q, t);
+}
+
+template <int L>
+void ForwardRange(const KernelParams& p, const float* x, float* out, int64_t n, float gate) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) Store(out + i, QuantizeOne<L>(p, Load<Vec>(x + i), gate));
+  for (; i < n; ++i) out[i] = QuantizeOne<L>(p, x[i], gate);
+}
+
+// Per-level constants of the backward pass for one gate value z2.
+struct BackwardConsts {
+  float P[6];  // P[l] = z2 * z4 * ... up to level l; P[L] = 0
+  float w[5];  // weight of each level's rounding error in d x_q / d range
+  float drange_dxmax;
+};
+
+// Sums of one range's gradient contributions: [x_max, z4, z8, z16, z32, z2].
+using Sums = std::array<double, 6>;
+
+template <class T>
+inline double LaneSum(T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return v;
+  } else {
+    return static_cast<double>(v[0]) + v[1] + v[2] + v[3];
+  }
+}
+
+// One element (or four): writes d/dx and adds the contributions to x_max and the gates to `acc`
+// (per-lane float partials, summed in double per block by the caller).
+template <int L, class T>
+inline T BackwardOne(const KernelParams& p, const BackwardConsts& k, T xv, T gv, T* acc) {
+  T q[L], delta[L], t[L];
+  Decompose<L>(p, Clip(p, xv), q, delta);
+  Nested<L>(p, q, t);
+  const T zero = Splat<T>(0.0f), lo = Splat<T>(p.lo), hi = Splat<T>(p.hi);
+  T gx;
+  if constexpr (std::is_same_v<T, float>) {
+    gx = (xv >= lo && xv <= hi) ? gv * k.P[0] : zero;
+  } else {
+    gx = ((xv >= lo) & (xv <= hi)) ? gv * k.P[0] : zero;
+  }
+  T below = p.is_signed ? (xv < lo ? Splat<T>(-kClipShrink) : zero) : zero;
+  T dzc_dxmax = xv > hi ? Splat<T>(kClipShrink) : below;
+  T dxq_drange = zero;
+  for (int l = 0; l < L; ++l) dxq_drange += k.w[l] * delta[l];
+  acc[0] += gv * (k.P[0] * dzc_dxmax + k.drange_dxmax * dxq_drange);
+  acc[5] += gv * t[0];                                  // d x_q / d z2 = T_0
+  for (int l = 1; l < L; ++l) acc[l] += gv * k.P[l - 1] * t[l];  // d x_q / d z_l = P[l-1] T_l
+  return gx;
+}
+
+// Backward over n elements sharing one gate. Float partials live at most kBlock elements before
+// they are added to the double sums, so precision does not depend on the range's length.
+template <int L>
+Sums BackwardRange(const KernelParams& p, const BackwardConsts& k, const float* x, const float* g,
+                   float* gx, int64_t n) {
+  constexpr int64_t kBlock = 256;
+  Sums sums{};
+  int64_t i = 0;
+  while (i < n) {
+    int64_t block_end = std::min(n, i + kBlock);
+    Vec vacc[6] = {};
+    for (; i + kLanes <= block_end; i += kLanes) {
+      Store(gx + i, BackwardOne<L>(p, k, Load<Vec>(x + i), Load<Vec>(g + i), vacc));
+    }
+    float sacc[6] = {};
+    for (; i < block_end; ++i) gx[i] = BackwardOne<L>(p, k, x[i], g[i], sacc);
+    for (int j = 0; j < 6; ++j) sums[j] += LaneSum(vacc[j]) + sacc[j];
+  }
+  return sums;
 }
 
 struct Layout {
@@ -113,7 +243,6 @@ torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const to
   const float* z2p = z2c.data_ptr<float>();
   Layout lay = MakeLayout(xc, z2c);
   at::parallel_for(0, lay.chunks, 1, [&](int64_t begin, int64_t end) {
-    float q[5], delta[5];
     for (int64_t c = begin; c < end; ++c) {
       float gate = lay.per_channel ? z2p[c] : z2p[0];
       int64_t from = c * lay.chunk_len, to = std::min(lay.numel, from + lay.chunk_len);
@@ -121,10 +250,12 @@ torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const to
         std::fill(op + from, op + to, 0.0f);
         continue;
       }
-      for (int64_t i = from; i < to; ++i) {
-        float zc = Clip(p, xp[i]);
-        Decompose(p, zc, q, delta);
-        op[i] = gate * Nested(p, q, nullptr);
+      switch (p.levels_on) {
+        case 1: ForwardRange<1>(p, xp + from, op + from, to - from, gate); break;
+        case 2: ForwardRange<2>(p, xp + from, op + from, to - from, gate); break;
+        case 3: ForwardRange<3>(p, xp + from, op + from, to - from, gate); break;
+        case 4: ForwardRange<4>(p, xp + from, op + from, to - from, gate); break;
+        default: ForwardRange<5>(p, xp + from, op + from, to - from, gate); break;
       }
     }
   });
@@ -151,7 +282,7 @@ class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> 
 
     auto grad_x = torch::empty_like(x);
     // Per chunk partial sums: [x_max, z4, z8, z16, z32, z2(chunk)], summed in chunk order.
-    std::vector<std::array<double, 6>> partial(lay.chunks);
+    std::vector<Sums> partial(lay.chunks);
     const float* xp = x.data_ptr<float>();
     const float* gp = g.data_ptr<float>();
     const float* z2p = z2c.data_ptr<float>();
@@ -160,41 +291,34 @@ class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> 
     const float drange_dxmax = is_signed ? 2.0f : 1.0f;
 
     at::parallel_for(0, lay.chunks, 1, [&](int64_t begin, int64_t end) {
-      float q[5], delta[5], t[5];
       for (int64_t c = begin; c < end; ++c) {
-        std::array<double, 6> acc{};
         float gate = lay.per_channel ? z2p[c] : z2p[0];
         int64_t from = c * lay.chunk_len, to = std::min(lay.numel, from + lay.chunk_len);
         if (gate == 0.0f) {
           // Exact: a zero gate came out of the hard-concrete clamp (gradient 0) or is fixed.
           std::fill(gxp + from, gxp + to, 0.0f);
-          partial[c] = acc;
+          partial[c] = Sums{};
           continue;
         }
-        // P[l] = z2 * z4 * ... up to level l; P[levels_on] = 0.
-        float P[6];
-        P[0] = gate;
-        for (int l = 1; l < p.levels_on; ++l) P[l] = P[l - 1] * p.z[l - 1];
-        P[p.levels_on] = 0.0f;
-        float w[5];  // weight of each level's rounding error in d x_q / d range
-        for (int l = 0; l < p.levels_on; ++l) w[l] = p.s[l] * (P[l] - P[l + 1]) * inv_range;
-        for (int64_t i = from; i < to; ++i) {
-          float xv = xp[i], gv = gp[i];
-          float zc = Clip(p, xv);
-          Decompose(p, zc, q, delta);
-          Nested(p, q, t);
-          bool in_range = xv >= p.lo && xv <= p.hi;
-          gxp[i] = in_range ? gv * P[0] : 0.0f;
-          float dzc_dxmax = xv > p.hi ? kClipShrink : (is_signed && xv < p.lo ? -kClipShrink : 0.0f);
-          float dxq_drange = 0.0f;
-          for (int l = 0; l < p.levels_on; ++l) dxq_drange += w[l] * delta[l];
-          acc[0] += gv * (P[0] * dzc_dxmax + drange_dxmax * dxq_drange);
-          acc[5] += gv * t[0];                          // d x_q / d z2 = T_0
-          for (int l = 1; l < p.levels_on; ++l) {       // d x_q / d z_(l) = P[l-1] * T_l
-            acc[l] += gv * P[l - 1] * t[l];
-          }
+        BackwardConsts k;
+        k.P[0] = gate;
+        for (int l = 1; l < p.levels_on; ++l) k.P[l] = k.P[l - 1] * p.z[l - 1];
+        k.P[p.levels_on] = 0.0f;
+        for (int l = 0; l < p.levels_on; ++l) {
+          k.w[l] = p.s[l] * (k.P[l] - k.P[l + 1]) * inv_range;
         }
-        partial[c] = acc;
+        k.drange_dxmax = drange_dxmax;
+        const float* xs = xp + from;
+        const float* gs = gp + from;
+        float* gxs = gxp + from;
+        int64_t n = to - from;
+        switch (p.levels_on) {
+          case 1: partial[c] = BackwardRange<1>(p, k, xs, gs, gxs, n); break;
+          case 2: partial[c] = BackwardRange<2>(p, k, xs, gs, gxs, n); break;
+          case 3: partial[c] = BackwardRange<3>(p, k, xs, gs, gxs, n); break;
+          case 4: partial[c] = BackwardRange<4>(p, k, xs, gs, gxs, n); break;
+          default: partial[c] = BackwardRange<5>(p, k, xs, gs, gxs, n); break;
+        }
       }
     });
 
