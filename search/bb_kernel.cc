@@ -234,6 +234,19 @@ Layout MakeLayout(const torch::Tensor& x, const torch::Tensor& z2) {
   return l;
 }
 
+// Calls fn(std::integral_constant<int, L>{}) for the active level count L (1..5), so the per-level
+// loops of the forward and backward bodies unroll.
+template <class Fn>
+auto WithLevels(int levels_on, Fn&& fn) {
+  switch (levels_on) {
+    case 1: return fn(std::integral_constant<int, 1>{});
+    case 2: return fn(std::integral_constant<int, 2>{});
+    case 3: return fn(std::integral_constant<int, 3>{});
+    case 4: return fn(std::integral_constant<int, 4>{});
+    default: return fn(std::integral_constant<int, 5>{});
+  }
+}
+
 torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const torch::Tensor& z2) {
   auto xc = x.contiguous();
   auto out = torch::empty_like(xc);
@@ -250,13 +263,9 @@ torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const to
         std::fill(op + from, op + to, 0.0f);
         continue;
       }
-      switch (p.levels_on) {
-        case 1: ForwardRange<1>(p, xp + from, op + from, to - from, gate); break;
-        case 2: ForwardRange<2>(p, xp + from, op + from, to - from, gate); break;
-        case 3: ForwardRange<3>(p, xp + from, op + from, to - from, gate); break;
-        case 4: ForwardRange<4>(p, xp + from, op + from, to - from, gate); break;
-        default: ForwardRange<5>(p, xp + from, op + from, to - from, gate); break;
-      }
+      WithLevels(p.levels_on, [&](auto levels) {
+        ForwardRange<levels.value>(p, xp + from, op + from, to - from, gate);
+      });
     }
   });
   return out;
@@ -312,13 +321,9 @@ class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> 
         const float* gs = gp + from;
         float* gxs = gxp + from;
         int64_t n = to - from;
-        switch (p.levels_on) {
-          case 1: partial[c] = BackwardRange<1>(p, k, xs, gs, gxs, n); break;
-          case 2: partial[c] = BackwardRange<2>(p, k, xs, gs, gxs, n); break;
-          case 3: partial[c] = BackwardRange<3>(p, k, xs, gs, gxs, n); break;
-          case 4: partial[c] = BackwardRange<4>(p, k, xs, gs, gxs, n); break;
-          default: partial[c] = BackwardRange<5>(p, k, xs, gs, gxs, n); break;
-        }
+        partial[c] = WithLevels(p.levels_on, [&](auto levels) {
+          return BackwardRange<levels.value>(p, k, xs, gs, gxs, n);
+        });
       }
     });
 
