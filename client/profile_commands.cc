@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "latency_models/analytic_model.h"
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 #include "latency_models/lookup_table_model.h"
 #include "latency_models/measured_csv.h"
 #include "latency_models/profile_registry.h"

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 #include "latency_models/builtin_profiles.h"
 #include "latency_models/host_profiler/host_profiler.h"
 #include "latency_models/measured_csv.h"

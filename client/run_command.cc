@@ -11,7 +11,7 @@
 #include "client/result_table.h"
 #include "client/svg_chart.h"
 #include "client/terminal_observer.h"
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 #include "search/zoo.h"
 #include "workers/job_runner.h"
 

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "base/token_file.h"
 
 namespace bitsearch {
 namespace {
@@ -40,15 +40,9 @@ ServiceClient::ServiceClient(const Connection& c) {
   const char* env_server = std::getenv("BITSEARCH_SERVER");
   server_ = !c.server.empty() ? c.server : env_server && *env_server ? env_server : kDefaultServer;
   if (!c.token_file.empty()) {
-    std::istringstream lines(ReadFileOrDie(c.token_file, "token file"));
-    for (std::string line; std::getline(lines, line);) {
-      std::string t(absl::StripAsciiWhitespace(line));
-      if (!t.empty() && t[0] != '#') {
-        token_ = t;
-        break;
-      }
-    }
-    if (token_.empty()) Die(absl::StrCat("token file ", c.token_file, " holds no token"));
+    absl::StatusOr<std::string> token = ReadFirstToken(c.token_file);
+    if (!token.ok()) Die(std::string(token.status().message()));
+    token_ = *token;
   } else if (const char* env_token = std::getenv("BITSEARCH_TOKEN")) {
     token_ = env_token;
   }

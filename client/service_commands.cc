@@ -22,7 +22,8 @@
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "client/result_table.h"
 #include "client/service_client.h"
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
+#include "base/retry.h"
 #include "nlohmann/json.hpp"
 
 namespace bitsearch {
@@ -160,7 +161,7 @@ bool Retryable(grpc::StatusCode code) {
 void Watch(ServiceClient& client, const std::string& id, double give_up_s) {
   EventPrinter printer;
   int64_t last = 0;
-  double backoff = 0.2;
+  Backoff backoff({/*initial_seconds=*/0.2, /*max_seconds=*/5.0});
   Clock::time_point failing_since{};
   while (true) {
     v1::WatchJobRequest req;
@@ -172,7 +173,7 @@ void Watch(ServiceClient& client, const std::string& id, double give_up_s) {
     while (reader->Read(&e)) {
       printer.Print(e);
       last = e.sequence();
-      backoff = 0.2;
+      backoff.Reset();
       failing_since = {};
     }
     grpc::Status st = reader->Finish();
@@ -184,8 +185,7 @@ void Watch(ServiceClient& client, const std::string& id, double give_up_s) {
     }
     printer.Line(absl::StrFormat("(connection lost: %s; reconnecting from event %d)",
                                  client.Describe(st), last));
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(backoff * 1000)));
-    backoff = std::min(backoff * 2, 5.0);
+    std::this_thread::sleep_for(std::chrono::duration<double>(backoff.NextSeconds()));
   }
   v1::Job job = GetJob(client, id);
   if (job.state() != v1::JOB_STATE_SUCCEEDED) {

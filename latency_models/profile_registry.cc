@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 #include "latency_models/builtin_profiles.h"
 #include "latency_models/measured_csv.h"
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 #include "latency_models/measured_csv.h"
 
 namespace bitsearch {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "search/cost.h"
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 #include "latency_models/profile_json.h"
 #include "latency_models/profile_registry.h"
 #include "search/data.h"

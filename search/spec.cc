@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 
 namespace bitsearch {
 namespace {
@@ -113,12 +114,6 @@ class ObjectReader {
   std::string path_;
   std::set<std::string> seen_;
 };
-
-#define BS_RETURN_IF_ERROR(expr)             \
-  do {                                       \
-    absl::Status status_ = (expr);           \
-    if (!status_.ok()) return status_;       \
-  } while (0)
 
 // Opens a sub-object `key` of `parent`; absent is fine (defaults), anything but an object is not.
 absl::Status SubObject(ObjectReader& parent, const std::string& key, const json** out) {

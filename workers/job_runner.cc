@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 
 namespace bitsearch {
 namespace {

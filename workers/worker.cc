@@ -9,11 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/retry.h"
 #include "workers/worker_session.h"
 
 namespace bitsearch {
@@ -42,21 +42,21 @@ void Log(const std::string& line) {
 grpc::Status WithRetry(const std::function<grpc::Status()>& call, const std::string& what,
                        double max_backoff_s, double give_up_s,
                        const std::function<bool()>& abandon) {
-  auto start = std::chrono::steady_clock::now();
-  double backoff = 0.1;
+  Backoff backoff({/*initial_seconds=*/0.1, max_backoff_s});
+  grpc::Status st;
   bool logged = false;
-  while (true) {
-    grpc::Status st = call();
-    if (st.ok() || !Transient(st) || (abandon && abandon())) return st;
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (elapsed > give_up_s) return st;
-    if (!logged) {
-      Log(absl::StrCat(what, ": ", st.error_message(), "; retrying with backoff"));
-      logged = true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(backoff * 1000)));
-    backoff = std::min(backoff * 2, max_backoff_s);
-  }
+  RetryWithBackoff(
+      [&] {
+        st = call();
+        if (st.ok() || !Transient(st)) return true;
+        if (!logged) {
+          Log(absl::StrCat(what, ": ", st.error_message(), "; retrying with backoff"));
+          logged = true;
+        }
+        return false;
+      },
+      backoff, give_up_s, abandon);
+  return st;
 }
 
 }  // namespace worker_internal
@@ -114,7 +114,7 @@ bool Worker::SleepUnlessStopped(double seconds) {
 
 absl::Status Worker::Run() {
   Log(absl::StrCat("worker ", options_.worker_id, " polling ", options_.server));
-  double backoff = 0.2;
+  Backoff backoff({/*initial_seconds=*/0.2, options_.max_backoff_seconds});
   bool unreachable = false;
   while (SleepUnlessStopped(0)) {
     bitsearch::v1::LeaseRequest req;
@@ -131,13 +131,12 @@ absl::Status Worker::Run() {
                          "); retrying with backoff"));
       }
       unreachable = true;
-      SleepUnlessStopped(backoff);
-      backoff = std::min(backoff * 2, options_.max_backoff_seconds);
+      SleepUnlessStopped(backoff.NextSeconds());
       continue;
     }
     if (unreachable) Log(absl::StrCat("connected to ", options_.server));
     unreachable = false;
-    backoff = 0.2;
+    backoff.Reset();
     if (!resp.leased()) {
       SleepUnlessStopped(options_.poll_seconds);
       continue;

@@ -6,11 +6,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
-#include "absl/strings/ascii.h"
+#include "base/token_file.h"
 #include "workers/job_runner.h"
 #include "workers/worker.h"
 #include "workers/worker_metrics.h"
@@ -42,18 +41,12 @@ int main(int argc, char** argv) {
   o.export_model = !no_export;
 
   if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    for (std::string line; std::getline(in, line);) {
-      std::string t(absl::StripAsciiWhitespace(line));
-      if (!t.empty() && t[0] != '#') {
-        o.token = t;
-        break;
-      }
-    }
-    if (o.token.empty()) {
-      std::cerr << "bitsearch-worker: no token in " << token_file << "\n";
+    absl::StatusOr<std::string> token = bitsearch::ReadFirstToken(token_file);
+    if (!token.ok()) {
+      std::cerr << "bitsearch-worker: " << token.status().message() << "\n";
       return 2;
     }
+    o.token = *token;
   } else if (const char* env = std::getenv("BITSEARCH_TOKEN")) {
     o.token = env;
   }

@@ -9,7 +9,7 @@
 #include <random>
 #include <set>
 
-#include "latency_models/atomic_file.h"
+#include "base/atomic_file.h"
 #include "latency_models/host_profiler/sub_byte.h"
 #include "latency_models/measured_csv.h"
 #include "latency_models/profile_registry.h"

@@ -1,14 +1,15 @@
-// Time source for the server (leases, reaping, timestamps), injectable so tests can move time.
+// Wall-clock time source (leases, reaping, timestamps, retention), injectable so that tests can
+// move time instead of sleeping.
 //
 // Thread-safety: implementations are safe to call from any thread.
-#ifndef BITSEARCH_SERVER_CLOCK_H_
-#define BITSEARCH_SERVER_CLOCK_H_
+#ifndef BITSEARCH_BASE_CLOCK_H_
+#define BITSEARCH_BASE_CLOCK_H_
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 
-namespace bitsearch::server {
+namespace bitsearch {
 
 class Clock {
  public:
@@ -37,6 +38,6 @@ class FakeClock : public Clock {
   std::atomic<int64_t> now_ms_;
 };
 
-}  // namespace bitsearch::server
+}  // namespace bitsearch
 
-#endif  // BITSEARCH_SERVER_CLOCK_H_
+#endif  // BITSEARCH_BASE_CLOCK_H_
