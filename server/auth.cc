@@ -1,68 +1,57 @@
 #include "server/auth.h"
 
-#include <fstream>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
+#include "base/token_file.h"
 
 namespace bitsearch::server {
-namespace {
 
-absl::StatusOr<std::vector<std::string>> ReadTokens(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read token file ", path));
-  std::vector<std::string> tokens;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string token(absl::StripAsciiWhitespace(line));
-    if (token.empty() || token[0] == '#') continue;
-    tokens.push_back(token);
+std::string TokenPrincipal(const std::string& token) {
+  // FNV-1a, 64 bits: stable across builds and restarts (jobs keep their owner), and a 64-bit
+  // digest of a long random token reveals nothing usable about it.
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : token) {
+    h ^= c;
+    h *= 1099511628211ull;
   }
-  if (tokens.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("token file ", path, " holds no token"));
-  }
-  return tokens;
+  return absl::StrFormat("token-%016x", h);
 }
 
-}  // namespace
-
-absl::StatusOr<std::string> ReadFirstToken(const std::string& path) {
-  absl::StatusOr<std::vector<std::string>> tokens = ReadTokens(path);
-  if (!tokens.ok()) return tokens.status();
-  return tokens->front();
-}
-
-absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::FromFiles(
-    const std::string& client_file, const std::string& worker_file) {
-  std::set<std::string> client, worker;
-  for (auto [path, set] : {std::pair{&client_file, &client}, std::pair{&worker_file, &worker}}) {
-    if (path->empty()) continue;
-    absl::StatusOr<std::vector<std::string>> tokens = ReadTokens(*path);
+absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::FromOptions(
+    const AuthOptions& options) {
+  std::unique_ptr<Authenticator> auth(new Authenticator());
+  auth->require_worker_certificate_ = options.require_worker_certificate;
+  struct Source {
+    const std::string* path;
+    Role role;
+    bool admin;
+  };
+  for (const Source& source : {Source{&options.client_token_file, Role::kClient, false},
+                               Source{&options.admin_token_file, Role::kClient, true},
+                               Source{&options.worker_token_file, Role::kWorker, false}}) {
+    if (source.path->empty()) continue;
+    absl::StatusOr<std::vector<std::string>> tokens = ReadTokenFile(*source.path);
     if (!tokens.ok()) return tokens.status();
-    set->insert(tokens->begin(), tokens->end());
-  }
-  for (const std::string& t : client) {
-    if (worker.count(t)) {
-      return absl::InvalidArgumentError("a token appears in both the client and the worker "
-                                        "token files; roles need distinct tokens");
+    for (const std::string& token : *tokens) {
+      Caller caller{source.role, TokenPrincipal(token), source.admin};
+      auto [it, inserted] = auth->tokens_.emplace(token, caller);
+      if (!inserted && (it->second.role != caller.role || it->second.admin != caller.admin)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("a token of ", *source.path,
+                         " appears in another token file too; roles need distinct tokens"));
+      }
     }
   }
-  bool enabled = !client_file.empty() || !worker_file.empty();
-  return std::make_unique<Authenticator>(std::move(client), std::move(worker), enabled);
+  return auth;
 }
 
-Authenticator::Authenticator(std::set<std::string> client_tokens,
-                             std::set<std::string> worker_tokens, bool enabled)
-    : client_tokens_(std::move(client_tokens)),
-      worker_tokens_(std::move(worker_tokens)),
-      enabled_(enabled) {}
-
-absl::Status Authenticator::Check(grpc::ServerContextBase* ctx,
-                                  std::initializer_list<Role> allowed, const char* method) const {
-  if (!enabled_) return absl::OkStatus();
+absl::StatusOr<Caller> Authenticator::Authenticate(grpc::ServerContextBase* ctx,
+                                                   std::initializer_list<Role> allowed,
+                                                   const char* method) const {
+  if (!enabled()) return Caller{*allowed.begin(), "", /*admin=*/true};
   const auto& metadata = ctx->client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -73,19 +62,25 @@ absl::Status Authenticator::Check(grpc::ServerContextBase* ctx,
   if (!absl::ConsumePrefix(&value, "Bearer ")) {
     return absl::UnauthenticatedError(absl::StrCat(method, ": authorization is not 'Bearer <token>'"));
   }
-  std::string token(value);
-  bool is_client = client_tokens_.count(token) > 0;
-  bool is_worker = worker_tokens_.count(token) > 0;
-  if (!is_client && !is_worker) {
-    return absl::UnauthenticatedError(absl::StrCat(method, ": unknown token"));
+  auto found = tokens_.find(std::string(value));
+  if (found == tokens_.end()) return absl::UnauthenticatedError(absl::StrCat(method, ": unknown token"));
+  const Caller& caller = found->second;
+  bool role_ok = false;
+  for (Role role : allowed) role_ok = role_ok || role == caller.role;
+  if (!role_ok) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        method, ": a ", caller.role == Role::kClient ? "client" : "worker",
+        " token may not call this"));
   }
-  for (Role role : allowed) {
-    if ((role == Role::kClient && is_client) || (role == Role::kWorker && is_worker)) {
-      return absl::OkStatus();
+  if (caller.role == Role::kWorker && require_worker_certificate_) {
+    std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
+    if (auth == nullptr || !auth->IsPeerAuthenticated()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          method, ": this server requires workers to present a client certificate signed by "
+                  "its --tls-client-ca-file (mutual TLS)"));
     }
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat(method, ": a ", is_client ? "client" : "worker", " token may not call this"));
+  return caller;
 }
 
 }  // namespace bitsearch::server

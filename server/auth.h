@@ -1,7 +1,9 @@
 // Bearer-token authentication with two roles. Clients send "authorization: Bearer <token>"; a
-// token is a line of the client or the worker token file. Without token files auth is off (the
-// server then refuses to listen beyond loopback, see server_main.cc).
+// token is a line of the client, admin or worker token file (base/token_file.h). Admin tokens are
+// client tokens that see every client's jobs when job ownership is on. Without token files auth
+// is off (the server then refuses to listen beyond loopback, see server.cc).
 //
+// Open without a token: grpc.health.v1 (probes) and server reflection (schema only, no data).
 // Thread-safety: immutable after construction.
 #ifndef BITSEARCH_SERVER_AUTH_H_
 #define BITSEARCH_SERVER_AUTH_H_
@@ -9,38 +11,45 @@
 #include <grpcpp/server_context.h>
 
 #include <initializer_list>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/caller.h"
 
 namespace bitsearch::server {
 
-enum class Role { kClient, kWorker };
+struct AuthOptions {
+  std::string client_token_file;   // role client
+  std::string worker_token_file;   // role worker
+  std::string admin_token_file;    // role client, admin
+  // Worker calls must come over TLS with a client certificate the server verified (mutual TLS).
+  bool require_worker_certificate = false;
+};
 
 class Authenticator {
  public:
-  // Reads one token per line (blank lines and '#' comments skipped); "" paths give no tokens.
-  static absl::StatusOr<std::unique_ptr<Authenticator>> FromFiles(const std::string& client_file,
-                                                                  const std::string& worker_file);
-  Authenticator(std::set<std::string> client_tokens, std::set<std::string> worker_tokens,
-                bool enabled);
+  // Reads the token files; "" paths give no tokens. A token in two files is an error.
+  static absl::StatusOr<std::unique_ptr<Authenticator>> FromOptions(const AuthOptions& options);
 
-  bool enabled() const { return enabled_; }
-  // OK when the call's token has one of `allowed` roles; UNAUTHENTICATED for a missing or
-  // unknown token, PERMISSION_DENIED for a token of another role. `method` goes in the message.
-  absl::Status Check(grpc::ServerContextBase* ctx, std::initializer_list<Role> allowed,
-                     const char* method) const;
+  bool enabled() const { return !tokens_.empty(); }
+  // The caller when the call's token has one of `allowed` roles: UNAUTHENTICATED for a missing
+  // or unknown token, PERMISSION_DENIED for a token of another role (or a worker call without a
+  // verified certificate when one is required). `method` goes in the message.
+  absl::StatusOr<Caller> Authenticate(grpc::ServerContextBase* ctx,
+                                      std::initializer_list<Role> allowed,
+                                      const char* method) const;
 
  private:
-  std::set<std::string> client_tokens_;
-  std::set<std::string> worker_tokens_;
-  bool enabled_;
+  Authenticator() = default;
+
+  std::map<std::string, Caller> tokens_;  // token -> who it is
+  bool require_worker_certificate_ = false;
 };
 
-// Reads a token file (shared with the client and the worker): the first non-comment line.
-absl::StatusOr<std::string> ReadFirstToken(const std::string& path);
+// A stable, non-secret name for a token (a hash of it), recorded as a job's owner.
+std::string TokenPrincipal(const std::string& token);
 
 }  // namespace bitsearch::server
 

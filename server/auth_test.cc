@@ -74,18 +74,19 @@ TEST(AuthTest, TokenFilesAreValidated) {
   std::string dir = ::testing::TempDir();
   std::string empty = dir + "/empty.tokens";
   std::ofstream(empty) << "# nothing\n\n";
-  EXPECT_EQ(Authenticator::FromFiles(empty, "").status().code(),
+  EXPECT_EQ(Authenticator::FromOptions({empty, "", "", false}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Authenticator::FromFiles(dir + "/missing.tokens", "").status().code(),
+  EXPECT_EQ(Authenticator::FromOptions({dir + "/missing.tokens", "", "", false}).status().code(),
             absl::StatusCode::kNotFound);
   std::string same = dir + "/same.tokens";
   std::ofstream(same) << "t1\n";
-  EXPECT_EQ(Authenticator::FromFiles(same, same).status().code(),
+  EXPECT_EQ(Authenticator::FromOptions({same, same, "", false}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  auto none = Authenticator::FromFiles("", "");
+  EXPECT_EQ(Authenticator::FromOptions({same, "", same, false}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto none = Authenticator::FromOptions({});
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE((*none)->enabled());
-  EXPECT_EQ(*ReadFirstToken(same), "t1");
 }
 
 }  // namespace

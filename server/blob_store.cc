@@ -1,73 +1,37 @@
 #include "server/blob_store.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "server/status_macros.h"
+#include "absl/strings/str_replace.h"
+#include "base/status_macros.h"
 
 namespace bitsearch::server {
 namespace {
 
-absl::Status ErrnoError(const std::string& what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-std::string TempSuffix() {
-  static std::atomic<uint64_t> counter{0};
-  return absl::StrCat(".tmp.", getpid(), ".", counter++);
+// The status with the data folder cut out of its message; a full disk says so plainly.
+absl::Status Redact(const absl::Status& st, const std::string& root, const std::string& name) {
+  if (st.ok()) return st;
+  std::string message = absl::StrReplaceAll(st.message(), {{root + "/", ""}, {root, "data-dir"}});
+  if (absl::IsResourceExhausted(st)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the server is out of disk space storing ", name, " (", message, ")"));
+  }
+  return absl::Status(st.code(), message);
 }
 
 }  // namespace
 
-BlobWriter::BlobWriter(std::string temp_path, std::string final_path, int fd)
-    : temp_path_(std::move(temp_path)), final_path_(std::move(final_path)), fd_(fd) {}
-
-BlobWriter::~BlobWriter() {
-  if (fd_ >= 0) close(fd_);
-  if (!committed_) unlink(temp_path_.c_str());
-}
-
 absl::Status BlobWriter::Append(absl::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = write(fd_, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("write", temp_path_);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-    size_ += n;
-  }
-  return absl::OkStatus();
+  return Redact(file_->Append(bytes), root_, name_);
 }
 
-absl::Status BlobWriter::Commit() {
-  if (fsync(fd_) != 0) return ErrnoError("fsync", temp_path_);
-  if (close(fd_) != 0) {
-    fd_ = -1;
-    return ErrnoError("close", temp_path_);
-  }
-  fd_ = -1;
-  if (rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-    return ErrnoError("rename to", final_path_);
-  }
-  committed_ = true;
-  // Make the rename itself durable.
-  std::string dir = std::filesystem::path(final_path_).parent_path().string();
-  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return absl::OkStatus();
-}
+absl::Status BlobWriter::Commit() { return Redact(file_->Commit(), root_, name_); }
 
 absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& root) {
   std::error_code ec;
@@ -90,11 +54,9 @@ absl::Status BlobStore::CheckName(const std::string& name) const {
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::BeginWrite(const std::string& name) {
   BS_RETURN_IF_ERROR(CheckName(name));
-  std::string final_path = PathOf(name);
-  std::string temp_path = final_path + TempSuffix();
-  int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("create", temp_path);
-  return std::make_unique<BlobWriter>(temp_path, final_path, fd);
+  absl::StatusOr<std::unique_ptr<AtomicFileWriter>> file = AtomicFileWriter::Open(PathOf(name));
+  if (!file.ok()) return Redact(file.status(), root_, name);
+  return std::make_unique<BlobWriter>(name, root_, std::move(*file));
 }
 
 absl::Status BlobStore::WriteAtomic(const std::string& name, absl::string_view bytes) {
@@ -108,7 +70,7 @@ absl::StatusOr<FILE*> BlobStore::OpenForRead(const std::string& name) const {
   FILE* f = std::fopen(PathOf(name).c_str(), "rb");
   if (f == nullptr) {
     if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("blob ", name, " is missing"));
-    return ErrnoError("open", PathOf(name));
+    return Redact(ErrnoStatus(errno, "open", PathOf(name)), root_, name);
   }
   return f;
 }
@@ -120,15 +82,23 @@ absl::StatusOr<std::string> BlobStore::Read(const std::string& name) const {
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
   bool failed = std::ferror(f) != 0;
+  int err = errno;
   std::fclose(f);
-  if (failed) return ErrnoError("read", PathOf(name));
+  if (failed) return Redact(ErrnoStatus(err, "read", PathOf(name)), root_, name);
   return out;
 }
 
 absl::Status BlobStore::Remove(const std::string& name) {
   BS_RETURN_IF_ERROR(CheckName(name));
-  if (unlink(PathOf(name).c_str()) != 0 && errno != ENOENT) return ErrnoError("remove", PathOf(name));
+  if (unlink(PathOf(name).c_str()) != 0 && errno != ENOENT) {
+    return Redact(ErrnoStatus(errno, "remove", PathOf(name)), root_, name);
+  }
   return absl::OkStatus();
+}
+
+bool BlobStore::Exists(const std::string& name) const {
+  std::error_code ec;
+  return CheckName(name).ok() && std::filesystem::is_regular_file(PathOf(name), ec);
 }
 
 }  // namespace bitsearch::server

@@ -28,8 +28,8 @@ std::string ExportBlobName(const std::string& job_id, int attempt) {
 absl::Status ValidateExportFiles(const ExportFiles& files, int64_t max_total_bytes) {
   std::set<std::string> seen;
   int64_t total = 0;
-  for (int i = 0; i < files.size(); ++i) {
-    const std::string& name = files[i].name();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& name = files[i].name;
     if (!PlainFileName(name)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "export_files[", i, "].name \"", name,
@@ -39,7 +39,7 @@ absl::Status ValidateExportFiles(const ExportFiles& files, int64_t max_total_byt
       return absl::InvalidArgumentError(absl::StrCat("export_files[", i, "]: \"", name,
                                                      "\" is sent twice"));
     }
-    total += static_cast<int64_t>(files[i].data().size());
+    total += static_cast<int64_t>(files[i].data.size());
   }
   if (total > max_total_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("export_files are ", total,
@@ -51,7 +51,11 @@ absl::Status ValidateExportFiles(const ExportFiles& files, int64_t max_total_byt
 absl::StatusOr<std::string> StoreExportFiles(BlobStore& blobs, const std::string& job_id,
                                              int attempt, const ExportFiles& files) {
   bitsearch::v1::ExportBundle bundle;
-  *bundle.mutable_files() = files;
+  for (const ExportedFile& f : files) {
+    bitsearch::v1::ExportedFile* out = bundle.add_files();
+    out->set_name(f.name);
+    out->set_data(f.data);
+  }
   std::string blob = ExportBlobName(job_id, attempt);
   absl::Status st = blobs.WriteAtomic(blob, bundle.SerializeAsString());
   if (!st.ok()) return st;
@@ -73,7 +77,11 @@ absl::StatusOr<ExportFiles> LoadExportFiles(const BlobStore& blobs, const std::s
   if (!bundle.ParseFromString(*bytes)) {
     return absl::DataLossError(absl::StrCat("the export blob of job ", job_id, " is corrupt"));
   }
-  return std::move(*bundle.mutable_files());
+  ExportFiles files;
+  for (bitsearch::v1::ExportedFile& f : *bundle.mutable_files()) {
+    files.push_back(ExportedFile{f.name(), std::move(*f.mutable_data())});
+  }
+  return files;
 }
 
 }  // namespace bitsearch::server

@@ -7,15 +7,16 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "bitsearch/v1/jobs.pb.h"
-#include "google/protobuf/repeated_ptr_field.h"
 #include "server/blob_store.h"
+#include "server/job_records.h"
 
 namespace bitsearch::server {
 
-using ExportFiles = google::protobuf::RepeatedPtrField<bitsearch::v1::ExportedFile>;
+using ExportFiles = std::vector<ExportedFile>;
 
 std::string ExportBlobName(const std::string& job_id, int attempt);
 

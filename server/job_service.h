@@ -1,15 +1,11 @@
 // bitsearch.v1.JobService on the gRPC callback API: submit, get, list, cancel, result
 // (job_service.cc) and the WatchJob stream (watch_job.cc).
 //
-// Thread-safety: handlers run concurrently on gRPC threads; state lives in the injected store.
+// Handlers convert messages and call the JobManager (job_manager.h), nothing more.
+// Thread-safety: handlers run concurrently on gRPC threads; state lives in the JobManager.
 #ifndef BITSEARCH_SERVER_JOB_SERVICE_H_
 #define BITSEARCH_SERVER_JOB_SERVICE_H_
 
-#include <random>
-#include <string>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "server/rpc_context.h"
 
@@ -17,7 +13,7 @@ namespace bitsearch::server {
 
 class JobServiceImpl final : public bitsearch::v1::JobService::CallbackService {
  public:
-  explicit JobServiceImpl(const ServiceContext& context);
+  explicit JobServiceImpl(const ServiceContext& context) : sc_(context) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const bitsearch::v1::SubmitJobRequest* request,
@@ -38,13 +34,7 @@ class JobServiceImpl final : public bitsearch::v1::JobService::CallbackService {
                                       bitsearch::v1::GetResultResponse* response) override;
 
  private:
-  absl::Status Submit(const bitsearch::v1::SubmitJobRequest& request,
-                      bitsearch::v1::SubmitJobResponse* response);
-  std::string NewJobId();
-
   const ServiceContext& sc_;
-  absl::Mutex id_mu_;
-  std::mt19937_64 id_rng_ ABSL_GUARDED_BY(id_mu_);
 };
 
 // Creates the reactor that serves one WatchJob call (watch_job.cc).

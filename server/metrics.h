@@ -16,7 +16,7 @@
 #include <map>
 #include <string>
 
-#include "server/job_store.h"
+#include "server/job_records.h"
 
 namespace bitsearch::server {
 

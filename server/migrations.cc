@@ -60,6 +60,14 @@ const std::vector<std::string>& Migrations() {
         current_job TEXT NOT NULL DEFAULT ''
       );
       )sql",
+      // 2: job ownership (per-client visibility) and lease tokens (only the lease's holder may
+      // use it); finished_ms indexed for retention clean-up.
+      R"sql(
+      ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+      ALTER TABLE jobs ADD COLUMN lease_token TEXT NOT NULL DEFAULT '';
+      CREATE INDEX jobs_by_owner ON jobs(owner, seq);
+      CREATE INDEX jobs_by_finish ON jobs(finished_ms) WHERE finished_ms > 0;
+      )sql",
   };
   return *migrations;
 }

@@ -1,9 +1,7 @@
-// bitsearch.v1.ProfileService: latency profiles stored by name, as the uploaded text. PutProfile
-// parses the content with the latency models' own parsers (ParseProfileJson, ParseMeasuredCsv via
-// latency_models/stored_profile.h) and stores nothing it could not run, so a job naming a stored
-// profile never fails on a malformed one.
+// bitsearch.v1.ProfileService: latency profiles stored by name, as the uploaded text. What may be
+// stored is decided by profile_rules.h (through the JobManager); handlers only convert.
 //
-// Thread-safety: handlers run concurrently on gRPC threads; state lives in the injected store.
+// Thread-safety: handlers run concurrently on gRPC threads; state lives in the JobManager.
 #ifndef BITSEARCH_SERVER_PROFILE_SERVICE_H_
 #define BITSEARCH_SERVER_PROFILE_SERVICE_H_
 
@@ -29,17 +27,6 @@ class ProfileServiceImpl final : public bitsearch::v1::ProfileService::CallbackS
  private:
   const ServiceContext& sc_;
 };
-
-// INVALID_ARGUMENT naming the field when the profile cannot be stored as given.
-absl::Status ValidateProfile(const bitsearch::v1::Profile& profile, int64_t max_bytes);
-
-// OK when a job may name `profile` in hardware.profile: a built-in or a profile in `store`;
-// INVALID_ARGUMENT naming hardware.profile otherwise.
-absl::Status CheckJobProfile(JobStore& store, const std::string& profile);
-
-// The profile JSON a worker runs `spec_json` (a stored, normalised spec) with: "" when its
-// hardware.profile is a built-in, else the stored profile converted by StoredProfileJson.
-absl::StatusOr<std::string> ProfileJsonForJob(JobStore& store, const std::string& spec_json);
 
 }  // namespace bitsearch::server
 

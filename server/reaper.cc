@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "absl/time/time.h"
-#include "server/status_macros.h"
+#include "base/status_macros.h"
 
 namespace bitsearch::server {
 
@@ -22,21 +22,14 @@ void Reaper::Stop() {
 }
 
 absl::StatusOr<int> Reaper::RunOnce() {
-  int64_t now = sc_.clock->NowMs();
-  BS_ASSIGN_OR_RETURN(std::vector<JobRecord> changed,
-                      sc_.store->ReapExpiredLeases(now, sc_.max_attempts));
-  for (const JobRecord& job : changed) {
-    if (IsTerminal(job.state)) {
-      int64_t from = job.started_ms > 0 ? job.started_ms : job.created_ms;
-      sc_.metrics->ObserveJobFinished(job.state, (job.finished_ms - from) / 1000.0);
-    }
-    sc_.hub->Notify(job.id);
+  BS_ASSIGN_OR_RETURN(int reaped, jobs_->ReapExpiredLeases());
+  BS_RETURN_IF_ERROR(jobs_->RefreshGauges());
+  BS_ASSIGN_OR_RETURN(int cleaned, jobs_->RemoveExpiredBlobs());
+  if (cleaned > 0) {
+    std::cerr << "bitsearch-server: reaper: removed the models and checkpoints of " << cleaned
+              << " job(s) past their retention period\n";
   }
-  BS_ASSIGN_OR_RETURN(auto counts, sc_.store->CountJobsByState());
-  sc_.metrics->SetJobsByState(counts);
-  BS_ASSIGN_OR_RETURN(int64_t workers, sc_.store->CountWorkersSeenSince(now - sc_.lease_ms));
-  sc_.metrics->SetConnectedWorkers(workers);
-  return static_cast<int>(changed.size());
+  return reaped;
 }
 
 void Reaper::Loop() {

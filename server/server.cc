@@ -16,7 +16,7 @@
 #include "server/profile_service.h"
 #include "server/reaper.h"
 #include "server/sqlite_job_store.h"
-#include "server/status_macros.h"
+#include "base/status_macros.h"
 #include "server/worker_service.h"
 
 namespace bitsearch::server {
@@ -57,38 +57,54 @@ bool IsLoopbackAddress(const std::string& host_port) {
 
 absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
     const ServerOptions& options, std::shared_ptr<prometheus::Registry> registry,
-    const Clock* clock) {
+    const Clock* clock, std::unique_ptr<ServerStore> store) {
   std::unique_ptr<Server> s(new Server());
   s->options_ = options;
   if (options.lease_seconds <= 0) return absl::InvalidArgumentError("--lease-seconds must be > 0");
-  BS_ASSIGN_OR_RETURN(s->auth_, Authenticator::FromFiles(options.client_token_file,
-                                                         options.worker_token_file));
+  if (options.retention_days < 0) return absl::InvalidArgumentError("--retention-days must be >= 0");
+  AuthOptions auth;
+  auth.client_token_file = options.client_token_file;
+  auth.worker_token_file = options.worker_token_file;
+  auth.admin_token_file = options.admin_token_file;
+  BS_ASSIGN_OR_RETURN(s->auth_, Authenticator::FromOptions(auth));
+  if (options.job_ownership && options.client_token_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--job-ownership needs --client-token-file (owners are told apart by their tokens)");
+  }
   if (!s->auth_->enabled() && !IsLoopbackAddress(options.listen)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing to listen on ", options.listen,
         " without --client-token-file and --worker-token-file (only loopback may go without auth)"));
   }
   BS_ASSIGN_OR_RETURN(auto creds, Credentials(options));
-  BS_ASSIGN_OR_RETURN(s->store_, SqliteJobStore::Open(options.db_path));
+  if (store != nullptr) {
+    s->store_ = std::move(store);
+  } else {
+    BS_ASSIGN_OR_RETURN(s->store_, SqliteJobStore::Open(options.db_path));
+  }
   BS_ASSIGN_OR_RETURN(s->blobs_, BlobStore::Open(options.data_dir));
   s->registry_ = std::move(registry);
   s->metrics_ = std::make_unique<ServerMetrics>(*s->registry_);
 
+  JobManagerOptions manager;
+  manager.limits = options.limits;
+  manager.lease_ms = int64_t{options.lease_seconds} * 1000;
+  manager.max_attempts = options.max_attempts;
+  manager.job_ownership = options.job_ownership;
+  manager.retention_ms = static_cast<int64_t>(options.retention_days * 24 * 3600 * 1000);
+  const Clock* time = clock != nullptr ? clock : &s->system_clock_;
+  s->jobs_ = std::make_unique<JobManager>(s->store_.get(), s->blobs_.get(), &s->hub_,
+                                          s->metrics_.get(), time, manager);
+
   ServiceContext& c = s->context_;
-  c.store = s->store_.get();
-  c.blobs = s->blobs_.get();
+  c.jobs = s->jobs_.get();
   c.auth = s->auth_.get();
   c.metrics = s->metrics_.get();
-  c.clock = clock != nullptr ? clock : &s->system_clock_;
-  c.hub = &s->hub_;
-  c.limits = options.limits;
-  c.lease_ms = int64_t{options.lease_seconds} * 1000;
-  c.max_attempts = options.max_attempts;
 
   s->job_service_ = std::make_unique<JobServiceImpl>(c);
   s->profile_service_ = std::make_unique<ProfileServiceImpl>(c);
   s->worker_service_ = std::make_unique<WorkerServiceImpl>(c);
-  s->reaper_ = std::make_unique<Reaper>(c, options.reap_interval_ms);
+  s->reaper_ = std::make_unique<Reaper>(s->jobs_.get(), options.reap_interval_ms);
 
   if (!options.metrics.empty()) {
     try {
@@ -125,15 +141,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   // Workers kept running while the server was down: give their leases two periods plus 10 s to
   // reconnect (their channels back off between connection attempts) before the reaper may
   // requeue them.
-  BS_RETURN_IF_ERROR(s->store_->GraceRunningLeases(c.clock->NowMs(), 2 * c.lease_ms + 10'000));
+  BS_RETURN_IF_ERROR(s->jobs_->GraceRunningLeases(2 * manager.lease_ms + 10'000));
   BS_RETURN_IF_ERROR(s->reaper_->RunOnce().status());
   s->reaper_->Start();
   return s;
 }
 
 Server::~Server() { Shutdown(); }
-
-JobStore& Server::store() { return *store_; }
 
 void Server::Wait() { shutdown_done_.WaitForNotification(); }
 

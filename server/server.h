@@ -1,6 +1,6 @@
-// The bitsearch server: JobService, ProfileService and WorkerService over gRPC (callback API),
-// grpc.health.v1 and reflection, the SQLite store, blobs, the reaper and the Prometheus endpoint.
-// main() parses flags into ServerOptions and calls BuildAndStart() then Wait().
+// The bitsearch server: JobService, ProfileService and WorkerService over gRPC (callback API) in
+// front of the JobManager core, grpc.health.v1 and reflection, the reaper and the Prometheus
+// endpoint. main() parses flags into ServerOptions and calls BuildAndStart() then Wait().
 //
 // Thread-safety: Shutdown() may be called from any thread (a signal thread), once or more.
 #ifndef BITSEARCH_SERVER_SERVER_H_
@@ -14,6 +14,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "base/clock.h"
+#include "server/auth.h"
+#include "server/blob_store.h"
+#include "server/event_hub.h"
+#include "server/job_manager.h"
+#include "server/job_store.h"
+#include "server/metrics.h"
 #include "server/rpc_context.h"
 
 namespace prometheus {
@@ -26,7 +33,6 @@ class JobServiceImpl;
 class ProfileServiceImpl;
 class WorkerServiceImpl;
 class Reaper;
-class SqliteJobStore;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";   // HOST:PORT; port 0 picks a free port
@@ -35,12 +41,15 @@ struct ServerOptions {
   std::string data_dir = "bitsearch-data";  // blobs: uploaded models, checkpoints
   std::string client_token_file;            // one token per line; role "client"
   std::string worker_token_file;            // one token per line; role "worker"
+  std::string admin_token_file;             // one token per line; clients that see every job
   std::string tls_cert_file;                // PEM; with tls_key_file enables TLS
   std::string tls_key_file;
   int lease_seconds = 60;                   // a lease lives this long without a heartbeat
   int max_attempts = 3;                     // leases per job before it FAILs
   int reap_interval_ms = 1000;              // how often expired leases are looked for
   int drain_seconds = 10;                   // in-flight calls get this long on shutdown
+  bool job_ownership = false;               // a client token sees only its own jobs
+  double retention_days = 7;                // uploaded models, failed jobs' checkpoints; 0 = keep
   Limits limits;
 };
 
@@ -49,11 +58,12 @@ bool IsLoopbackAddress(const std::string& host_port);
 
 class Server {
  public:
-  // Opens the store, binds, starts serving. `registry` receives the metrics; `clock` may be null
-  // (system clock); both must outlive the server.
+  // Opens the store (the SQLite file at options.db_path unless `store` is given), binds, starts
+  // serving. `registry` receives the metrics; `clock` may be null (system clock) and must
+  // outlive the server.
   static absl::StatusOr<std::unique_ptr<Server>> BuildAndStart(
       const ServerOptions& options, std::shared_ptr<prometheus::Registry> registry,
-      const Clock* clock = nullptr);
+      const Clock* clock = nullptr, std::unique_ptr<ServerStore> store = nullptr);
   ~Server();
 
   // Blocks until Shutdown() finished.
@@ -65,7 +75,8 @@ class Server {
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }
   Reaper& reaper() { return *reaper_; }
-  JobStore& store();
+  ServerStore& store() { return *store_; }
+  JobManager& jobs() { return *jobs_; }
 
  private:
   Server() = default;
@@ -74,10 +85,11 @@ class Server {
   SystemClock system_clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<ServerMetrics> metrics_;
-  std::unique_ptr<SqliteJobStore> store_;
+  std::unique_ptr<ServerStore> store_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<Authenticator> auth_;
   EventHub hub_;
+  std::unique_ptr<JobManager> jobs_;
   ServiceContext context_;
   std::unique_ptr<JobServiceImpl> job_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;

@@ -20,6 +20,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--client-token-file", o.client_token_file, "client bearer tokens, one a line");
   app.add_option("--worker-token-file", o.worker_token_file, "worker bearer tokens, one a line");
+  app.add_option("--admin-token-file", o.admin_token_file,
+                 "client tokens that see every client's jobs (with --job-ownership), one a line");
+  app.add_flag("--job-ownership", o.job_ownership,
+               "a client token sees and cancels only the jobs it submitted (admins see all)");
+  app.add_option("--retention-days", o.retention_days,
+                 "remove uploaded models and the checkpoints of unsuccessful jobs this long after "
+                 "the job ended (0 = keep)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--tls-cert-file", o.tls_cert_file, "PEM certificate chain (enables TLS)");
   app.add_option("--tls-key-file", o.tls_key_file, "PEM private key");
   app.add_option("--lease-seconds", o.lease_seconds, "lease lifetime without a heartbeat")

@@ -1,11 +1,13 @@
 #include "server/sqlite_job_store.h"
 
+#include <filesystem>
 #include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "server/migrations.h"
-#include "server/status_macros.h"
+#include "server/proto_convert.h"
+#include "base/status_macros.h"
 
 namespace bitsearch::server {
 
@@ -13,7 +15,8 @@ const char kJobColumns[] =
     "j.seq, j.id, j.name, j.state, j.spec_json, j.client_request_id, j.model_blob, "
     "j.checkpoint_blob, j.checkpoint_size, j.created_ms, j.queued_ms, j.started_ms, "
     "j.finished_ms, j.attempt, j.lease_owner, j.lease_expires_ms, j.cancel_requested, j.error, "
-    "j.phase, j.last_sequence, EXISTS (SELECT 1 FROM results r WHERE r.job_id = j.id)";
+    "j.phase, j.last_sequence, EXISTS (SELECT 1 FROM results r WHERE r.job_id = j.id), j.owner, "
+    "j.lease_token";
 
 JobRecord ReadJobRow(const Statement& s) {
   JobRecord j;
@@ -38,31 +41,9 @@ JobRecord ReadJobRow(const Statement& s) {
   j.phase = s.ColumnText(18);
   j.last_sequence = s.ColumnInt(19);
   j.has_result = s.ColumnInt(20) != 0;
+  j.owner = s.ColumnText(21);
+  j.lease_token = s.ColumnText(22);
   return j;
-}
-
-const char* JobStateName(JobState state) {
-  switch (state) {
-    case JobState::kQueued: return "QUEUED";
-    case JobState::kRunning: return "RUNNING";
-    case JobState::kSucceeded: return "SUCCEEDED";
-    case JobState::kFailed: return "FAILED";
-    case JobState::kCancelled: return "CANCELLED";
-  }
-  return "UNKNOWN";
-}
-
-std::optional<JobState> ParseJobState(const std::string& name) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
-                     JobState::kFailed, JobState::kCancelled}) {
-    if (name == JobStateName(s)) return s;
-  }
-  return std::nullopt;
-}
-
-bool IsTerminal(JobState state) {
-  return state == JobState::kSucceeded || state == JobState::kFailed ||
-         state == JobState::kCancelled;
 }
 
 namespace {
@@ -71,10 +52,47 @@ constexpr int kCheckpointIntervalMs = 200;
 // Automatic checkpoints (inside a COMMIT) only if the background one falls this far behind.
 constexpr int kAutoCheckpointPages = 20000;
 
+// A zero-byte file is an empty database to SQLite; for a server it means a lost database (a
+// truncated copy, a failed restore), so refuse it rather than start silently with no jobs.
+absl::Status CheckNotEmptyFile(const std::string& path) {
+  std::error_code ec;
+  uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", path, " is an empty (0-byte) file, not a bitsearch database; restore it from "
+        "a backup (bitsearch-server --backup makes one) or delete it to start with no jobs"));
+  }
+  return absl::OkStatus();
+}
+
+// PRAGMA quick_check: a corrupt file is refused at start instead of failing calls later.
+absl::Status CheckIntegrity(SqliteDb* db, const std::string& path) {
+  auto refuse = [&](const std::string& why) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", path, " is corrupt or not a bitsearch database (", why,
+        "); restore it from a backup (bitsearch-server --backup makes one)"));
+  };
+  absl::StatusOr<Statement> stmt = db->Prepare("PRAGMA quick_check");
+  if (!stmt.ok()) return refuse(std::string(stmt.status().message()));
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return refuse(std::string(row.status().message()));
+  if (!*row) return refuse("quick_check returned nothing");
+  std::string first = stmt->ColumnText(0);
+  if (first != "ok") return refuse(absl::StrCat("quick_check: ", first.substr(0, 200)));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(const std::string& path) {
-  BS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
+  BS_RETURN_IF_ERROR(CheckNotEmptyFile(path));
+  absl::StatusOr<std::unique_ptr<SqliteDb>> opened = SqliteDb::Open(path);
+  if (!opened.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open database ", path, ": ", opened.status().message()));
+  }
+  std::unique_ptr<SqliteDb> db = std::move(*opened);
+  BS_RETURN_IF_ERROR(CheckIntegrity(db.get(), path));
   BS_RETURN_IF_ERROR(Migrate(db.get()));
   // The value is our own constant: PRAGMA takes no bound parameters.
   BS_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA wal_autocheckpoint = ", kAutoCheckpointPages)));
@@ -109,31 +127,31 @@ absl::StatusOr<JobRecord> SqliteJobStore::GetJobLocked(const std::string& id) {
   return ReadJobRow(stmt);
 }
 
-absl::Status SqliteJobStore::AppendEventLocked(const std::string& job_id,
-                                               bitsearch::v1::JobEvent event, int64_t now_ms) {
+absl::Status SqliteJobStore::AppendEventLocked(const std::string& job_id, JobEvent event,
+                                               int64_t now_ms) {
   BS_ASSIGN_OR_RETURN(Statement seq,
                       db_->Prepare("UPDATE jobs SET last_sequence = last_sequence + 1 WHERE id = ? "
                                    "RETURNING last_sequence"));
   seq.Bind(1, job_id);
   BS_ASSIGN_OR_RETURN(bool row, seq.Step());
   if (!row) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
-  event.set_job_id(job_id);
-  event.set_sequence(seq.ColumnInt(0));
-  event.set_unix_ms(now_ms);
+  event.job_id = job_id;
+  event.sequence = seq.ColumnInt(0);
+  event.unix_ms = now_ms;
   BS_RETURN_IF_ERROR(seq.Run());  // finish the RETURNING statement
   BS_ASSIGN_OR_RETURN(Statement ins,
                       db_->Prepare("INSERT INTO events(job_id, sequence, payload) VALUES (?, ?, ?)"));
-  ins.Bind(1, job_id).Bind(2, event.sequence()).BindBlob(3, event.SerializeAsString());
+  ins.Bind(1, job_id).Bind(2, event.sequence).BindBlob(3, EncodeEvent(event));
   return ins.Run();
 }
 
 absl::Status SqliteJobStore::AppendStateEventLocked(const JobRecord& job, JobState state,
                                                     const std::string& message, int64_t now_ms) {
-  bitsearch::v1::JobEvent event;
-  event.set_type(bitsearch::v1::JobEvent::TYPE_STATE);
-  event.set_state(static_cast<bitsearch::v1::JobState>(state));
-  event.set_message(message);
-  event.set_attempt(job.attempt);
+  JobEvent event;
+  event.type = JobEvent::Type::kState;
+  event.state = state;
+  event.message = message;
+  event.attempt = job.attempt;
   return AppendEventLocked(job.id, std::move(event), now_ms);
 }
 
@@ -152,6 +170,10 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
     BS_ASSIGN_OR_RETURN(bool row, find.Step());
     if (row) {
       JobRecord existing = ReadJobRow(find);
+      if (existing.owner != job.owner) {  // never reveal another client's job
+        return absl::AlreadyExistsError(absl::StrCat(
+            "client_request_id '", job.client_request_id, "' is taken; choose another"));
+      }
       if (existing.spec_json != job.spec_json) {
         return absl::AlreadyExistsError(
             absl::StrCat("client_request_id '", job.client_request_id, "' was already used by job ",
@@ -166,11 +188,11 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
   BS_ASSIGN_OR_RETURN(
       Statement ins,
       db_->Prepare("INSERT INTO jobs(id, name, state, spec_json, client_request_id, model_blob, "
-                   "created_ms, queued_ms, last_sequence) VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?, 1) "
-                   "RETURNING seq"));
+                   "created_ms, queued_ms, last_sequence, owner) "
+                   "VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?, 1, ?) RETURNING seq"));
   ins.Bind(1, job.id).Bind(2, job.name).Bind(3, job.spec_json);
   ins.BindOptional(4, job.client_request_id).BindOptional(5, job.model_blob);
-  ins.Bind(6, now_ms).Bind(7, now_ms);
+  ins.Bind(6, now_ms).Bind(7, now_ms).Bind(8, job.owner);
   BS_ASSIGN_OR_RETURN(bool row, ins.Step());
   if (!row) return absl::InternalError(absl::StrCat("job ", job.id, ": insert returned no row"));
   JobRecord created;
@@ -182,18 +204,19 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
   created.spec_json = job.spec_json;
   created.client_request_id = job.client_request_id;
   created.model_blob = job.model_blob;
+  created.owner = job.owner;
   created.created_ms = created.queued_ms = now_ms;
   created.last_sequence = 1;
-  bitsearch::v1::JobEvent event;
-  event.set_job_id(job.id);
-  event.set_sequence(1);
-  event.set_unix_ms(now_ms);
-  event.set_type(bitsearch::v1::JobEvent::TYPE_STATE);
-  event.set_state(bitsearch::v1::JOB_STATE_QUEUED);
-  event.set_message("submitted");
+  JobEvent event;
+  event.job_id = job.id;
+  event.sequence = 1;
+  event.unix_ms = now_ms;
+  event.type = JobEvent::Type::kState;
+  event.state = JobState::kQueued;
+  event.message = "submitted";
   BS_ASSIGN_OR_RETURN(Statement ev,
                       db_->Prepare("INSERT INTO events(job_id, sequence, payload) VALUES (?, ?, ?)"));
-  ev.Bind(1, job.id).Bind(2, int64_t{1}).BindBlob(3, event.SerializeAsString());
+  ev.Bind(1, job.id).Bind(2, int64_t{1}).BindBlob(3, EncodeEvent(event));
   BS_RETURN_IF_ERROR(ev.Run());
   BS_RETURN_IF_ERROR(tx.Commit());
   return created;
@@ -205,16 +228,19 @@ absl::StatusOr<JobRecord> SqliteJobStore::GetJob(const std::string& id) {
 }
 
 absl::StatusOr<JobPage> SqliteJobStore::ListJobs(std::optional<JobState> state, int64_t cursor,
-                                                 int limit) {
+                                                 int limit, const std::string& owner) {
   absl::MutexLock lock(&mu_);
   BS_RETURN_IF_ERROR(CheckOpen());
   if (cursor <= 0) cursor = std::numeric_limits<int64_t>::max();
   std::string sql = absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.seq < ?",
-                                 state ? " AND j.state = ?" : "", " ORDER BY j.seq DESC LIMIT ?");
+                                 state ? " AND j.state = ?" : "",
+                                 owner.empty() ? "" : " AND j.owner = ?",
+                                 " ORDER BY j.seq DESC LIMIT ?");
   BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(sql));
   int i = 1;
   stmt.Bind(i++, cursor);
   if (state) stmt.Bind(i++, std::string(JobStateName(*state)));
+  if (!owner.empty()) stmt.Bind(i++, owner);
   stmt.Bind(i++, static_cast<int64_t>(limit) + 1);
   JobPage page;
   while (true) {
@@ -264,23 +290,22 @@ absl::StatusOr<std::string> SqliteJobStore::GetResult(const std::string& id) {
   return stmt.ColumnText(0);
 }
 
-absl::StatusOr<std::vector<bitsearch::v1::JobEvent>> SqliteJobStore::ReadEvents(
-    const std::string& id, int64_t after_sequence, int limit) {
+absl::StatusOr<std::vector<JobEvent>> SqliteJobStore::ReadEvents(const std::string& id,
+                                                                 int64_t after_sequence,
+                                                                 int limit) {
   absl::MutexLock lock(&mu_);
   BS_RETURN_IF_ERROR(CheckOpen());
   BS_ASSIGN_OR_RETURN(Statement stmt,
                       db_->Prepare("SELECT payload FROM events WHERE job_id = ? AND sequence > ? "
                                    "ORDER BY sequence LIMIT ?"));
   stmt.Bind(1, id).Bind(2, after_sequence).Bind(3, static_cast<int64_t>(limit));
-  std::vector<bitsearch::v1::JobEvent> events;
+  std::vector<JobEvent> events;
   while (true) {
     BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    bitsearch::v1::JobEvent event;
-    if (!event.ParseFromString(stmt.ColumnText(0))) {
-      return absl::DataLossError(absl::StrCat("job ", id, ": corrupt event record"));
-    }
-    events.push_back(std::move(event));
+    std::optional<JobEvent> event = DecodeEvent(stmt.ColumnText(0));
+    if (!event) return absl::DataLossError(absl::StrCat("job ", id, ": corrupt event record"));
+    events.push_back(std::move(*event));
   }
   return events;
 }
@@ -301,6 +326,37 @@ absl::StatusOr<std::map<JobState, int64_t>> SqliteJobStore::CountJobsByState() {
     if (auto s = ParseJobState(stmt.ColumnText(0))) counts[*s] = stmt.ColumnInt(1);
   }
   return counts;
+}
+
+absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ListJobsWithExpiredBlobs(int64_t before_ms,
+                                                                                int limit) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare(absl::StrCat("SELECT ", kJobColumns,
+                                " FROM jobs j WHERE j.finished_ms > 0 AND j.finished_ms < ? AND "
+                                "j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND "
+                                "(j.model_blob IS NOT NULL OR j.checkpoint_blob IS NOT NULL) "
+                                "ORDER BY j.finished_ms LIMIT ?")));
+  stmt.Bind(1, before_ms).Bind(2, static_cast<int64_t>(limit));
+  std::vector<JobRecord> jobs;
+  while (true) {
+    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    jobs.push_back(ReadJobRow(stmt));
+  }
+  return jobs;
+}
+
+absl::Status SqliteJobStore::ClearJobBlobs(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement upd,
+                      db_->Prepare("UPDATE jobs SET model_blob = NULL, checkpoint_blob = NULL, "
+                                   "checkpoint_size = 0 WHERE id = ?"));
+  upd.Bind(1, id);
+  return upd.Run();
 }
 
 }  // namespace bitsearch::server

@@ -1,6 +1,7 @@
-// JobStore on one SQLite file (WAL, busy timeout, migrated schema). The implementation is split
-// by concern: sqlite_job_store.cc (jobs, events, results), sqlite_lease_ops.cc (leases, workers,
-// reaping), sqlite_profiles.cc (profiles).
+// ServerStore (JobStore + LeaseQueue + ProfileStore) on one SQLite file (WAL, busy timeout,
+// migrated schema, integrity-checked at open). The implementation is split by concern:
+// sqlite_job_store.cc (jobs, events, results), sqlite_lease_ops.cc (leases, workers, reaping),
+// sqlite_profiles.cc (profiles). Events are stored as serialized bitsearch.v1.JobEvent.
 //
 // Thread-safety: every method takes mu_; one connection serves the whole server. WAL checkpoints
 // run on a background connection (wal_checkpointer.h), outside mu_.
@@ -18,28 +19,32 @@
 
 namespace bitsearch::server {
 
-class SqliteJobStore : public JobStore {
+class SqliteJobStore : public ServerStore {
  public:
-  // Opens or creates the database at `path` and migrates it to the latest schema.
+  // Opens or creates the database at `path`, checks its integrity (FAILED_PRECONDITION naming the
+  // file for a corrupt or non-SQLite file) and migrates it to the latest schema.
   static absl::StatusOr<std::unique_ptr<SqliteJobStore>> Open(const std::string& path);
 
   absl::StatusOr<JobRecord> CreateJob(const NewJob& job, int64_t now_ms,
                                       bool* deduplicated) override;
   absl::StatusOr<JobRecord> GetJob(const std::string& id) override;
-  absl::StatusOr<JobPage> ListJobs(std::optional<JobState> state, int64_t cursor,
-                                   int limit) override;
+  absl::StatusOr<JobPage> ListJobs(std::optional<JobState> state, int64_t cursor, int limit,
+                                   const std::string& owner) override;
   absl::StatusOr<JobRecord> CancelJob(const std::string& id, int64_t now_ms) override;
   absl::StatusOr<std::string> GetResult(const std::string& id) override;
-  absl::StatusOr<std::vector<bitsearch::v1::JobEvent>> ReadEvents(const std::string& id,
-                                                                  int64_t after_sequence,
+  absl::StatusOr<std::vector<JobEvent>> ReadEvents(const std::string& id, int64_t after_sequence,
+                                                   int limit) override;
+  absl::StatusOr<std::map<JobState, int64_t>> CountJobsByState() override;
+  absl::StatusOr<std::vector<JobRecord>> ListJobsWithExpiredBlobs(int64_t before_ms,
                                                                   int limit) override;
+  absl::Status ClearJobBlobs(const std::string& id) override;
 
-  absl::StatusOr<std::optional<JobRecord>> LeaseNext(const std::string& worker_id, int64_t now_ms,
+  absl::StatusOr<std::optional<JobRecord>> LeaseNext(const std::string& worker_id,
+                                                     const std::string& lease_token, int64_t now_ms,
                                                      int64_t lease_ms) override;
   absl::StatusOr<HeartbeatReply> Heartbeat(const LeaseRef& lease, int64_t now_ms,
                                            int64_t lease_ms) override;
-  absl::StatusOr<bool> AppendWorkerEvents(const LeaseRef& lease,
-                                          std::vector<bitsearch::v1::JobEvent> events,
+  absl::StatusOr<bool> AppendWorkerEvents(const LeaseRef& lease, std::vector<JobEvent> events,
                                           int64_t now_ms) override;
   absl::StatusOr<std::string> SetCheckpoint(const LeaseRef& lease, const std::string& blob,
                                             int64_t size, int64_t now_ms) override;
@@ -52,7 +57,6 @@ class SqliteJobStore : public JobStore {
                                                            int max_attempts) override;
 
   absl::Status GraceRunningLeases(int64_t now_ms, int64_t lease_ms) override;
-  absl::StatusOr<std::map<JobState, int64_t>> CountJobsByState() override;
   absl::StatusOr<int64_t> CountWorkersSeenSince(int64_t since_ms) override;
 
   absl::Status PutProfile(const Profile& profile, int64_t now_ms) override;
@@ -67,8 +71,8 @@ class SqliteJobStore : public JobStore {
   absl::Status CheckOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<JobRecord> GetJobLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Assigns the next sequence number of `job_id` to `event` and stores it.
-  absl::Status AppendEventLocked(const std::string& job_id, bitsearch::v1::JobEvent event,
-                                 int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AppendEventLocked(const std::string& job_id, JobEvent event, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status AppendStateEventLocked(const JobRecord& job, JobState state,
                                       const std::string& message, int64_t now_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

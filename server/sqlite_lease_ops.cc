@@ -4,9 +4,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/sqlite_job_store.h"
-#include "server/status_macros.h"
+#include "base/status_macros.h"
 
 namespace bitsearch::server {
+namespace {
+
+// Compares without an early exit, so timing does not tell how much of a guess was right.
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
 
 absl::Status SqliteJobStore::TouchWorkerLocked(const std::string& worker_id,
                                                const std::string& job_id, int64_t now_ms) {
@@ -27,6 +38,13 @@ absl::StatusOr<JobRecord> SqliteJobStore::CheckLeaseLocked(const LeaseRef& lease
         "worker ", lease.worker_id, " does not hold the lease of job ", job.id, " attempt ",
         lease.attempt, " (current attempt ", job.attempt, ", owner '", job.lease_owner, "')"));
   }
+  // The worker id is only a name; the lease token proves that the caller is the worker the
+  // lease was handed to.
+  if (job.lease_token.empty() || !SameSecret(job.lease_token, lease.token)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the lease of job ", job.id, " attempt ", lease.attempt,
+        " belongs to another worker (lease.token does not match)"));
+  }
   if (job.state == JobState::kRunning) return job;
   if (job.state == JobState::kCancelled && allow_cancelled) return job;
   return absl::FailedPreconditionError(
@@ -34,6 +52,7 @@ absl::StatusOr<JobRecord> SqliteJobStore::CheckLeaseLocked(const LeaseRef& lease
 }
 
 absl::StatusOr<std::optional<JobRecord>> SqliteJobStore::LeaseNext(const std::string& worker_id,
+                                                                   const std::string& lease_token,
                                                                    int64_t now_ms,
                                                                    int64_t lease_ms) {
   absl::MutexLock lock(&mu_);
@@ -52,9 +71,10 @@ absl::StatusOr<std::optional<JobRecord>> SqliteJobStore::LeaseNext(const std::st
   BS_ASSIGN_OR_RETURN(
       Statement upd,
       db_->Prepare("UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, lease_owner = ?, "
-                   "lease_expires_ms = ?, started_ms = CASE WHEN started_ms = 0 THEN ? "
-                   "ELSE started_ms END WHERE id = ?"));
-  upd.Bind(1, worker_id).Bind(2, now_ms + lease_ms).Bind(3, now_ms).Bind(4, id);
+                   "lease_token = ?, lease_expires_ms = ?, started_ms = CASE WHEN started_ms = 0 "
+                   "THEN ? ELSE started_ms END WHERE id = ?"));
+  upd.Bind(1, worker_id).Bind(2, lease_token).Bind(3, now_ms + lease_ms).Bind(4, now_ms);
+  upd.Bind(5, id);
   BS_RETURN_IF_ERROR(upd.Run());
   BS_ASSIGN_OR_RETURN(JobRecord job, GetJobLocked(id));
   BS_RETURN_IF_ERROR(AppendStateEventLocked(
@@ -90,8 +110,9 @@ absl::StatusOr<HeartbeatReply> SqliteJobStore::Heartbeat(const LeaseRef& lease, 
   return reply;
 }
 
-absl::StatusOr<bool> SqliteJobStore::AppendWorkerEvents(
-    const LeaseRef& lease, std::vector<bitsearch::v1::JobEvent> events, int64_t now_ms) {
+absl::StatusOr<bool> SqliteJobStore::AppendWorkerEvents(const LeaseRef& lease,
+                                                        std::vector<JobEvent> events,
+                                                        int64_t now_ms) {
   absl::MutexLock lock(&mu_);
   BS_RETURN_IF_ERROR(CheckOpen());
   Transaction tx(db_.get());
@@ -100,15 +121,14 @@ absl::StatusOr<bool> SqliteJobStore::AppendWorkerEvents(
   // A cancelled job's log is closed; tell the worker to stop instead of storing more.
   if (job.state == JobState::kCancelled) return true;
   std::string phase = job.phase;
-  for (bitsearch::v1::JobEvent& event : events) {
-    if (event.type() == bitsearch::v1::JobEvent::TYPE_STATE ||
-        event.type() == bitsearch::v1::JobEvent::TYPE_UNSPECIFIED) {
+  for (JobEvent& event : events) {
+    if (event.type == JobEvent::Type::kState || event.type == JobEvent::Type::kUnspecified) {
       return absl::InvalidArgumentError("events[].type: workers may only report phase, "
                                         "progress and log events");
     }
-    event.set_attempt(lease.attempt);
-    event.clear_state();
-    if (event.type() == bitsearch::v1::JobEvent::TYPE_PHASE_START) phase = event.phase();
+    event.attempt = lease.attempt;
+    event.state.reset();
+    if (event.type == JobEvent::Type::kPhaseStart) phase = event.phase;
     BS_RETURN_IF_ERROR(AppendEventLocked(job.id, std::move(event), now_ms));
   }
   if (phase != job.phase) {
@@ -214,9 +234,13 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ReapExpiredLeases(int64_t
   std::vector<JobRecord> changed;
   for (const JobRecord& job : expired) {
     bool give_up = job.attempt >= max_attempts;
+    // A worker that stops heartbeating on every attempt of the same job was, in practice,
+    // killed by the kernel for memory (a crash of its own would have reported a failure).
     std::string message =
-        give_up ? absl::StrCat("lease of worker ", job.lease_owner, " expired on attempt ",
-                               job.attempt, " of ", max_attempts, "; giving up")
+        give_up ? absl::StrCat("worker killed (probably out of memory): the lease of worker ",
+                               job.lease_owner, " expired without a heartbeat on attempt ",
+                               job.attempt, " of ", max_attempts,
+                               "; giving up (see the worker's --max-job-memory)")
                 : absl::StrCat("lease of worker ", job.lease_owner, " expired on attempt ",
                                job.attempt, " of ", max_attempts, "; requeued");
     BS_ASSIGN_OR_RETURN(
@@ -224,7 +248,8 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ReapExpiredLeases(int64_t
         db_->Prepare(give_up ? "UPDATE jobs SET state = 'FAILED', error = ?, finished_ms = ?, "
                                "lease_expires_ms = 0 WHERE id = ?"
                              : "UPDATE jobs SET state = 'QUEUED', error = ?, queued_ms = ?, "
-                               "lease_owner = '', lease_expires_ms = 0 WHERE id = ?"));
+                               "lease_owner = '', lease_token = '', lease_expires_ms = 0 "
+                               "WHERE id = ?"));
     upd.Bind(1, give_up ? message : "").Bind(2, now_ms).Bind(3, job.id);
     BS_RETURN_IF_ERROR(upd.Run());
     BS_RETURN_IF_ERROR(AppendStateEventLocked(

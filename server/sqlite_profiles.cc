@@ -1,7 +1,7 @@
 // SqliteJobStore, part 3: latency profiles.
 #include "absl/strings/str_cat.h"
 #include "server/sqlite_job_store.h"
-#include "server/status_macros.h"
+#include "base/status_macros.h"
 
 namespace bitsearch::server {
 

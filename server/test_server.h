@@ -13,7 +13,7 @@
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "bitsearch/v1/profiles.grpc.pb.h"
 #include "bitsearch/v1/worker.grpc.pb.h"
-#include "server/clock.h"
+#include "base/clock.h"
 #include "server/server.h"
 
 namespace bitsearch::server::testing {

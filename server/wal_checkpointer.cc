@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "absl/time/time.h"
-#include "server/status_macros.h"
+#include "base/status_macros.h"
 
 namespace bitsearch::server {
 

@@ -6,8 +6,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
 #include "server/job_service.h"
-#include "server/status_macros.h"
+#include "server/proto_convert.h"
 
 namespace bitsearch::server {
 namespace {
@@ -32,7 +33,7 @@ class WatchJobReactor final : public grpc::ServerWriteReactor<bitsearch::v1::Job
         return;
       }
     }
-    sc_.hub->Subscribe(job_id_, weak_from_this());
+    sc_.jobs->hub().Subscribe(job_id_, weak_from_this());
     Pump();
   }
 
@@ -64,7 +65,7 @@ class WatchJobReactor final : public grpc::ServerWriteReactor<bitsearch::v1::Job
       absl::MutexLock lock(&mu_);
       self = std::move(self_);
     }
-    EventHub* hub = sc_.hub;
+    EventHub* hub = &sc_.jobs->hub();
     std::string job_id = job_id_;
     self.reset();  // may delete this: touch no member below
     hub->Unsubscribe(job_id);
@@ -88,7 +89,7 @@ class WatchJobReactor final : public grpc::ServerWriteReactor<bitsearch::v1::Job
       }
     }
     if (pending_.empty()) {
-      absl::StatusOr<JobRecord> job = sc_.store->GetJob(job_id_);
+      absl::StatusOr<JobRecord> job = sc_.jobs->Peek(job_id_);
       if (!job.ok()) {
         FinishLocked(job.status());
         return;
@@ -100,7 +101,7 @@ class WatchJobReactor final : public grpc::ServerWriteReactor<bitsearch::v1::Job
           FinishLocked(st);
           return;
         }
-      } else if (sc_.hub->shutting_down()) {
+      } else if (sc_.jobs->hub().shutting_down()) {
         FinishLocked(absl::UnavailableError("server is shutting down; watch again to resume"));
         return;
       } else {
@@ -112,9 +113,9 @@ class WatchJobReactor final : public grpc::ServerWriteReactor<bitsearch::v1::Job
   }
 
   absl::Status Refill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    BS_ASSIGN_OR_RETURN(std::vector<bitsearch::v1::JobEvent> events,
-                        sc_.store->ReadEvents(job_id_, last_sent_, kBatch));
-    for (auto& e : events) pending_.push_back(std::move(e));
+    BS_ASSIGN_OR_RETURN(std::vector<JobEvent> events,
+                        sc_.jobs->ReadEvents(job_id_, last_sent_, kBatch));
+    for (const JobEvent& e : events) ToProto(e, &pending_.emplace_back());
     return absl::OkStatus();
   }
 
@@ -142,14 +143,11 @@ grpc::ServerWriteReactor<bitsearch::v1::JobEvent>* StartWatchJob(
     const ServiceContext& sc, grpc::CallbackServerContext* ctx,
     const bitsearch::v1::WatchJobRequest& request) {
   auto reactor = std::make_shared<WatchJobReactor>(sc, request.job_id(), request.after_sequence());
-  absl::Status precheck = sc.auth->Check(ctx, {Role::kClient}, kMethod);
-  if (precheck.ok() && request.job_id().empty()) {
-    precheck = absl::InvalidArgumentError("job_id is required");
+  absl::StatusOr<Caller> caller = sc.auth->Authenticate(ctx, {Role::kClient}, kMethod);
+  absl::Status precheck = caller.status();
+  if (precheck.ok()) {
+    precheck = sc.jobs->CheckWatch(*caller, request.job_id(), request.after_sequence());
   }
-  if (precheck.ok() && request.after_sequence() < 0) {
-    precheck = absl::InvalidArgumentError("after_sequence must be >= 0");
-  }
-  if (precheck.ok()) precheck = sc.store->GetJob(request.job_id()).status();
   WatchJobReactor* raw = reactor.get();
   raw->Start(std::move(reactor), precheck);
   return raw;

@@ -169,12 +169,27 @@ TEST_F(WorkerRpcTest, BadLeaseReferencesAreRejected) {
   other_attempt.set_attempt(7);
   LeaseRef unknown = lease.lease();
   unknown.set_job_id("job-unknown");
+  // Another worker-token holder that knows the worker id but not the lease's own token.
+  LeaseRef stolen = lease.lease();
+  stolen.set_token("0123456789abcdef0123456789abcdef");
+  LeaseRef no_token = lease.lease();
+  no_token.clear_token();
   LeaseRef empty;
   bitsearch::v1::HeartbeatResponse hb;
   EXPECT_EQ(Heartbeat(other_owner, &hb).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Heartbeat(other_attempt, &hb).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Heartbeat(unknown, &hb).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Heartbeat(empty, &hb).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Heartbeat(no_token, &hb).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Heartbeat(stolen, &hb).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Complete(stolen).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Fail(stolen, "x", false).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Upload(stolen, "abc", 2).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  std::string stolen_bytes;
+  int stolen_chunks;
+  EXPECT_EQ(Download(stolen, &stolen_bytes, &stolen_chunks).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(lease.lease().token().size(), 32u);
   EXPECT_EQ(Complete(other_owner).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Fail(other_attempt, "x", false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Upload(other_owner, "abc", 2).error_code(), grpc::StatusCode::FAILED_PRECONDITION);

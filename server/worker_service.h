@@ -1,7 +1,8 @@
 // bitsearch.v1.WorkerService on the gRPC callback API: leases, heartbeats, progress, completion
 // (worker_service.cc) and chunked checkpoint transfer (checkpoint_transfer.cc). Worker tokens only.
 //
-// Thread-safety: handlers run concurrently on gRPC threads; state lives in the injected store.
+// Handlers convert messages and call the JobManager (job_manager.h), nothing more.
+// Thread-safety: handlers run concurrently on gRPC threads; state lives in the JobManager.
 #ifndef BITSEARCH_SERVER_WORKER_SERVICE_H_
 #define BITSEARCH_SERVER_WORKER_SERVICE_H_
 
@@ -36,14 +37,8 @@ class WorkerServiceImpl final : public bitsearch::v1::WorkerService::CallbackSer
                                  bitsearch::v1::FailResponse* response) override;
 
  private:
-  // Records duration metrics of a job that just became terminal and wakes its watchers.
-  void JobFinished(const JobRecord& job);
-
   const ServiceContext& sc_;
 };
-
-// INVALID_ARGUMENT unless the lease names a worker, a job and a positive attempt.
-absl::Status ValidateLeaseRef(const bitsearch::v1::LeaseRef& lease);
 
 grpc::ServerReadReactor<bitsearch::v1::CheckpointChunk>* StartUploadCheckpoint(
     const ServiceContext& sc, grpc::CallbackServerContext* ctx,

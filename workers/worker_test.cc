@@ -105,9 +105,9 @@ TEST(WorkerTest, RunsAJobAndReportsProgress) {
   auto events = ts.server().store().ReadEvents(id, 0, 1000);
   ASSERT_TRUE(events.ok());
   int progress = 0;
-  for (const auto& e : *events) progress += e.type() == bitsearch::v1::JobEvent::TYPE_PROGRESS;
+  for (const auto& e : *events) progress += e.type == server::JobEvent::Type::kProgress;
   EXPECT_EQ(progress, 7);
-  EXPECT_EQ(events->back().state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(events->back().state, server::JobState::kSucceeded);
 }
 
 TEST(WorkerTest, CancelStopsTheJobWithinSecondsAndTheWorkerTakesTheNext) {
@@ -180,7 +180,7 @@ TEST(WorkerTest, ReleasedJobResumesFromTheUploadedCheckpoint) {
   auto events = ts.server().store().ReadEvents(id, 0, 1000);
   ASSERT_TRUE(events.ok());
   for (const auto& e : *events) {
-    if (e.progress().resumed()) saw_resumed = e.progress().step() == 41 && e.attempt() == 2;
+    if (e.progress && e.progress->resumed) saw_resumed = e.progress->step == 41 && e.attempt == 2;
   }
   EXPECT_TRUE(saw_resumed);
 }

@@ -1,0 +1,208 @@
+// JobManager, client side: submit, get, list, cancel, result, watch.
+#include "server/job_manager.h"
+
+#include <exception>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "search/spec.h"
+#include "server/export_blobs.h"
+#include "server/profile_rules.h"
+
+namespace bitsearch::server {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr size_t kMaxIdBytes = 128;
+
+absl::Status RequireJobId(const std::string& id) {
+  if (id.empty()) return absl::InvalidArgumentError("job_id is required");
+  if (id.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("job_id is longer than ", kMaxIdBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+// Parses and validates spec text; never throws (the JSON library may, on odd input).
+absl::StatusOr<JobSpec> ValidateSpec(const std::string& text) {
+  try {
+    absl::StatusOr<JobSpec> spec = ParseJobSpecText(text);
+    if (!spec.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid spec: ", spec.status().message()));
+    }
+    return spec;
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid spec: ", e.what()));
+  }
+}
+
+absl::StatusOr<std::string> NormalizedSpecJson(const JobSpec& spec) {
+  try {
+    return JobSpecToJson(spec).dump();
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid spec: ", e.what()));
+  }
+}
+
+absl::Status CheckRequestId(const std::string& id) {
+  if (id.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("client_request_id is longer than ", kMaxIdBytes, " bytes"));
+  }
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError("client_request_id must be printable ASCII without spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+JobManager::JobManager(ServerStore* store, BlobStore* blobs, EventHub* hub, ServerMetrics* metrics,
+                       const Clock* clock, JobManagerOptions options)
+    : store_(store),
+      blobs_(blobs),
+      hub_(hub),
+      metrics_(metrics),
+      clock_(clock),
+      options_(std::move(options)),
+      rng_(std::random_device{}()) {}
+
+std::string JobManager::NewJobId() {
+  absl::MutexLock lock(&rng_mu_);
+  return absl::StrFormat("job-%016x", rng_());
+}
+
+absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const SubmitRequest& req) {
+  const Limits& limits = options_.limits;
+  absl::Status st = [&]() -> absl::Status {
+    if (req.spec_json.empty()) return absl::InvalidArgumentError("spec_json is required");
+    if (static_cast<int64_t>(req.spec_json.size()) > limits.max_spec_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("spec_json is ", req.spec_json.size(),
+                                                     " bytes; the limit is ", limits.max_spec_bytes));
+    }
+    BS_RETURN_IF_ERROR(CheckRequestId(req.client_request_id));
+    if (static_cast<int64_t>(req.onnx_model.size()) > limits.max_model_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("onnx_model is ", req.onnx_model.size(),
+                                                     " bytes; the limit is ",
+                                                     limits.max_model_bytes));
+    }
+    return absl::OkStatus();
+  }();
+  if (!st.ok()) {
+    metrics_->CountSubmission("rejected");
+    return st;
+  }
+  absl::StatusOr<SubmitOutcome> outcome = [&]() -> absl::StatusOr<SubmitOutcome> {
+    BS_ASSIGN_OR_RETURN(JobSpec spec, ValidateSpec(req.spec_json));
+    // A worker must be able to resolve the profile: a built-in, or one stored here.
+    BS_RETURN_IF_ERROR(CheckJobProfile(*store_, spec.hardware.profile));
+    if (!req.onnx_model.empty() && spec.model.onnx.empty()) {
+      return absl::InvalidArgumentError(
+          "onnx_model was uploaded but the spec's model has no \"onnx\" entry; use "
+          "\"model\": {\"onnx\": \"NAME.onnx\"}");
+    }
+    BS_ASSIGN_OR_RETURN(std::string spec_json, NormalizedSpecJson(spec));
+    NewJob job{NewJobId(), spec.name, spec_json, req.client_request_id, "",
+               options_.job_ownership ? caller.principal : ""};
+    if (!req.onnx_model.empty()) {
+      job.model_blob = absl::StrCat("models/", job.id, ".onnx");
+      BS_RETURN_IF_ERROR(blobs_->WriteAtomic(job.model_blob, req.onnx_model));
+    }
+    SubmitOutcome out;
+    absl::StatusOr<JobRecord> created =
+        store_->CreateJob(job, clock_->NowMs(), &out.deduplicated);
+    if (!job.model_blob.empty() && (!created.ok() || out.deduplicated)) {
+      (void)blobs_->Remove(job.model_blob);
+    }
+    if (!created.ok()) return created.status();
+    out.job = std::move(*created);
+    return out;
+  }();
+  metrics_->CountSubmission(!outcome.ok()             ? "rejected"
+                            : outcome->deduplicated ? "deduplicated"
+                                                    : "accepted");
+  return outcome;
+}
+
+absl::StatusOr<JobRecord> JobManager::VisibleJob(const Caller& caller, const std::string& id) {
+  BS_RETURN_IF_ERROR(RequireJobId(id));
+  BS_ASSIGN_OR_RETURN(JobRecord job, store_->GetJob(id));
+  if (options_.job_ownership && !caller.admin && job.owner != caller.principal) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("job ", id, " belongs to another client (an admin token sees every job)"));
+  }
+  return job;
+}
+
+absl::StatusOr<JobRecord> JobManager::GetJob(const Caller& caller, const std::string& id) {
+  return VisibleJob(caller, id);
+}
+
+absl::StatusOr<JobListing> JobManager::ListJobs(const Caller& caller,
+                                                std::optional<JobState> state,
+                                                const std::string& page_token, int page_size) {
+  if (page_size < 0) return absl::InvalidArgumentError("page_size must be >= 0");
+  int limit = page_size == 0 ? kDefaultPageSize : std::min(page_size, options_.limits.max_page_size);
+  int64_t cursor = 0;
+  if (!page_token.empty() && (!absl::SimpleAtoi(page_token, &cursor) || cursor <= 0)) {
+    return absl::InvalidArgumentError("page_token is not a next_page_token from ListJobs");
+  }
+  std::string owner = options_.job_ownership && !caller.admin ? caller.principal : "";
+  if (options_.job_ownership && !caller.admin && owner.empty()) {
+    return absl::PermissionDeniedError("job ownership is on but the caller has no identity");
+  }
+  BS_ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(state, cursor, limit, owner));
+  JobListing listing;
+  listing.jobs = std::move(page.jobs);
+  if (page.next_cursor > 0) listing.next_page_token = absl::StrCat(page.next_cursor);
+  return listing;
+}
+
+absl::StatusOr<JobRecord> JobManager::CancelJob(const Caller& caller, const std::string& id) {
+  BS_RETURN_IF_ERROR(VisibleJob(caller, id).status());
+  BS_ASSIGN_OR_RETURN(JobRecord job, store_->CancelJob(id, clock_->NowMs()));
+  JobFinished(job);
+  return job;
+}
+
+absl::StatusOr<JobResult> JobManager::GetResult(const Caller& caller, const std::string& id,
+                                                bool include_export) {
+  BS_ASSIGN_OR_RETURN(JobRecord job, VisibleJob(caller, id));
+  JobResult result;
+  BS_ASSIGN_OR_RETURN(result.result_json, store_->GetResult(id));
+  if (include_export) {
+    BS_ASSIGN_OR_RETURN(result.export_files, LoadExportFiles(*blobs_, job.id, job.attempt));
+  }
+  return result;
+}
+
+absl::Status JobManager::CheckWatch(const Caller& caller, const std::string& id,
+                                    int64_t after_sequence) {
+  if (after_sequence < 0) return absl::InvalidArgumentError("after_sequence must be >= 0");
+  return VisibleJob(caller, id).status();
+}
+
+absl::StatusOr<std::vector<JobEvent>> JobManager::ReadEvents(const std::string& id,
+                                                             int64_t after_sequence, int limit) {
+  return store_->ReadEvents(id, after_sequence, limit);
+}
+
+void JobManager::JobFinished(const JobRecord& job) {
+  if (IsTerminal(job.state) && job.finished_ms > 0) {
+    int64_t from = job.started_ms > 0 ? job.started_ms : job.created_ms;
+    metrics_->ObserveJobFinished(job.state,
+                                 job.finished_ms >= from ? (job.finished_ms - from) / 1000.0 : 0.0);
+    // A succeeded job is never resumed: its checkpoint goes now. Those of failed and cancelled
+    // jobs stay for inspection until the retention period ends (RemoveExpiredBlobs).
+    if (job.state == JobState::kSucceeded && !job.checkpoint_blob.empty()) {
+      (void)blobs_->Remove(job.checkpoint_blob);
+    }
+  }
+  hub_->Notify(job.id);
+}
+
+}  // namespace bitsearch::server

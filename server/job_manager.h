@@ -1,0 +1,191 @@
+// The server's core (TensorFlow Serving's ServerCore in spirit): owns the store, the blobs, the
+// event hub and the job metrics, and holds every rule of the job life cycle: validation at
+// submission, ownership, leases, progress, checkpoints, completion (with its export files and
+// their undo), failure, reaping and retention clean-up. The gRPC handlers only convert messages
+// and call it, so all of this is tested without gRPC (job_manager_test.cc).
+//
+// Split by concern: job_manager.cc (client side: submit, get, list, cancel, result, watch),
+// job_manager_worker.cc (worker side: lease, heartbeat, progress, checkpoints, complete, fail),
+// job_manager_upkeep.cc (reaping, gauges, retention).
+// Thread-safety: every method may be called from any thread; state lives in the store.
+#ifndef BITSEARCH_SERVER_JOB_MANAGER_H_
+#define BITSEARCH_SERVER_JOB_MANAGER_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "server/blob_store.h"
+#include "server/caller.h"
+#include "server/event_hub.h"
+#include "server/job_records.h"
+#include "server/job_store.h"
+#include "server/metrics.h"
+
+namespace bitsearch::server {
+
+// Size limits enforced before anything is stored.
+struct Limits {
+  int64_t max_spec_bytes = 256 << 10;
+  int64_t max_model_bytes = 64 << 20;
+  int64_t max_result_bytes = 16 << 20;
+  int64_t max_profile_bytes = 8 << 20;
+  int64_t max_checkpoint_bytes = int64_t{4} << 30;
+  int64_t checkpoint_chunk_bytes = 1 << 20;
+  int max_events_per_report = 1000;
+  int64_t max_event_bytes = 64 << 10;       // one progress event, serialized
+  int64_t max_events_per_job = 100'000;     // a job's whole log; later worker events are refused
+  int max_page_size = 1000;
+  // gRPC refuses any single message above this (RESOURCE_EXHAUSTED naming both sizes).
+  int max_message_bytes = (64 << 20) + (1 << 20);
+};
+
+struct JobManagerOptions {
+  Limits limits;
+  int64_t lease_ms = 60'000;       // a lease lives this long without a heartbeat
+  int max_attempts = 3;            // leases per job before it FAILs
+  bool job_ownership = false;      // clients see only their own jobs (admins see all)
+  // Uploaded models and the checkpoints of jobs that did not succeed are removed this long
+  // after the job finished; 0 keeps them forever.
+  int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;
+};
+
+struct SubmitRequest {
+  std::string spec_json;
+  std::string client_request_id;  // "" = no idempotency key
+  std::string onnx_model;         // uploaded model bytes, "" = none
+};
+
+struct SubmitOutcome {
+  JobRecord job;
+  bool deduplicated = false;
+};
+
+struct JobListing {
+  std::vector<JobRecord> jobs;
+  std::string next_page_token;  // "" on the last page
+};
+
+struct JobResult {
+  std::string result_json;
+  std::vector<ExportedFile> export_files;  // with include_export
+};
+
+// What a worker gets with a lease.
+struct LeasedJob {
+  JobRecord job;
+  LeaseRef lease;
+  std::string onnx_model;    // the uploaded model, "" when none
+  std::string profile_json;  // the stored profile hardware.profile names, "" for a built-in
+};
+
+// One checkpoint upload in progress: chunks are appended to a temporary blob that replaces the
+// job's checkpoint on Commit() if the lease still holds; dropped without Commit(), it leaves
+// nothing behind.
+class CheckpointUpload {
+ public:
+  absl::Status Append(const std::string& chunk);
+  // Publishes the checkpoint; returns its size in bytes.
+  absl::StatusOr<int64_t> Commit();
+
+ private:
+  friend class JobManager;
+  CheckpointUpload(class JobManager* manager, LeaseRef lease, std::string blob,
+                   std::unique_ptr<BlobWriter> writer)
+      : manager_(manager), lease_(std::move(lease)), blob_(std::move(blob)),
+        writer_(std::move(writer)) {}
+
+  JobManager* manager_;
+  LeaseRef lease_;
+  std::string blob_;
+  std::unique_ptr<BlobWriter> writer_;
+};
+
+class JobManager {
+ public:
+  // All pointers must outlive the manager.
+  JobManager(ServerStore* store, BlobStore* blobs, EventHub* hub, ServerMetrics* metrics,
+             const Clock* clock, JobManagerOptions options);
+
+  const JobManagerOptions& options() const { return options_; }
+  EventHub& hub() { return *hub_; }
+  ServerStore& store() { return *store_; }
+
+  // ---- JobService ----
+  absl::StatusOr<SubmitOutcome> Submit(const Caller& caller, const SubmitRequest& request);
+  absl::StatusOr<JobRecord> GetJob(const Caller& caller, const std::string& id);
+  // `page_token` is a next_page_token of an earlier page ("" = the newest); `page_size` 0 = 50.
+  absl::StatusOr<JobListing> ListJobs(const Caller& caller, std::optional<JobState> state,
+                                      const std::string& page_token, int page_size);
+  absl::StatusOr<JobRecord> CancelJob(const Caller& caller, const std::string& id);
+  absl::StatusOr<JobResult> GetResult(const Caller& caller, const std::string& id,
+                                      bool include_export);
+  // Checks that `caller` may watch `id` from `after_sequence`.
+  absl::Status CheckWatch(const Caller& caller, const std::string& id, int64_t after_sequence);
+  // The watch stream's reads (after CheckWatch).
+  absl::StatusOr<std::vector<JobEvent>> ReadEvents(const std::string& id, int64_t after_sequence,
+                                                   int limit);
+  absl::StatusOr<JobRecord> Peek(const std::string& id) { return store_->GetJob(id); }
+
+  // ---- WorkerService ----
+  // The oldest queued job, or nullopt when none is queued.
+  absl::StatusOr<std::optional<LeasedJob>> Lease(const std::string& worker_id);
+  absl::StatusOr<HeartbeatReply> Heartbeat(const LeaseRef& lease);
+  // Stores the worker's events; returns whether the job was cancelled.
+  absl::StatusOr<bool> ReportProgress(const LeaseRef& lease, std::vector<JobEvent> events);
+  absl::StatusOr<std::unique_ptr<CheckpointUpload>> BeginCheckpointUpload(const LeaseRef& lease);
+  // The current checkpoint for streaming (caller fcloses); NOT_FOUND when there is none.
+  absl::StatusOr<FILE*> OpenCheckpoint(const LeaseRef& lease);
+  absl::Status Complete(const LeaseRef& lease, const std::string& result_json,
+                        const std::vector<ExportedFile>& export_files);
+  absl::Status Fail(const LeaseRef& lease, const std::string& error, bool cancelled);
+
+  // ---- ProfileService ----
+  absl::StatusOr<std::vector<Profile>> ListProfiles();
+  absl::StatusOr<Profile> GetProfile(const std::string& name);
+  // Validates (the latency models' own parsers) and stores; returns it without content.
+  absl::StatusOr<Profile> PutProfile(const Profile& profile);
+
+  // ---- Upkeep (the reaper's passes; job_manager_upkeep.cc) ----
+  // Server start: running leases get `grace_ms` for their workers to reconnect.
+  absl::Status GraceRunningLeases(int64_t grace_ms);
+  // Requeues or fails jobs whose lease expired; returns how many changed.
+  absl::StatusOr<int> ReapExpiredLeases();
+  // Jobs by state and connected workers, for the gauges.
+  absl::Status RefreshGauges();
+  // Removes uploaded models and leftover checkpoints of jobs finished longer than the retention
+  // period ago; returns how many jobs it cleaned.
+  absl::StatusOr<int> RemoveExpiredBlobs();
+
+ private:
+  friend class CheckpointUpload;
+
+  // The job if `caller` may see it (NOT_FOUND / PERMISSION_DENIED otherwise).
+  absl::StatusOr<JobRecord> VisibleJob(const Caller& caller, const std::string& id);
+  // The one place a job's end is recorded: metrics, blobs it no longer needs, watchers.
+  void JobFinished(const JobRecord& job);
+  std::string NewJobId();
+  std::string NewLeaseToken();
+
+  ServerStore* store_;
+  BlobStore* blobs_;
+  EventHub* hub_;
+  ServerMetrics* metrics_;
+  const Clock* clock_;
+  const JobManagerOptions options_;
+  absl::Mutex rng_mu_;
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(rng_mu_);
+};
+
+}  // namespace bitsearch::server
+
+#endif  // BITSEARCH_SERVER_JOB_MANAGER_H_
