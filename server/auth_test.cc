@@ -2,6 +2,9 @@
 // a missing or unknown token is UNAUTHENTICATED.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -71,7 +74,9 @@ TEST(AuthTest, RolesAreEnforced) {
 }
 
 TEST(AuthTest, TokenFilesAreValidated) {
-  std::string dir = ::testing::TempDir();
+  // A folder of its own: two suites (or two checkouts) may run at once on one machine.
+  std::string tmpl = (std::filesystem::temp_directory_path() / "bitsearch-auth-XXXXXX").string();
+  std::string dir = mkdtemp(tmpl.data());
   std::string empty = dir + "/empty.tokens";
   std::ofstream(empty) << "# nothing\n\n";
   EXPECT_EQ(Authenticator::FromOptions({empty, "", "", false}).status().code(),
@@ -87,6 +92,7 @@ TEST(AuthTest, TokenFilesAreValidated) {
   auto none = Authenticator::FromOptions({});
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE((*none)->enabled());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ start_worker w2 --progress-every 1
 ids=()
 for i in 1 2 3 4 5; do
   write_spec "$WORK/job$i.json" "backup-$i" 1024 2 20
-  ids+=("$("$CLIENT_BIN" submit "$WORK/job$i.json" | head -n 1)")
+  ids+=("$("$CLIENT_BIN" submit "$WORK/job$i.json" | sed -n 1p)")
 done
 log "submitted ${ids[*]}"
 running() { [[ $("$CLIENT_BIN" list --state RUNNING --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))') -ge 1 ]]; }

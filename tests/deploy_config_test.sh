@@ -47,7 +47,7 @@ fi
   || fail "docker-compose config: $(cat "$WORK/compose.err")"
 (cd "$WORK/deploy" && docker-compose -f docker-compose.yml config --services) | sort | tr '\n' ' ' >"$WORK/services"
 [[ $(cat "$WORK/services") == "grafana prometheus server worker " ]] || fail "compose services: $(cat "$WORK/services")"
-(cd "$WORK/deploy" && docker-compose -f docker-compose.yml config --volumes) | grep -qx bitsearch-state \
+grep -qx bitsearch-state <<<"$(cd "$WORK/deploy" && docker-compose -f docker-compose.yml config --volumes)" \
   || fail "compose: no named volume bitsearch-state"
 grep -q "$WORK/deploy/secrets/worker_token" "$WORK/compose.out" || fail "compose: worker_token secret not resolved"
 log "docker-compose config OK ($(docker-compose version --short))"
@@ -103,7 +103,7 @@ $PY "$HERE/deploy_check.py" static "$WORK/deploy" "$WORK/server-help.txt" "$WORK
 # Runtime packages of each image stage cover what the binaries link.
 $PY "$HERE/deploy_check.py" runtime-packages "$DEPLOY/Dockerfile" server "$SERVER_BIN" "$HEALTH_BIN"
 $PY "$HERE/deploy_check.py" runtime-packages "$DEPLOY/Dockerfile" worker "$WORKER_BIN" "$CLIENT_BIN" "$HEALTH_BIN"
-if ldd "$SERVER_BIN" "$HEALTH_BIN" | grep -qi torch; then fail "the server links LibTorch"; fi
+if grep -qi torch <<<"$(ldd "$SERVER_BIN" "$HEALTH_BIN")"; then fail "the server links LibTorch"; fi
 
 # The dashboard parses, and its provisioning points at the data source it uses.
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["uid"] and len(d["panels"]) >= 10' \

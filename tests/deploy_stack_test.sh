@@ -39,7 +39,7 @@ PIDS+=("$SERVER_PID")
 # The Dockerfile's HEALTHCHECK command, against the loopback port.
 healthy() { "$HEALTH_BIN" --addr "127.0.0.1:$PORT" --timeout 2 >/dev/null 2>&1; }
 wait_until 30 "gRPC health SERVING" healthy
-"$HEALTH_BIN" --addr "127.0.0.1:$PORT" --service bitsearch.v1.WorkerService | grep -q SERVING \
+grep -q SERVING <<<"$("$HEALTH_BIN" --addr "127.0.0.1:$PORT" --service bitsearch.v1.WorkerService)" \
   || fail "WorkerService not SERVING"
 
 for i in 1 2; do
@@ -62,7 +62,7 @@ PIDS+=("$!")
 
 http_get() { $PY -c 'import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"; }
 prom_ready() { http_get "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1; }
-metrics_up() { http_get "http://127.0.0.1:$1/metrics" 2>/dev/null | grep -q '^bitsearch_worker_busy 0'; }
+metrics_up() { grep -q '^bitsearch_worker_busy 0' <<<"$(http_get "http://127.0.0.1:$1/metrics" 2>/dev/null)"; }
 wait_until 60 "worker 1 metrics endpoint" metrics_up "$W1_METRICS"
 wait_until 60 "worker 2 metrics endpoint" metrics_up "$W2_METRICS"
 wait_until 60 "Prometheus ready" prom_ready
@@ -85,7 +85,7 @@ wait_until 60 "Prometheus scraping 3 targets" has_series 'up{job=~"bitsearch-ser
 export BITSEARCH_TOKEN=$(head -n 1 "$WORK/deploy/secrets/client_token")
 if BITSEARCH_TOKEN=wrong "$CLIENT_BIN" list >/dev/null 2>&1; then fail "server accepted a wrong token"; fi
 write_spec "$WORK/job.json" deploy-stack 512 1
-id=$("$CLIENT_BIN" submit "$WORK/job.json" | head -n 1)
+id=$("$CLIENT_BIN" submit "$WORK/job.json" | sed -n 1p)
 [[ $id == job-* ]] || fail "submit printed '$id'"
 alive_and_terminal() {
   for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || fail "process $pid exited early; see $WORK/*.log"; done

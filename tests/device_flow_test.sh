@@ -33,7 +33,7 @@ with open(sys.argv[2], "w", newline="") as f:
     w.writerows(rows)
 PY
 "$BIN" profiles import measured.csv --name testdev --unit cycles >import.log || fail "import"
-"$BIN" profiles list | grep -q testdev || fail "imported profile not listed"
+grep -q testdev <<<"$("$BIN" profiles list)" || fail "imported profile not listed"
 
 cat > job.json <<'SPEC'
 {"name": "device-flow", "model": {"zoo": "lenet5"}, "hardware": {"profile": "testdev"},

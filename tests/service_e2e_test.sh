@@ -11,7 +11,7 @@ start_worker w2
 ids=()
 for i in 1 2 3 4; do
   write_spec "$WORK/job$i.json" "e2e-$i" 512 1
-  id=$("$CLIENT_BIN" submit "$WORK/job$i.json" | head -n 1)
+  id=$("$CLIENT_BIN" submit "$WORK/job$i.json" | sed -n 1p)
   [[ $id == job-* ]] || fail "submit printed '$id' instead of a job id"
   ids+=("$id")
 done

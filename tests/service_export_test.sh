@@ -24,11 +24,11 @@ cat >"$WORK/onnx-job.json" <<'JSON'
  "dataset":{"name":"synthetic","synthetic_train":1024,"synthetic_test":256},
  "search":{"epochs":1,"batch_size":64},"finetune":{"epochs":1}}
 JSON
-id=$("$CLIENT_BIN" submit "$WORK/onnx-job.json" --onnx "$WORK/mine.onnx" | head -n 1)
+id=$("$CLIENT_BIN" submit "$WORK/onnx-job.json" --onnx "$WORK/mine.onnx" | sed -n 1p)
 [[ $id == job-* ]] || fail "submit printed '$id' instead of a job id"
 
 # An operator outside the supported set: the job fails before training, naming op and node.
-odd=$("$CLIENT_BIN" submit "$WORK/onnx-job.json" --onnx "$WORK/odd.onnx" | head -n 1)
+odd=$("$CLIENT_BIN" submit "$WORK/onnx-job.json" --onnx "$WORK/odd.onnx" | sed -n 1p)
 
 wait_until 600 "$id to finish" terminal "$id"
 [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
@@ -65,7 +65,7 @@ kill "${WORKER_PIDS[w1]}"
 wait "${WORKER_PIDS[w1]}" 2>/dev/null || true
 start_worker w2 --no-export
 write_spec "$WORK/zoo.json" "no-export" 256 1
-zid=$("$CLIENT_BIN" submit "$WORK/zoo.json" | head -n 1)
+zid=$("$CLIENT_BIN" submit "$WORK/zoo.json" | sed -n 1p)
 wait_until 600 "$zid to finish" terminal "$zid"
 [[ $(job_state "$zid") == SUCCEEDED ]] || fail "$zid ended $(job_state "$zid")"
 "$CLIENT_BIN" result "$zid" >/dev/null || fail "result of $zid without --export"

@@ -22,7 +22,7 @@ in_search() { [[ $(job_field "$1" phase) == search ]]; }
 # Four search epochs (228 steps): a window of several seconds past step 30 even on a fast machine
 # (one epoch of 57 steps took 2.7 s, so a 0.2 s poll could miss it).
 write_spec "$WORK/long.json" fault-resume 4000 4 20
-job=$("$CLIENT_BIN" submit "$WORK/long.json" | head -n 1)
+job=$("$CLIENT_BIN" submit "$WORK/long.json" | sed -n 1p)
 log "job $job submitted"
 "$CLIENT_BIN" watch "$job" >"$WORK/resume-watch.log" 2>&1 &
 WATCH_PID=$!
@@ -52,13 +52,13 @@ grep -q "(resumed from checkpoint)" "$WORK/resume-watch.log" || fail "no resumed
 [[ $(grep -c "SUCCEEDED" "$WORK/resume-watch.log") -eq 2 ]] ||  # the state event + the final line
   fail "job did not succeed exactly once"
 grep -q "resumed search at step" "$WORK/$survivor.log" || fail "survivor's log lacks the resumed step"
-log "PASS kill -9 worker: $(grep -o 'resuming from checkpoint: [^"]*' "$WORK/resume-watch.log" | head -n 1);" \
-    "$(grep -o 'resumed search at step [0-9/]*' "$WORK/$survivor.log" | head -n 1) on $survivor"
+log "PASS kill -9 worker: $(grep -o 'resuming from checkpoint: [^"]*' "$WORK/resume-watch.log" | sed -n 1p);" \
+    "$(grep -o 'resumed search at step [0-9/]*' "$WORK/$survivor.log" | sed -n 1p) on $survivor"
 start_worker "$victim"  # back to two workers
 
 # ---- 2. kill -9 the server mid-run, restart on the same database --------------------------
 write_spec "$WORK/mid.json" fault-server 3000 1 20
-running=$("$CLIENT_BIN" submit "$WORK/mid.json" | head -n 1)
+running=$("$CLIENT_BIN" submit "$WORK/mid.json" | sed -n 1p)
 wait_until 300 "$running RUNNING" state_is "$running" RUNNING
 "$CLIENT_BIN" list --json --limit 100 >"$WORK/before.json"
 "$CLIENT_BIN" result "$job" --json >"$WORK/result-before.json"
@@ -87,20 +87,20 @@ log "PASS kill -9 server: jobs and results survived; $running completed (attempt
 
 # ---- 3. cancel a running job ---------------------------------------------------------------
 write_spec "$WORK/cancel.json" fault-cancel 6000 2 200
-victim_job=$("$CLIENT_BIN" submit "$WORK/cancel.json" | head -n 1)
+victim_job=$("$CLIENT_BIN" submit "$WORK/cancel.json" | sed -n 1p)
 wait_until 300 "$victim_job RUNNING" state_is "$victim_job" RUNNING
 wait_until 120 "$victim_job to start training" in_search "$victim_job"
 owner=$(job_field "$victim_job" worker_id)
 write_spec "$WORK/next.json" fault-next 512 1
 start=$(date +%s.%N)
-"$CLIENT_BIN" cancel "$victim_job" | grep -q CANCELLED || fail "cancel did not report CANCELLED"
+grep -q CANCELLED <<<"$("$CLIENT_BIN" cancel "$victim_job")" || fail "cancel did not report CANCELLED"
 [[ $(job_state "$victim_job") == CANCELLED ]] || fail "job not CANCELLED"
 wait_until 10 "worker $owner to stop $victim_job" grep -q "job $victim_job: cancelled" "$WORK/$owner.log"
 stopped=$(python3 -c "import time; print(round(time.time() - $start, 2))")
 log "worker $owner stopped $victim_job ${stopped}s after cancel"
 # Keep the other worker busy so the next job must go to the worker that was cancelled.
 kill -9 "${WORKER_PIDS[$([[ $owner == w1 ]] && echo w2 || echo w1)]}"
-next=$("$CLIENT_BIN" submit "$WORK/next.json" | head -n 1)
+next=$("$CLIENT_BIN" submit "$WORK/next.json" | sed -n 1p)
 wait_until 600 "$next to finish" terminal "$next"
 [[ $(job_state "$next") == SUCCEEDED ]] || fail "$next ended $(job_state "$next")"
 [[ $(job_field "$next" worker_id) == "$owner" ]] || fail "the cancelled worker did not take the next job"

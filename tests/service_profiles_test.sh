@@ -52,7 +52,7 @@ grep -q "hardware.profile 'nosuch-board'" "$WORK/err.txt" || fail "unknown profi
   fail "a refused job was stored"
 
 spec "$WORK/board-job.json" on-board board
-id=$("$CLIENT_BIN" submit "$WORK/board-job.json" | head -n 1)
+id=$("$CLIENT_BIN" submit "$WORK/board-job.json" | sed -n 1p)
 wait_until 600 "$id to finish" terminal "$id"
 [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
 "$CLIENT_BIN" result "$id" --json >"$WORK/result.json"
