@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "bitsearch/version.h"
+
 namespace {
 
 struct Options {
@@ -100,6 +102,7 @@ int Probe(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{"bitsearch-health: gRPC health check of a bitsearch-server"};
+  app.set_version_flag("--version", "bitsearch-health " BITSEARCH_VERSION);
   if (const char* env = std::getenv("BITSEARCH_SERVER")) o.addr = env;
   app.add_option("--addr", o.addr, "server HOST:PORT (env BITSEARCH_SERVER)")->capture_default_str();
   app.add_option("--service", o.service, "service name ('' = the whole server)");

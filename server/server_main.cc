@@ -6,12 +6,14 @@
 #include <iostream>
 #include <thread>
 
+#include "bitsearch/version.h"
 #include "server/backup.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
   bitsearch::server::ServerOptions o;
   CLI::App app{"bitsearch-server: the bitsearch job service"};
+  app.set_version_flag("--version", "bitsearch-server " BITSEARCH_VERSION);
   app.add_option("--listen", o.listen, "gRPC address HOST:PORT")->capture_default_str();
   app.add_option("--metrics", o.metrics, "Prometheus address HOST:PORT ('' = off)")
       ->capture_default_str();

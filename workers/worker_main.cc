@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/token_file.h"
+#include "bitsearch/version.h"
 #include "workers/job_runner.h"
 #include "workers/worker.h"
 #include "workers/worker_metrics.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   std::string metrics_address;  // "" = no metrics endpoint
   CLI::App app{"bitsearch-worker: runs bitsearch jobs leased from a bitsearch-server"};
+  app.set_version_flag("--version", "bitsearch-worker " BITSEARCH_VERSION);
   if (const char* env = std::getenv("BITSEARCH_SERVER")) o.server = env;
   app.add_option("--server", o.server, "server HOST:PORT (env BITSEARCH_SERVER)")->capture_default_str();
   app.add_option("--token-file", token_file, "file with a worker bearer token (env BITSEARCH_TOKEN)");
