@@ -34,14 +34,14 @@ struct ProfileArgs {
   std::string unit = "seconds";
   bool allow_fallback = false;
   std::string description;
-  ProfileServerFlags server;  // list/show/import go to this server when one is configured
+  std::shared_ptr<ConnectionFlags> server;  // list/show/import go to this server when set
   bool local = false;         // --local: the folder even when a server is configured
 };
 
-// One line on stderr, non-zero exit: the CLI contract of ARCHITECTURE.md.
+// One line on stderr and the exit code of the CLI contract (cli_common.h).
 [[noreturn]] void Fail(const absl::Status& status) {
   std::cerr << "bitsearch: " << status.message() << "\n";
-  throw CLI::RuntimeError(1);
+  throw CLI::RuntimeError(ExitCodeFor(status.code()));
 }
 
 std::string Dir(const ProfileArgs& a) {
@@ -58,12 +58,12 @@ json InfoJson(const ProfileInfo& info) {
 // The configured server, or nullptr to work on the local folder.
 std::unique_ptr<ProfileServer> ServerFor(const ProfileArgs& a, const ProfileServerFn& connect) {
   const char* env = std::getenv("BITSEARCH_SERVER");
-  if (a.local || (a.server.server.empty() && (env == nullptr || *env == '\0'))) return nullptr;
+  if (a.local || (a.server->server.empty() && (env == nullptr || *env == '\0'))) return nullptr;
   if (!connect) {
     Fail(absl::UnimplementedError(
         "this build of bitsearch cannot reach a server; pass --local (or unset BITSEARCH_SERVER)"));
   }
-  absl::StatusOr<std::unique_ptr<ProfileServer>> server = connect(a.server);
+  absl::StatusOr<std::unique_ptr<ProfileServer>> server = connect(*a.server);
   if (!server.ok()) Fail(server.status());
   return std::move(*server);
 }
@@ -290,15 +290,11 @@ absl::StatusOr<std::string> ExportSpecForSignatures(const std::vector<LayerSigna
 }
 
 void AddProfileCommands(CLI::App& app, ModelSignaturesFn model_signatures,
-                        ProfileServerFn profile_server) {
+                        ProfileServerFn profile_server, std::shared_ptr<ConnectionFlags> connection) {
   auto args = std::make_shared<ProfileArgs>();
+  args->server = connection != nullptr ? std::move(connection) : std::make_shared<ConnectionFlags>();
   auto add_server_flags = [args](CLI::App* cmd) {
-    cmd->add_option("--server", args->server.server,
-                    "Use this bitsearch server's profiles (env BITSEARCH_SERVER)");
-    cmd->add_option("--token-file", args->server.token_file,
-                    "File with the server's bearer token (env BITSEARCH_TOKEN)");
-    cmd->add_option("--tls-ca-file", args->server.tls_ca,
-                    "PEM CA to verify a TLS server (env BITSEARCH_TLS_CA)");
+    AddConnectionOptions(cmd, args->server);
     cmd->add_flag("--local", args->local, "Use the local profiles folder even with a server set");
   };
   CLI::App* profiles = app.add_subcommand("profiles", "List, show, export and import hardware "

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client/cli_common.h"
 #include "latency_models/layer_signature.h"
 
 namespace bitsearch {
@@ -43,11 +44,7 @@ class ProfileServer {
 };
 
 // The server flags of a `profiles` subcommand ("" = not given).
-struct ProfileServerFlags {
-  std::string server;      // --server HOST:PORT
-  std::string token_file;  // --token-file
-  std::string tls_ca;      // --tls-ca-file
-};
+using ProfileServerFlags = ConnectionFlags;
 
 // Connects to the configured server; called only when --server or BITSEARCH_SERVER is set.
 using ProfileServerFn = std::function<absl::StatusOr<std::unique_ptr<ProfileServer>>(
@@ -56,9 +53,12 @@ using ProfileServerFn = std::function<absl::StatusOr<std::unique_ptr<ProfileServ
 // Adds the `profiles` subcommand group. On failure a subcommand prints one line,
 // "bitsearch: <reason>", on stderr and throws CLI::RuntimeError with a non-zero exit code.
 // Without `profile_server`, a configured server is an error for list/show/import (this build
-// cannot reach one) unless --local is given.
+// cannot reach one) unless --local is given. `connection` receives the subcommands' --server,
+// --token-file and --tls-ca-file; pass the top-level app's flags so that global options apply
+// (nullptr: the group keeps its own).
 void AddProfileCommands(CLI::App& app, ModelSignaturesFn model_signatures = nullptr,
-                        ProfileServerFn profile_server = nullptr);
+                        ProfileServerFn profile_server = nullptr,
+                        std::shared_ptr<ConnectionFlags> connection = nullptr);
 
 // Reads signatures from JSON: an array of signature objects, or {"signatures": [...]}; each
 // object as SignatureFromJson reads it. Errors name the file and the entry.

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "client/cli_common.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -46,7 +47,7 @@ struct MeasureArgs {
 
 [[noreturn]] void Fail(const absl::Status& status) {
   std::cerr << "bitsearch: " << status.message() << "\n";
-  throw CLI::RuntimeError(1);
+  throw CLI::RuntimeError(ExitCodeFor(status.code()));
 }
 
 std::string ProfilesDir(CLI::App& profiles) {

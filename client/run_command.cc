@@ -3,15 +3,16 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "client/cli_common.h"
 #include "client/result_table.h"
-#include "client/svg_chart.h"
+#include "client/report_files.h"
 #include "client/terminal_observer.h"
-#include "base/atomic_file.h"
 #include "search/zoo.h"
 #include "workers/job_runner.h"
 
@@ -48,7 +49,7 @@ int RunEmbedded(const RunArgs& args) {
   auto spec = LoadJobSpecFile(args.spec_path);
   if (!spec.ok()) {
     std::fprintf(stderr, "bitsearch: %s\n", std::string(spec.status().message()).c_str());
-    return 2;
+    return kExitUsage;
   }
   std::string out = args.out.empty() ? absl::StrCat("results/", spec->name, ".json") : args.out;
   std::string ckpt = args.checkpoint.empty() ? absl::StrCat(".bitsearch/", spec->name, ".ckpt") : args.checkpoint;
@@ -80,23 +81,31 @@ int RunEmbedded(const RunArgs& args) {
       std::fprintf(stderr, "bitsearch: stopped (%s); checkpoint kept at %s\n"
                    "  continue with: bitsearch run %s --resume\n",
                    std::string(result.status().message()).c_str(), ckpt.c_str(), args.spec_path.c_str());
-      return 130;
+      return kExitInterrupted;
     }
     std::fprintf(stderr, "bitsearch: %s\n", std::string(result.status().message()).c_str());
-    return 1;
+    return kExitFailure;
   }
-  absl::Status written = WriteFileAtomically(out, result->dump(2) + "\n");
-  if (!written.ok()) {
-    std::fprintf(stderr, "bitsearch: %s\n", std::string(written.message()).c_str());
-    return 1;
+  ReportContext context;
+  context.source = absl::StrCat("bitsearch run ", args.spec_path);
+  if (!args.export_dir.empty()) {
+    context.export_dir = args.export_dir;
+    for (const char* name : {"model.onnx", "quant.json", "model.pt"}) {
+      std::error_code ec;
+      auto bytes = std::filesystem::file_size(std::filesystem::path(args.export_dir) / name, ec);
+      if (!ec) context.export_files.push_back({name, static_cast<int64_t>(bytes)});
+    }
   }
-  std::string svg_path = out.size() > 5 && out.substr(out.size() - 5) == ".json"
-                             ? out.substr(0, out.size() - 5) + ".svg"
-                             : out + ".svg";
-  absl::Status chart = WriteFileAtomically(svg_path, ResultSvg(*result));
+  absl::StatusOr<ResultFiles> files = WriteResultFiles(*result, out, context);
+  if (!files.ok()) {
+    std::fprintf(stderr, "bitsearch: %s\n", std::string(files.status().message()).c_str());
+    return kExitFailure;
+  }
   (void)store.Remove();
-  std::cout << "\n" << FormatResultTable(*result) << "result written to " << out << "\n";
-  if (chart.ok()) std::cout << "chart written to " << svg_path << "\n";
+  absl::StatusOr<ResultView> view = ReadResultView(*result);
+  if (view.ok()) std::cout << "\n" << FormatResultTable(*view);
+  std::cout << "result written to " << files->json << "\nchart written to " << files->svg
+            << "\nreport written to " << files->html << "\n";
   if (result->contains("export")) {
     const auto& e = (*result)["export"];
     std::cout << "exported to " << args.export_dir << " (model.onnx, quant.json, model.pt): "
@@ -113,7 +122,9 @@ void AddRunCommands(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Run a job embedded in this process (no server)");
   run->add_option("spec", args->spec_path, "Job spec (JSON)")->required()->check(CLI::ExistingFile);
-  run->add_option("--out", args->out, "Result JSON path (default results/<name>.json)");
+  run->add_option("--out", args->out,
+                  "Result JSON path (default results/<name>.json); the chart (.svg) and the HTML "
+                  "report (.html) are written beside it");
   run->add_option("--threads", args->threads, "LibTorch threads (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   run->add_flag("--resume", args->resume, "Continue from the job's last checkpoint");

@@ -30,7 +30,7 @@ void Die(const std::string& message, int code) {
 
 std::string ReadFileOrDie(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) Die(absl::StrCat("cannot read ", what, " ", path));
+  if (!in) Die(absl::StrCat("cannot read ", what, " ", path), kExitUsage);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -41,7 +41,7 @@ ServiceClient::ServiceClient(const Connection& c) {
   server_ = !c.server.empty() ? c.server : env_server && *env_server ? env_server : kDefaultServer;
   if (!c.token_file.empty()) {
     absl::StatusOr<std::string> token = ReadFirstToken(c.token_file);
-    if (!token.ok()) Die(std::string(token.status().message()));
+    if (!token.ok()) Die(std::string(token.status().message()), ExitCodeFor(token.status().code()));
     token_ = *token;
   } else if (const char* env_token = std::getenv("BITSEARCH_TOKEN")) {
     token_ = env_token;
@@ -110,7 +110,8 @@ std::string ServiceClient::Describe(const grpc::Status& st) const {
 }
 
 void ServiceClient::Check(const grpc::Status& st) const {
-  if (!st.ok()) Die(Describe(st));
+  if (st.ok()) return;
+  Die(Describe(st), ExitCodeFor(static_cast<absl::StatusCode>(st.error_code())));
 }
 
 }  // namespace bitsearch

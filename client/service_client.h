@@ -16,23 +16,21 @@
 
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "bitsearch/v1/profiles.grpc.pb.h"
+#include "client/cli_common.h"
 
 namespace bitsearch {
 
 // The connection flags as given on the command line ("" = not given).
-struct Connection {
-  std::string server;      // --server
-  std::string token_file;  // --token-file
-  std::string tls_ca;      // --tls-ca-file
-};
+using Connection = ConnectionFlags;
 
 // True when --server or BITSEARCH_SERVER names a server.
 bool ServerConfigured(const Connection& c);
 
 // Prints "bitsearch: <message>" on stderr and throws CLI::RuntimeError(code).
-[[noreturn]] void Die(const std::string& message, int code = 1);
+[[noreturn]] void Die(const std::string& message, int code = kExitFailure);
 
-// The file's bytes; dies naming `what` and the path when it cannot be read.
+// The bytes of a file named on the command line; dies with kExitUsage naming `what` and the path
+// when it cannot be read.
 std::string ReadFileOrDie(const std::string& path, const char* what);
 
 class ServiceClient {
@@ -47,7 +45,8 @@ class ServiceClient {
   std::unique_ptr<grpc::ClientContext> Ctx(double deadline_s = 30) const;
   // One line a person can act on.
   std::string Describe(const grpc::Status& st) const;
-  // Dies with Describe(st) unless st is OK.
+  // Dies with Describe(st) unless st is OK: exit kExitUsage when the server calls the request
+  // invalid or does not know what it names (INVALID_ARGUMENT, NOT_FOUND), kExitFailure otherwise.
   void Check(const grpc::Status& st) const;
   const std::string& server() const { return server_; }
 

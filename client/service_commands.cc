@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,11 +21,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "bitsearch/v1/jobs.grpc.pb.h"
+#include "client/progress_text.h"
+#include "client/report_files.h"
 #include "client/result_table.h"
 #include "client/service_client.h"
 #include "base/atomic_file.h"
 #include "base/retry.h"
 #include "nlohmann/json.hpp"
+#include "search/report/result_view.h"
 
 namespace bitsearch {
 namespace {
@@ -44,6 +48,16 @@ std::string StateName(v1::JobState state) {
 std::string FormatTime(int64_t unix_ms) {
   if (unix_ms <= 0) return "-";
   return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(unix_ms), absl::LocalTimeZone());
+}
+
+// A server string for a table column of `width`: printable, cut to fit.
+std::string Cell(const std::string& s, size_t width) {
+  return s.size() <= width ? PrintableText(s) : PrintableText(s, width - 3);
+}
+
+// Indented JSON; text that is not UTF-8 is replaced rather than thrown on.
+std::string DumpJson(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 v1::Job GetJob(ServiceClient& client, const std::string& id) {
@@ -90,34 +104,60 @@ nlohmann::json JobJson(const v1::Job& job) {
           {"spec", spec.is_discarded() ? nlohmann::json(job.spec_json()) : spec}};
 }
 
+}  // namespace
+
+nlohmann::json FetchResult(ServiceClient& client, const std::string& id, bool include_export,
+                           v1::GetResultResponse* response) {
+  v1::GetResultRequest req;
+  req.set_job_id(id);
+  req.set_include_export(include_export);
+  v1::GetResultResponse local;
+  v1::GetResultResponse* resp = response != nullptr ? response : &local;
+  client.Check(client.jobs().GetResult(client.Ctx().get(), req, resp));
+  absl::StatusOr<nlohmann::json> j = ParseResultJson(resp->result_json());
+  if (!j.ok()) Die(absl::StrCat("job ", id, ": ", j.status().message()));
+  return *j;
+}
+
+namespace {
+
 // ---- watch ---------------------------------------------------------------------------------
 
+// A progress event as the Progress the pipeline reported.
+Progress FromProto(const v1::Progress& p) {
+  Progress out;
+  out.phase = p.phase();
+  out.epoch = p.epoch();
+  out.epochs = p.epochs();
+  out.step = p.step();
+  out.total_steps = p.total_steps();
+  out.loss = p.loss();
+  out.accuracy = p.accuracy();
+  out.expected_weight_bits = p.expected_weight_bits();
+  out.expected_act_bits = p.expected_act_bits();
+  out.relative_bops_percent = p.relative_bops_percent();
+  out.resumed = p.resumed();
+  return out;
+}
+
+// Prints a job's events. They come from whatever a worker reported, so every string is made
+// printable and every number is rendered without assumptions (progress_text.h).
 class EventPrinter {
  public:
   EventPrinter() : tty_(isatty(STDOUT_FILENO) != 0) {}
   void Print(const v1::JobEvent& e) {
+    const std::string message = e.message().empty() ? "" : ": " + PrintableText(e.message(), 2000);
+    const std::string phase = PrintableText(e.phase(), 40);
     switch (e.type()) {
       case v1::JobEvent::TYPE_STATE:
-        Line(absl::StrCat("[", e.sequence(), "] ", StateName(e.state()),
-                          e.message().empty() ? "" : ": " + e.message()));
+        Line(absl::StrCat("[", e.sequence(), "] ", StateName(e.state()), message));
         break;
       case v1::JobEvent::TYPE_PHASE_START:
-        Line(absl::StrCat("[", e.sequence(), "] phase ", e.phase(),
+        Line(absl::StrCat("[", e.sequence(), "] phase ", phase,
                           e.total_steps() > 0 ? absl::StrCat(" (", e.total_steps(), " steps)") : ""));
         break;
       case v1::JobEvent::TYPE_PROGRESS: {
-        const v1::Progress& p = e.progress();
-        double frac = p.total_steps() > 0 ? double(p.step()) / p.total_steps() : 0;
-        int filled = static_cast<int>(frac * 24);
-        std::string bar = std::string(filled, '#') + std::string(24 - filled, '.');
-        std::string text = absl::StrFormat(
-            "  %-10s [%s] %3.0f%% step %d/%d epoch %d/%d loss %.4f", p.phase(), bar, frac * 100,
-            p.step(), p.total_steps(), p.epoch(), p.epochs(), p.loss());
-        if (p.accuracy() >= 0) absl::StrAppendFormat(&text, " acc %.1f%%", p.accuracy());
-        if (p.relative_bops_percent() >= 0) {
-          absl::StrAppendFormat(&text, " bops %.1f%%", p.relative_bops_percent());
-        }
-        if (p.resumed()) text += " (resumed from checkpoint)";
+        std::string text = "  " + ProgressLine(FromProto(e.progress()));
         if (tty_) {
           std::printf("\r%s\033[K", text.c_str());
           std::fflush(stdout);
@@ -128,11 +168,10 @@ class EventPrinter {
         break;
       }
       case v1::JobEvent::TYPE_PHASE_END:
-        Line(absl::StrFormat("[%d] phase %s done in %.1f s%s", e.sequence(), e.phase(),
-                             e.seconds(), e.message().empty() ? "" : ": " + e.message()));
+        Line(absl::StrFormat("[%d] phase %s done in %.1f s%s", e.sequence(), phase, e.seconds(), message));
         break;
       case v1::JobEvent::TYPE_LOG:
-        Line(absl::StrCat("[", e.sequence(), "] ", e.message()));
+        Line(absl::StrCat("[", e.sequence(), "] ", PrintableText(e.message(), 2000)));
         break;
       default:
         break;
@@ -156,9 +195,18 @@ bool Retryable(grpc::StatusCode code) {
          code == grpc::StatusCode::UNKNOWN;
 }
 
+// Ctrl-C while watching: end the open progress line and exit 130 (the job itself goes on).
+extern "C" void OnWatchInterrupt(int) {
+  const char newline = '\n';
+  (void)!::write(STDOUT_FILENO, &newline, 1);
+  std::_Exit(kExitInterrupted);
+}
+
 // Follows the job to a terminal state, reconnecting with backoff and resuming from the last
 // sequence number seen. Exits non-zero unless the job SUCCEEDED.
 void Watch(ServiceClient& client, const std::string& id, double give_up_s) {
+  std::signal(SIGINT, OnWatchInterrupt);
+  std::signal(SIGTERM, OnWatchInterrupt);
   EventPrinter printer;
   int64_t last = 0;
   Backoff backoff({/*initial_seconds=*/0.2, /*max_seconds=*/5.0});
@@ -190,7 +238,7 @@ void Watch(ServiceClient& client, const std::string& id, double give_up_s) {
   v1::Job job = GetJob(client, id);
   if (job.state() != v1::JOB_STATE_SUCCEEDED) {
     Die(absl::StrCat("job ", id, " ", StateName(job.state()),
-                     job.error().empty() ? "" : ": " + job.error()));
+                     job.error().empty() ? "" : ": " + PrintableText(job.error(), 2000)));
   }
   printer.Line(absl::StrCat("job ", id, " SUCCEEDED; `bitsearch result ", id, "` shows it"));
 }
@@ -292,16 +340,12 @@ void BenchLoad(const Connection& conn, const BenchArgs& args) {
 
 }  // namespace
 
-void AddServiceCommands(CLI::App& app) {
-  auto conn = std::make_shared<Connection>();
-  auto add_conn = [conn](CLI::App* cmd) {
-    cmd->add_option("--server", conn->server, "server HOST:PORT (env BITSEARCH_SERVER)");
-    cmd->add_option("--token-file", conn->token_file, "file with the bearer token (env BITSEARCH_TOKEN)");
-    cmd->add_option("--tls-ca-file", conn->tls_ca, "PEM CA to verify a TLS server (env BITSEARCH_TLS_CA)");
-  };
+void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connection) {
+  std::shared_ptr<Connection> conn = std::move(connection);
+  auto add_conn = [conn](CLI::App* cmd) { AddConnectionOptions(cmd, conn); };
 
   struct Args {
-    std::string spec_path, job, request_id, onnx_path, state, export_dir;
+    std::string spec_path, job, request_id, onnx_path, state, export_dir, out;
     bool watch = false, json = false;
     int limit = 20;
     double give_up_s = 600;
@@ -370,13 +414,13 @@ void AddServiceCommands(CLI::App& app) {
     if (a->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& j : jobs) out.push_back(JobJson(j));
-      std::printf("%s\n", out.dump(2).c_str());
+      std::printf("%s\n", DumpJson(out).c_str());
       return;
     }
     std::printf("%-22s %-10s %-20s %-10s %3s  %s\n", "ID", "STATE", "NAME", "PHASE", "TRY", "CREATED");
     for (const auto& j : jobs) {
-      std::printf("%-22s %-10s %-20s %-10s %3d  %s\n", j.id().c_str(), StateName(j.state()).c_str(),
-                  j.name().substr(0, 20).c_str(), j.phase().substr(0, 10).c_str(), j.attempt(),
+      std::printf("%-22s %-10s %-20s %-10s %3d  %s\n", Cell(j.id(), 22).c_str(), StateName(j.state()).c_str(),
+                  Cell(j.name(), 20).c_str(), Cell(j.phase(), 10).c_str(), j.attempt(),
                   FormatTime(j.created_unix_ms()).c_str());
     }
   });
@@ -389,44 +433,56 @@ void AddServiceCommands(CLI::App& app) {
     ServiceClient client(*conn);
     v1::Job job = GetJob(client, a->job);
     if (a->json) {
-      std::printf("%s\n", JobJson(job).dump(2).c_str());
+      std::printf("%s\n", DumpJson(JobJson(job)).c_str());
       return;
     }
     std::printf("id:        %s\nname:      %s\nstate:     %s\nphase:     %s\nattempt:   %d\n"
                 "worker:    %s\ncreated:   %s\nstarted:   %s\nfinished:  %s\nresult:    %s\n",
-                job.id().c_str(), job.name().c_str(), StateName(job.state()).c_str(),
-                job.phase().c_str(), job.attempt(), job.worker_id().c_str(),
+                PrintableText(job.id()).c_str(), PrintableText(job.name()).c_str(),
+                StateName(job.state()).c_str(), PrintableText(job.phase()).c_str(), job.attempt(),
+                PrintableText(job.worker_id()).c_str(),
                 FormatTime(job.created_unix_ms()).c_str(), FormatTime(job.started_unix_ms()).c_str(),
                 FormatTime(job.finished_unix_ms()).c_str(), job.has_result() ? "yes" : "no");
-    if (!job.error().empty()) std::printf("error:     %s\n", job.error().c_str());
+    if (!job.error().empty()) std::printf("error:     %s\n", PrintableText(job.error(), 2000).c_str());
   });
 
-  CLI::App* result = app.add_subcommand("result", "print a finished job's result");
+  CLI::App* result = app.add_subcommand("result", "print a finished job's result, or write it with its report");
   result->add_option("job", a->job, "job id")->required();
   result->add_flag("--json", a->json, "print the result JSON");
+  result->add_option("--out", a->out,
+                     "write the result JSON to FILE, and beside it the chart (.svg) and the HTML report (.html)");
   result->add_option("--export", a->export_dir,
                      "write the job's exported model to DIR (model.onnx, quant.json, model.pt)");
   add_conn(result);
   result->callback([conn, a] {
     ServiceClient client(*conn);
-    v1::GetResultRequest req;
-    req.set_job_id(a->job);
-    req.set_include_export(!a->export_dir.empty());
     v1::GetResultResponse resp;
-    client.Check(client.jobs().GetResult(client.Ctx().get(), req, &resp));
-    nlohmann::json j = nlohmann::json::parse(resp.result_json(), nullptr, false);
-    if (j.is_discarded()) Die(absl::StrCat("job ", a->job, ": the stored result is not JSON"));
+    nlohmann::json j = FetchResult(client, a->job, !a->export_dir.empty(), &resp);
+    ReportContext context;
+    context.source = absl::StrCat("job ", a->job, " on ", client.server());
     if (!a->export_dir.empty()) {
       absl::Status written = WriteExportFiles(resp.export_files(), a->export_dir);
       if (!written.ok()) Die(std::string(written.message()));
-      std::fprintf(stderr, "exported %d files to %s\n", resp.export_files_size(),
-                   a->export_dir.c_str());
+      std::fprintf(stderr, "exported %d files to %s\n", resp.export_files_size(), a->export_dir.c_str());
+      context.export_dir = a->export_dir;
+      for (const v1::ExportedFile& f : resp.export_files()) {
+        context.export_files.push_back({f.name(), static_cast<int64_t>(f.data().size())});
+      }
+    }
+    if (!a->out.empty()) {
+      absl::StatusOr<ResultFiles> files = WriteResultFiles(j, a->out, context);
+      if (!files.ok()) Die(absl::StrCat("job ", a->job, ": ", files.status().message()));
+      std::fprintf(stderr, "result written to %s\nchart written to %s\nreport written to %s\n",
+                   files->json.c_str(), files->svg.c_str(), files->html.c_str());
     }
     if (a->json) {
-      std::printf("%s\n", j.dump(2).c_str());
-    } else {
-      std::printf("%s", FormatResultTable(j).c_str());
+      std::printf("%s\n", DumpJson(j).c_str());
+      return;
     }
+    absl::StatusOr<ResultView> view = ReadResultView(j);
+    if (!view.ok()) Die(absl::StrCat("job ", a->job, ": ", view.status().message()));
+    std::fprintf(stderr, "%s", FormatProblems(*view).c_str());
+    std::printf("%s", FormatResultTable(*view).c_str());
   });
 
   CLI::App* cancel = app.add_subcommand("cancel", "cancel a queued or running job");

@@ -11,9 +11,22 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
+
+#include "client/cli_common.h"
+#include "client/service_client.h"
+#include "nlohmann/json.hpp"
+
 namespace bitsearch {
 
-void AddServiceCommands(CLI::App& app);
+// Adds the server commands; their --server/--token-file/--tls-ca-file write into `connection`
+// (shared with the top-level app's global options).
+void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connection);
+
+// The result JSON of a finished job (dies with the CLI's exit codes when the server refuses or
+// the stored text is not JSON); `response`, when given, receives the whole reply (export files).
+nlohmann::json FetchResult(ServiceClient& client, const std::string& id, bool include_export = false,
+                           bitsearch::v1::GetResultResponse* response = nullptr);
 
 }  // namespace bitsearch
 

@@ -27,9 +27,6 @@ class TerminalObserver : public JobObserver {
   int last_percent_ = -1;
 };
 
-// "[######----]" of `width` cells for done/total.
-std::string ProgressBar(int64_t done, int64_t total, int width);
-
 }  // namespace bitsearch
 
 #endif  // BITSEARCH_CLIENT_TERMINAL_OBSERVER_H_

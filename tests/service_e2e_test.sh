@@ -33,6 +33,13 @@ assert "accuracy" in r and "layers" in r, r.keys()
 PY
   "$CLIENT_BIN" result "$id" >/dev/null || fail "result table of $id"
 done
+# result --out: the JSON as stored, with the chart and the HTML report beside it.
+"$CLIENT_BIN" result "${ids[0]}" --out "$WORK/out/first.json" 2>"$WORK/out.log" || fail "result --out"
+cmp -s <(python3 -m json.tool "$WORK/out/first.json") <(python3 -m json.tool "$WORK/${ids[0]}.result.json") \
+  || fail "result --out wrote another JSON than result --json prints"
+grep -q "<svg" "$WORK/out/first.svg" || fail "result --out wrote no chart"
+grep -q "id=\"chart\"" "$WORK/out/first.html" || fail "result --out wrote no HTML report"
+grep -q "${ids[0]} on 127.0.0.1:$PORT" "$WORK/out/first.html" || fail "the report does not say where it came from"
 log "all four jobs SUCCEEDED with results"
 
 # Both workers took part.

@@ -1,0 +1,40 @@
+#include "client/report_files.h"
+
+#include "base/atomic_file.h"
+#include "search/report/result_chart.h"
+#include "search/report/result_view.h"
+
+namespace bitsearch {
+namespace {
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+ResultFiles ResultFilesFor(const std::string& json_path) {
+  const std::string ext = ".json";
+  bool has_ext = json_path.size() > ext.size() &&
+                 json_path.compare(json_path.size() - ext.size(), ext.size(), ext) == 0;
+  std::string stem = has_ext ? json_path.substr(0, json_path.size() - ext.size()) : json_path;
+  return {json_path, stem + ".svg", stem + ".html"};
+}
+
+absl::StatusOr<ResultFiles> WriteResultFiles(const nlohmann::json& result, const std::string& json_path,
+                                             ReportContext context) {
+  absl::StatusOr<ResultView> view = ReadResultView(result);
+  if (!view.ok()) return view.status();
+  ResultFiles files = ResultFilesFor(json_path);
+  context.json_file = BaseName(files.json);
+  context.svg_file = BaseName(files.svg);
+  const std::string text = result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  absl::Status st = WriteFileAtomically(files.json, text);
+  if (st.ok()) st = WriteFileAtomically(files.svg, RenderResultChart(*view).svg);
+  if (st.ok()) st = WriteFileAtomically(files.html, RenderHtmlReport(*view, context));
+  if (!st.ok()) return st;
+  return files;
+}
+
+}  // namespace bitsearch
