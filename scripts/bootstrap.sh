@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what bitsearch needs from Debian 12 packages (only what is missing), builds it, then
 # either runs the default example job embedded or runs the whole test suite.
-#   bash scripts/bootstrap.sh run    # install, build, run examples/lenet5-fashion-mnist.json
-#   bash scripts/bootstrap.sh test   # install, build, run every test through CTest
-#   bash scripts/bootstrap.sh build  # install and build only
+#   bash scripts/bootstrap.sh run    # install, build the `bitsearch` CLI only, run examples/lenet5-fashion-mnist.json
+#   bash scripts/bootstrap.sh test   # install, build everything (tests too), run every test through CTest
+#   bash scripts/bootstrap.sh build  # install and build everything only
 # Run as root on a fresh machine (it installs the compiler, CMake and git too); later runs skip
 # installed packages and rebuild incrementally.
 set -euo pipefail
@@ -19,8 +19,8 @@ PACKAGES=(
   prometheus-cpp-dev
   # libraries used everywhere
   nlohmann-json3-dev libabsl-dev libcli11-dev
-  # tests
-  libgtest-dev libgmock-dev
+  # tests; openssl writes the TLS tests' certificates, chromium loads the HTML report
+  libgtest-dev libgmock-dev openssl chromium
   # deployment: the worker's metrics endpoint; deploy/ checks (tests/deploy_*_test.sh)
   libcpp-httplib-dev prometheus docker-compose python3-yaml yamllint
   # ONNX interop checks: a model written by the reference Python library, its checker on our export
@@ -42,9 +42,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+case "${1:-build}" in
+  run | test | build) ;;
+  *)
+    echo "usage: bash scripts/bootstrap.sh [run|test|build]" >&2
+    exit 2
+    ;;
+esac
+
 JOBS=${BITSEARCH_BUILD_JOBS:-$(nproc)}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$JOBS"
+if [ "${1:-build}" = run ]; then
+  # The example needs the CLI alone: the test binaries, the server and the benchmarks wait for
+  # `test` or `build`, so a fresh machine reaches the example's first progress bar sooner.
+  cmake --build build -j"$JOBS" --target bitsearch
+else
+  cmake --build build -j"$JOBS"
+fi
 
 case "${1:-build}" in
   run)
@@ -54,11 +68,5 @@ case "${1:-build}" in
   test)
     # Tests start real servers and workers on 127.0.0.1; run them one at a time on small machines.
     cd build && exec ctest --output-on-failure --timeout 1800
-    ;;
-  build)
-    ;;
-  *)
-    echo "usage: bash scripts/bootstrap.sh [run|test|build]" >&2
-    exit 2
     ;;
 esac
