@@ -11,13 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Num(std::optional<double> v, const char* fmt) {
-  if (!v) return "-";
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, *v);
-  return buf;
-}
-
 json Opt(std::optional<double> v) { return v ? json(*v) : json(); }
 json Opt(std::optional<int64_t> v) { return v ? json(*v) : json(); }
 json Opt(std::optional<int> v) { return v ? json(*v) : json(); }
@@ -75,12 +68,12 @@ std::string FormatCompareTable(const std::vector<CompareEntry>& entries) {
                                     "bits w/a per layer");
   for (size_t i = 0; i < entries.size(); ++i) {
     const ResultView& r = entries[i].result;
-    std::string latency = r.latency_final ? absl::StrCat(Num(r.latency_final, "%.6g"), " ", r.latency_unit) : "-";
+    std::string latency = r.latency_final ? absl::StrCat(FormatFigure(r.latency_final, "%.6g"), " ", r.latency_unit) : "-";
     std::string front = absl::StrCat(f.latency[i] ? (*f.latency[i] ? "L" : "-") : " ",
                                      f.bops[i] ? (*f.bops[i] ? "B" : "-") : " ");
     out += absl::StrFormat("%-2d %-24s %-20s %8s %10s %16s %10s %5s  %-48s %s\n", i + 1,
                            PrintableText(entries[i].source, 24), PrintableText(r.name, 20),
-                           Num(r.accuracy_final, "%.2f"), Num(r.relative_bops_percent, "%.3f"), latency,
+                           FormatFigure(r.accuracy_final, "%.2f"), FormatFigure(r.relative_bops_percent, "%.3f"), latency,
                            r.size_final_bytes ? absl::StrCat(*r.size_final_bytes) : "-", front,
                            PrintableText(r.method, 48), BitsPerLayer(r));
   }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "client/client_test_util.h"
+#include "search/report/test_util.h"
 
 namespace bitsearch {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 std::vector<CompareEntry> ThreeResults() {
-  json a = SampleResultJson();  // 89.78% at 137033 cycles, 0.681% BOPs
+  json a = SampleResult();  // 89.78% at 137033 cycles, 0.681% BOPs
   json b = a;
   b["name"] = "mu-1.0";
   b["accuracy"]["final"] = 88.0;
@@ -70,7 +70,7 @@ TEST(CompareTableTest, JsonCarriesTheSameFigures) {
 }
 
 TEST(CompareTableTest, MissingFiguresAreNullNotGuessed) {
-  json r = SampleResultJson();
+  json r = SampleResult();
   r.erase("latency");
   r["accuracy"]["final"] = "x";
   std::vector<CompareEntry> e = {{"f.json", ViewOf(r)}};

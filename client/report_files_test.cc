@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "client/client_test_util.h"
+#include "search/report/test_util.h"
 
 namespace bitsearch {
 namespace {
@@ -39,9 +39,9 @@ TEST_F(ReportFilesTest, PathsBesideTheJson) {
 TEST_F(ReportFilesTest, WritesJsonChartAndReport) {
   ReportContext c;
   c.source = "job job-1 on 127.0.0.1:50051";
-  absl::StatusOr<ResultFiles> f = WriteResultFiles(SampleResultJson(), (dir_ / "sub/r.json").string(), c);
+  absl::StatusOr<ResultFiles> f = WriteResultFiles(SampleResult(), (dir_ / "sub/r.json").string(), c);
   ASSERT_TRUE(f.ok()) << f.status();
-  EXPECT_EQ(nlohmann::json::parse(Slurp(f->json)), SampleResultJson());
+  EXPECT_EQ(nlohmann::json::parse(Slurp(f->json)), SampleResult());
   EXPECT_EQ(Slurp(f->svg).rfind("<svg", 0), 0u);
   std::string html = Slurp(f->html);
   EXPECT_NE(html.find("href=\"r.json\""), std::string::npos);

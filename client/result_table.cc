@@ -9,14 +9,6 @@
 namespace bitsearch {
 namespace {
 
-// A figure with a printf format of this file, or "-" where the result has none.
-std::string Num(std::optional<double> v, const char* fmt = "%.2f") {
-  if (!v) return "-";
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, *v);
-  return buf;
-}
-
 std::string Int(std::optional<int64_t> v) { return v ? absl::StrCat(*v) : "-"; }
 std::string Int(std::optional<int> v) { return v ? absl::StrCat(*v) : "-"; }
 
@@ -29,21 +21,21 @@ std::string FormatResultTable(const ResultView& r) {
   for (const LayerView& l : r.layers) {
     out += absl::StrFormat("%-22s %-6s %6s %6s %6s %6s %7s/%-6s %12s %12s\n", l.name, l.type, Int(l.weight_bits),
                            Int(l.act_bits), Int(l.searched_weight_bits), Int(l.searched_act_bits),
-                           Int(l.channels_kept), Int(l.channels), Int(l.macs), Num(l.latency, "%.4g"));
+                           Int(l.channels_kept), Int(l.channels), Int(l.macs), FormatFigure(l.latency, "%.4g"));
   }
-  out += absl::StrFormat("\naccuracy      fp32 %s%%  searched %s%%  final %s%%\n", Num(r.accuracy_fp32),
-                         Num(r.accuracy_searched), Num(r.accuracy_final));
-  out += absl::StrFormat("relative BOPs %s%% (searched %s%%)\n", Num(r.relative_bops_percent, "%.3f"),
-                         Num(r.relative_bops_percent_searched, "%.3f"));
+  out += absl::StrFormat("\naccuracy      fp32 %s%%  searched %s%%  final %s%%\n", FormatFigure(r.accuracy_fp32),
+                         FormatFigure(r.accuracy_searched), FormatFigure(r.accuracy_final));
+  out += absl::StrFormat("relative BOPs %s%% (searched %s%%)\n", FormatFigure(r.relative_bops_percent, "%.3f"),
+                         FormatFigure(r.relative_bops_percent_searched, "%.3f"));
   out += absl::StrFormat("model size    %s bytes (fp32 %s bytes)\n", Int(r.size_final_bytes), Int(r.size_fp32_bytes));
   if (r.latency_final) {
     out += absl::StrFormat("latency       final %s  w8a8 %s  searched %s  fp32 %s %s (%s%% less than w8a8)\n",
-                           Num(r.latency_final, "%.4g"), Num(r.latency_w8a8, "%.4g"), Num(r.latency_searched, "%.4g"),
-                           Num(r.latency_fp32, "%.4g"), r.latency_unit, Num(r.reduction_vs_w8a8, "%.1f"));
+                           FormatFigure(r.latency_final, "%.4g"), FormatFigure(r.latency_w8a8, "%.4g"), FormatFigure(r.latency_searched, "%.4g"),
+                           FormatFigure(r.latency_fp32, "%.4g"), r.latency_unit, FormatFigure(r.reduction_vs_w8a8, "%.1f"));
   }
   for (const BaselineView& b : r.baselines) {
-    out += absl::StrFormat("baseline %-5s top-1 %s%%  relative BOPs %s%%  latency %s\n", b.name, Num(b.accuracy),
-                           Num(b.relative_bops_percent, "%.3f"), Num(b.latency, "%.4g"));
+    out += absl::StrFormat("baseline %-5s top-1 %s%%  relative BOPs %s%%  latency %s\n", b.name, FormatFigure(b.accuracy),
+                           FormatFigure(b.relative_bops_percent, "%.3f"), FormatFigure(b.latency, "%.4g"));
   }
   return out;
 }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "client/client_test_util.h"
+#include "search/report/test_util.h"
 
 namespace bitsearch {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 TEST(ResultTableTest, ShowsLayersHeadlineFiguresAndBaselines) {
-  std::string t = FormatResultTable(ViewOf(SampleResultJson()));
+  std::string t = FormatResultTable(ViewOf(SampleResult()));
   EXPECT_NE(t.find("conv2"), std::string::npos);
   EXPECT_NE(t.find("12/16"), std::string::npos);
   EXPECT_NE(t.find("accuracy      fp32 89.67%  searched 88.91%  final 89.78%"), std::string::npos) << t;
@@ -23,7 +23,7 @@ TEST(ResultTableTest, ShowsLayersHeadlineFiguresAndBaselines) {
 // `bitsearch result` once aborted on a stored result of the wrong shape. The view turns what it
 // cannot read into "-" and a named warning.
 TEST(ResultTableTest, IllTypedFieldsPrintAsMissingWithAWarning) {
-  json r = SampleResultJson();
+  json r = SampleResult();
   r["accuracy"]["final"] = "89.78";
   r["layers"][1]["weight_bits"] = "four";
   r["baselines"] = 7;
@@ -35,11 +35,11 @@ TEST(ResultTableTest, IllTypedFieldsPrintAsMissingWithAWarning) {
             std::string::npos) << w;
   EXPECT_NE(w.find("layers[1].weight_bits"), std::string::npos);
   EXPECT_NE(w.find("baselines: expected an array, got 7"), std::string::npos);
-  EXPECT_EQ(FormatProblems(ViewOf(SampleResultJson())), "");
+  EXPECT_EQ(FormatProblems(ViewOf(SampleResult())), "");
 }
 
 TEST(ResultTableTest, ManyProblemsAreSummed) {
-  json r = SampleResultJson();
+  json r = SampleResult();
   for (json& l : r["layers"]) l["macs"] = "many";
   std::string w = FormatProblems(ViewOf(r), 2);
   EXPECT_NE(w.find("warning: 3 more fields could not be read"), std::string::npos) << w;

@@ -6,22 +6,6 @@
 source "$(dirname "$0")/service_lib.sh" "$@"
 B=$CLIENT_BIN
 
-# expect_rc CODE DESCRIPTION COMMAND...: runs COMMAND, checks its exit code and that a failure
-# says why in one line on stderr.
-expect_rc() {
-  local want=$1 what=$2
-  shift 2
-  set +e
-  "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-  local rc=$?
-  set -e
-  [[ $rc -eq $want ]] || fail "$what: exit $rc, expected $want (stderr: $(head -c 400 "$WORK/err.txt"))"
-  if [[ $want -ne 0 ]]; then
-    [[ -s $WORK/err.txt ]] || fail "$what: exit $rc without a reason on stderr"
-  fi
-  log "ok ($rc): $what"
-}
-
 start_server
 write_spec "$WORK/good.json" contract 256 1
 echo '{"model":"lenet5","search":{"max_bits":3}}' >"$WORK/bad.json"

@@ -69,19 +69,6 @@ PY
 
 start_server
 
-# expect_rc CODE DESCRIPTION COMMAND...: the exit code, and never a signal (>= 128).
-expect_rc() {
-  local want=$1 what=$2
-  shift 2
-  set +e
-  "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
-  local rc=$?
-  set -e
-  [[ $rc -lt 128 ]] || fail "$what: killed by a signal (exit $rc): $(head -c 300 "$WORK/err.txt")"
-  [[ $rc -eq $want ]] || fail "$what: exit $rc, expected $want: $(head -c 300 "$WORK/err.txt")"
-  log "ok ($rc): $what"
-}
-
 expect_rc 0 "watch of impossible progress events" "$B" watch "${ids[0]}"
 grep -q "500/100" "$WORK/out.txt" || fail "watch did not print the step past the total"
 grep -q "\[########################\]" "$WORK/out.txt" || fail "no full bar for step 500 of 100"

@@ -98,3 +98,21 @@ write_spec() {
  "checkpoint_every":${5:-200}}
 JSON
 }
+
+# expect_rc CODE DESCRIPTION COMMAND...: runs COMMAND (stdout in $WORK/out.txt, stderr in
+# $WORK/err.txt) and fails unless it exits CODE without being killed by a signal (an abort is
+# 134) and, when CODE is not 0, says why on stderr.
+expect_rc() {
+  local want=$1 what=$2
+  shift 2
+  set +e
+  "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
+  local rc=$?
+  set -e
+  [[ $rc -lt 128 || $want -ge 128 ]] || fail "$what: killed by a signal (exit $rc): $(head -c 300 "$WORK/err.txt")"
+  [[ $rc -eq $want ]] || fail "$what: exit $rc, expected $want (stderr: $(head -c 400 "$WORK/err.txt"))"
+  if [[ $want -ne 0 ]]; then
+    [[ -s $WORK/err.txt ]] || fail "$what: exit $rc without a reason on stderr"
+  fi
+  log "ok ($rc): $what"
+}

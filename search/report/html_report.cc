@@ -32,14 +32,6 @@ svg { max-width: 100%; height: auto; }
 
 std::string H(const std::string& s) { return XmlEscape(s); }
 
-// A figure in one of this file's printf formats, or "-" where the result has none.
-std::string Num(std::optional<double> v, const char* fmt = "%.2f") {
-  if (!v) return "-";
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, *v);
-  return buf;
-}
-
 std::string Int(std::optional<int64_t> v) { return v ? absl::StrCat(*v) : "-"; }
 
 std::string Bits(std::optional<int> v) {
@@ -62,19 +54,19 @@ std::string Summary(const ResultView& v) {
   std::string unit = v.latency_unit.empty() ? "" : " " + H(v.latency_unit);
   std::string out = "<table id=\"summary\">\n";
   out += Row({"", "fp32", "searched", "final"}, true);
-  out += Row({"top-1 accuracy (%)", Num(v.accuracy_fp32), Num(v.accuracy_searched), Num(v.accuracy_final)});
-  out += Row({"relative BOPs (% of fp32)", "100", Num(v.relative_bops_percent_searched, "%.3f"),
-              Num(v.relative_bops_percent, "%.3f")});
+  out += Row({"top-1 accuracy (%)", FormatFigure(v.accuracy_fp32), FormatFigure(v.accuracy_searched), FormatFigure(v.accuracy_final)});
+  out += Row({"relative BOPs (% of fp32)", "100", FormatFigure(v.relative_bops_percent_searched, "%.3f"),
+              FormatFigure(v.relative_bops_percent, "%.3f")});
   if (v.latency_final || v.latency_fp32) {
     out += Row({absl::StrCat("latency on ", H(v.latency_profile), " (", H(v.latency_unit), ")"),
-                Num(v.latency_fp32, "%.6g"), Num(v.latency_searched, "%.6g"), Num(v.latency_final, "%.6g")});
+                FormatFigure(v.latency_fp32, "%.6g"), FormatFigure(v.latency_searched, "%.6g"), FormatFigure(v.latency_final, "%.6g")});
   }
   out += Row({"model size (bytes)", Int(v.size_fp32_bytes), "", Int(v.size_final_bytes)});
   out += "</table>\n";
   if (v.latency_w8a8) {
-    absl::StrAppend(&out, "<p>All-8-bit (w8a8) latency: ", Num(v.latency_w8a8, "%.6g"), unit,
+    absl::StrAppend(&out, "<p>All-8-bit (w8a8) latency: ", FormatFigure(v.latency_w8a8, "%.6g"), unit,
                     "; the final model's reduction against it: <b id=\"reduction\">",
-                    Num(v.reduction_vs_w8a8, "%.1f"), "%</b>.</p>\n");
+                    FormatFigure(v.reduction_vs_w8a8, "%.1f"), "%</b>.</p>\n");
   }
   return out;
 }
@@ -101,7 +93,7 @@ std::string LayerTable(const ResultView& v) {
   for (const LayerView& l : v.layers) {
     std::string kept = l.channels_kept && l.channels ? absl::StrCat(*l.channels_kept, " / ", *l.channels) : "-";
     out += Row({H(l.name), H(l.type), Bits(l.weight_bits), Bits(l.act_bits), Bits(l.searched_weight_bits),
-                Bits(l.searched_act_bits), kept, Int(l.macs), Int(l.size_bytes), Num(l.latency, "%.6g")});
+                Bits(l.searched_act_bits), kept, Int(l.macs), Int(l.size_bytes), FormatFigure(l.latency, "%.6g")});
   }
   return out + "</table>\n";
 }
@@ -153,7 +145,7 @@ std::string RenderHtmlReport(const ResultView& v, const ReportContext& c) {
            "fine-tune budget.</p>\n<table id=\"baselines\">\n";
     out += Row({"baseline", "top-1 (%)", "relative BOPs (%)", absl::StrCat("latency (", H(v.latency_unit), ")"), "bytes"}, true);
     for (const BaselineView& b : v.baselines) {
-      out += Row({H(b.name), Num(b.accuracy), Num(b.relative_bops_percent, "%.3f"), Num(b.latency, "%.6g"),
+      out += Row({H(b.name), FormatFigure(b.accuracy), FormatFigure(b.relative_bops_percent, "%.3f"), FormatFigure(b.latency, "%.6g"),
                   Int(b.model_size_bytes)});
     }
     out += "</table>\n";

@@ -233,30 +233,32 @@ int DrawTradeoff(SvgWriter& svg, const Box& area, const std::string& id, const s
   return left_out;
 }
 
-std::vector<ChartPoint> LatencyPoints(const ResultView& v) {
+namespace {
+
+// A result's configurations on one plot: each with its accuracy and the cost this plot shows.
+std::vector<ChartPoint> PointsOf(const ResultView& v, std::optional<double> final_cost,
+                                 std::optional<double> searched_cost, std::optional<double> fp32_cost,
+                                 std::optional<double> BaselineView::*baseline_cost) {
   std::vector<ChartPoint> out;
-  auto add = [&](const std::string& label, const std::string& kind, std::optional<double> acc,
-                 std::optional<double> cost) {
+  auto add = [&](const std::string& label, const char* kind, std::optional<double> acc, std::optional<double> cost) {
     if (acc && cost) out.push_back({label, kind, *acc, *cost});
   };
-  add("final", "final", v.accuracy_final, v.latency_final);
-  add("searched", "searched", v.accuracy_searched, v.latency_searched);
-  add("fp32", "fp32", v.accuracy_fp32, v.latency_fp32);
-  for (const BaselineView& b : v.baselines) add(b.name, "baseline", b.accuracy, b.latency);
+  add("final", "final", v.accuracy_final, final_cost);
+  add("searched", "searched", v.accuracy_searched, searched_cost);
+  add("fp32", "fp32", v.accuracy_fp32, fp32_cost);
+  for (const BaselineView& b : v.baselines) add(b.name, "baseline", b.accuracy, b.*baseline_cost);
   return out;
 }
 
+}  // namespace
+
+std::vector<ChartPoint> LatencyPoints(const ResultView& v) {
+  return PointsOf(v, v.latency_final, v.latency_searched, v.latency_fp32, &BaselineView::latency);
+}
+
 std::vector<ChartPoint> BopsPoints(const ResultView& v) {
-  std::vector<ChartPoint> out;
-  auto add = [&](const std::string& label, const std::string& kind, std::optional<double> acc,
-                 std::optional<double> cost) {
-    if (acc && cost) out.push_back({label, kind, *acc, *cost});
-  };
-  add("final", "final", v.accuracy_final, v.relative_bops_percent);
-  add("searched", "searched", v.accuracy_searched, v.relative_bops_percent_searched);
-  add("fp32", "fp32", v.accuracy_fp32, 100.0);
-  for (const BaselineView& b : v.baselines) add(b.name, "baseline", b.accuracy, b.relative_bops_percent);
-  return out;
+  return PointsOf(v, v.relative_bops_percent, v.relative_bops_percent_searched, 100.0,
+                  &BaselineView::relative_bops_percent);
 }
 
 RenderedSvg RenderResultChart(const ResultView& v) {

@@ -1,6 +1,7 @@
 #include "search/report/result_view.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -100,6 +101,27 @@ class Reader {
 
   void Note(std::string problem) { problems_->push_back(std::move(problem)); }
 
+  // Calls fn(entry, "key[i]") for each object in the array `key` (at most kMaxViewEntries);
+  // entries of another type are problems.
+  template <typename Fn>
+  void ForEachObject(const json& obj, const char* key, Fn fn) {
+    const json* array = Container(obj, key, key, true);
+    if (array == nullptr) return;
+    for (size_t i = 0; i < array->size(); ++i) {
+      if (i == kMaxViewEntries) {
+        Note(absl::StrCat(key, ": ", array->size(), " entries; showing the first ", i));
+        break;
+      }
+      const json& entry = (*array)[i];
+      std::string path = absl::StrCat(key, "[", i, "]");
+      if (entry.is_object()) {
+        fn(entry, path);
+      } else {
+        Note(absl::StrCat(path, ": expected an object, got ", entry.type_name()));
+      }
+    }
+  }
+
  private:
   std::nullopt_t Miss(const std::string& path, const std::string& want, const json& got) {
     std::string shown = got.is_number() ? got.dump() : std::string(got.type_name());
@@ -154,6 +176,13 @@ std::string MethodSummary(const json& result, const json& spec, Reader& r) {
 }
 
 }  // namespace
+
+std::string FormatFigure(std::optional<double> value, const char* format) {
+  if (!value) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, *value);
+  return buf;
+}
 
 std::string PrintableText(const std::string& s, size_t max_bytes) {
   size_t n = s.size();
@@ -218,55 +247,34 @@ absl::StatusOr<ResultView> ReadResultView(const json& result) {
     v.size_fp32_bytes = r.Count(*size, "fp32", "model_size_bytes.fp32");
     v.size_final_bytes = r.Count(*size, "final", "model_size_bytes.final");
   }
-  if (const json* layers = r.Container(result, "layers", "layers", true)) {
-    for (size_t i = 0; i < layers->size(); ++i) {
-      if (i == kMaxViewEntries) {
-        r.Note(absl::StrCat("layers: ", layers->size(), " entries; showing the first ", i));
-        break;
-      }
-      const json& l = (*layers)[i];
-      std::string p = absl::StrCat("layers[", i, "]");
-      if (!l.is_object()) {
-        r.Note(absl::StrCat(p, ": expected an object, got ", l.type_name()));
-        continue;
-      }
-      LayerView lv;
-      lv.name = r.String(l, "name", p + ".name");
-      lv.type = r.String(l, "type", p + ".type");
-      lv.weight_bits = r.Bits(l, "weight_bits", p + ".weight_bits");
-      lv.act_bits = r.Bits(l, "act_bits", p + ".act_bits");
-      lv.searched_weight_bits = r.Bits(l, "searched_weight_bits", p + ".searched_weight_bits");
-      lv.searched_act_bits = r.Bits(l, "searched_act_bits", p + ".searched_act_bits");
-      lv.channels = r.Count(l, "channels", p + ".channels");
-      lv.channels_kept = r.Count(l, "channels_kept", p + ".channels_kept");
-      if (lv.channels && lv.channels_kept && *lv.channels_kept > *lv.channels) {
-        r.Note(absl::StrCat(p, ".channels_kept: ", *lv.channels_kept, " is more than channels (",
-                            *lv.channels, ")"));
-        lv.channels_kept.reset();
-      }
-      lv.macs = r.Count(l, "macs", p + ".macs");
-      lv.size_bytes = r.Count(l, "size_bytes", p + ".size_bytes");
-      lv.latency = r.Number(l, "latency", p + ".latency", 0);
-      v.layers.push_back(std::move(lv));
+  r.ForEachObject(result, "layers", [&](const json& l, const std::string& p) {
+    LayerView lv;
+    lv.name = r.String(l, "name", p + ".name");
+    lv.type = r.String(l, "type", p + ".type");
+    lv.weight_bits = r.Bits(l, "weight_bits", p + ".weight_bits");
+    lv.act_bits = r.Bits(l, "act_bits", p + ".act_bits");
+    lv.searched_weight_bits = r.Bits(l, "searched_weight_bits", p + ".searched_weight_bits");
+    lv.searched_act_bits = r.Bits(l, "searched_act_bits", p + ".searched_act_bits");
+    lv.channels = r.Count(l, "channels", p + ".channels");
+    lv.channels_kept = r.Count(l, "channels_kept", p + ".channels_kept");
+    if (lv.channels && lv.channels_kept && *lv.channels_kept > *lv.channels) {
+      r.Note(absl::StrCat(p, ".channels_kept: ", *lv.channels_kept, " is more than channels (", *lv.channels, ")"));
+      lv.channels_kept.reset();
     }
-  }
-  if (const json* baselines = r.Container(result, "baselines", "baselines", true)) {
-    for (size_t i = 0; i < baselines->size() && i < kMaxViewEntries; ++i) {
-      const json& b = (*baselines)[i];
-      std::string p = absl::StrCat("baselines[", i, "]");
-      if (!b.is_object()) {
-        r.Note(absl::StrCat(p, ": expected an object, got ", b.type_name()));
-        continue;
-      }
-      BaselineView bv;
-      bv.name = r.String(b, "name", p + ".name");
-      bv.accuracy = r.Number(b, "accuracy", p + ".accuracy", 0, 100);
-      bv.relative_bops_percent = r.Number(b, "relative_bops_percent", p + ".relative_bops_percent", 0, 1e4);
-      bv.latency = r.Number(b, "latency", p + ".latency", 0);
-      bv.model_size_bytes = r.Count(b, "model_size_bytes", p + ".model_size_bytes");
-      v.baselines.push_back(std::move(bv));
-    }
-  }
+    lv.macs = r.Count(l, "macs", p + ".macs");
+    lv.size_bytes = r.Count(l, "size_bytes", p + ".size_bytes");
+    lv.latency = r.Number(l, "latency", p + ".latency", 0);
+    v.layers.push_back(std::move(lv));
+  });
+  r.ForEachObject(result, "baselines", [&](const json& b, const std::string& p) {
+    BaselineView bv;
+    bv.name = r.String(b, "name", p + ".name");
+    bv.accuracy = r.Number(b, "accuracy", p + ".accuracy", 0, 100);
+    bv.relative_bops_percent = r.Number(b, "relative_bops_percent", p + ".relative_bops_percent", 0, 1e4);
+    bv.latency = r.Number(b, "latency", p + ".latency", 0);
+    bv.model_size_bytes = r.Count(b, "model_size_bytes", p + ".model_size_bytes");
+    v.baselines.push_back(std::move(bv));
+  });
   if (const json* timings = r.Container(result, "timings", "timings", false)) {
     size_t n = 0;
     for (auto it = timings->begin(); it != timings->end() && n < kMaxViewEntries; ++it, ++n) {

@@ -78,6 +78,10 @@ absl::StatusOr<nlohmann::json> ParseResultJson(std::string_view text);
 // Reads a result. INVALID_ARGUMENT only when `result` is not a JSON object at all.
 absl::StatusOr<ResultView> ReadResultView(const nlohmann::json& result);
 
+// `value` in a printf format of the caller's own (one conversion of a double), or "-" where the
+// result has no such figure.
+std::string FormatFigure(std::optional<double> value, const char* format = "%.2f");
+
 // `s` cut to `max_bytes` (at a UTF-8 boundary, "..." appended) with control characters (terminal
 // escapes included) replaced by '?': safe to print on a terminal.
 std::string PrintableText(const std::string& s, size_t max_bytes = kMaxViewString);

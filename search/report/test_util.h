@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "search/report/result_view.h"
 #include "search/report/svg_writer.h"
 
 namespace bitsearch {
@@ -19,6 +20,9 @@ inline nlohmann::json SampleResult() {
   ss << in.rdbuf();
   return nlohmann::json::parse(ss.str());
 }
+
+// A result JSON read for display (the test's own inputs are always objects).
+inline ResultView ViewOf(const nlohmann::json& result) { return *ReadResultView(result); }
 
 // Pairs of boxes that overlap, as "i/j" for a readable failure.
 inline std::vector<std::string> Overlaps(const std::vector<Box>& boxes) {
