@@ -109,6 +109,10 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", o.timeout_s, "seconds")->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--tls-ca-file", o.tls_ca_file, "PEM roots to verify a TLS server");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help/--version 0; a rejected command line 2, as bitsearch
+  }
   return Probe(o);
 }

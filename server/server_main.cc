@@ -42,7 +42,11 @@ int main(int argc, char** argv) {
   app.add_option("--backup", backup_path,
                  "copy --db to PATH with SQLite's online backup API (safe while a server runs on "
                  "it) and exit");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help/--version 0; a rejected command line 2, as bitsearch
+  }
   if (!backup_path.empty()) {
     auto stats = bitsearch::server::BackupDatabase(o.db_path, backup_path);
     if (!stats.ok()) {

@@ -39,7 +39,11 @@ int main(int argc, char** argv) {
   app.add_flag("--no-export", no_export,
                "do not export finished jobs' models (`bitsearch result JOB --export` then has none)");
   app.add_option("--metrics", metrics_address, "Prometheus address HOST:PORT ('' = off)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help/--version 0; a rejected command line 2, as bitsearch
+  }
   o.export_model = !no_export;
 
   if (!token_file.empty()) {
