@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "bitsearch/version.h"
+#include "client/bench_load_command.h"
 #include "client/cli_common.h"
 #include "client/compare_command.h"
 #include "client/profile_commands.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));
   bitsearch::AddServiceCommands(app, connection);
   bitsearch::AddCompareCommand(app, connection);
+  bitsearch::AddBenchLoadCommand(app, connection);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
