@@ -3,6 +3,7 @@
 #include "base/atomic_file.h"
 #include "search/report/result_chart.h"
 #include "search/report/result_view.h"
+#include "search/report/sweep_report.h"
 
 namespace bitsearch {
 namespace {
@@ -33,6 +34,21 @@ absl::StatusOr<ResultFiles> WriteResultFiles(const nlohmann::json& result, const
   absl::Status st = WriteFileAtomically(files.json, text);
   if (st.ok()) st = WriteFileAtomically(files.svg, RenderResultChart(*view).svg);
   if (st.ok()) st = WriteFileAtomically(files.html, RenderHtmlReport(*view, context));
+  if (!st.ok()) return st;
+  return files;
+}
+
+absl::StatusOr<ResultFiles> WriteSweepFiles(const nlohmann::json& result, const std::string& json_path,
+                                            SweepReportContext context) {
+  absl::StatusOr<SweepView> view = ReadSweepView(result);
+  if (!view.ok()) return view.status();
+  ResultFiles files = ResultFilesFor(json_path);
+  context.json_file = BaseName(files.json);
+  context.svg_file = BaseName(files.svg);
+  const std::string text = result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  absl::Status st = WriteFileAtomically(files.json, text);
+  if (st.ok()) st = WriteFileAtomically(files.svg, RenderSweepChart(*view).svg);
+  if (st.ok()) st = WriteFileAtomically(files.html, RenderSweepHtml(*view, context));
   if (!st.ok()) return st;
   return files;
 }

@@ -1,4 +1,5 @@
-// The files a finished job leaves for a person, written by `run` and by `result JOB --out FILE`:
+// The files a finished job (or sweep) leaves for a person, written by `run` and by
+// `result ID --out FILE`:
 // the result JSON at FILE and beside it the chart (FILE without .json + ".svg") and the
 // self-contained HTML report (+ ".html").
 // Thread-safety: pure functions apart from the file writes.
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "search/report/html_report.h"
+#include "search/report/sweep_report.h"
 
 namespace bitsearch {
 
@@ -27,6 +29,9 @@ ResultFiles ResultFilesFor(const std::string& json_path);
 // filled in here.
 absl::StatusOr<ResultFiles> WriteResultFiles(const nlohmann::json& result, const std::string& json_path,
                                              ReportContext context);
+// The same for a sweep's result (search/report/sweep_result.h): its JSON, chart and report.
+absl::StatusOr<ResultFiles> WriteSweepFiles(const nlohmann::json& result, const std::string& json_path,
+                                            SweepReportContext context);
 
 }  // namespace bitsearch
 

@@ -49,6 +49,19 @@ TEST_F(ReportFilesTest, WritesJsonChartAndReport) {
   EXPECT_NE(html.find("job job-1 on 127.0.0.1:50051"), std::string::npos);
 }
 
+TEST_F(ReportFilesTest, WritesASweepsJsonChartAndReport) {
+  SweepReportContext c;
+  c.source = "sweep sweep-1 on 127.0.0.1:50051";
+  absl::StatusOr<ResultFiles> f = WriteSweepFiles(SampleSweepResult(), (dir_ / "s.json").string(), c);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(nlohmann::json::parse(Slurp(f->json)), SampleSweepResult());
+  EXPECT_NE(Slurp(f->svg).find("id=\"sweep-bops\""), std::string::npos);
+  std::string html = Slurp(f->html);
+  EXPECT_NE(html.find("href=\"s.json\""), std::string::npos);
+  EXPECT_NE(html.find("sample-sweep-mu0.1"), std::string::npos);
+  EXPECT_NE(html.find("out of memory"), std::string::npos);
+}
+
 TEST_F(ReportFilesTest, AResultThatIsNotAnObjectWritesNothing) {
   for (const nlohmann::json& bad : {nlohmann::json(nullptr), nlohmann::json::array({1})}) {
     absl::StatusOr<ResultFiles> f = WriteResultFiles(bad, (dir_ / "r.json").string(), {});

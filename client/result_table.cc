@@ -40,6 +40,32 @@ std::string FormatResultTable(const ResultView& r) {
   return out;
 }
 
+std::string FormatSweepTable(const SweepView& v) {
+  std::string out = absl::StrFormat("%-28s %-24s %-10s %7s %9s %12s  %s\n", "point", "settings", "state", "top-1",
+                                    "rel BOPs", "latency", "Pareto");
+  auto cut = [](const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; };
+  for (const SweepPointView& p : v.points) {
+    std::string marks = !p.accuracy ? "" : !p.pareto ? "-" : absl::StrCat(p.pareto_latency ? "L" : "", p.pareto_bops ? "B" : "");
+    out += absl::StrFormat("%-28s %-24s %-10s %7s %9s %12s  %s\n", cut(p.name, 28), cut(p.label, 24), p.state,
+                           FormatFigure(p.accuracy), FormatFigure(p.relative_bops_percent, "%.3f"),
+                           FormatFigure(p.latency, "%.4g"), marks);
+    if (!p.error.empty()) out += absl::StrFormat("    error: %s\n", PrintableText(p.error, 300));
+  }
+  for (const auto* refs : {&v.baselines, &v.fp32}) {
+    for (const SweepReferenceView& r : *refs) {
+      out += absl::StrFormat("%-28s %-24s %-10s %7s %9s %12s  %s\n", cut(r.label, 28), "(reference)", "",
+                             FormatFigure(r.accuracy), FormatFigure(r.relative_bops_percent, "%.3f"),
+                             FormatFigure(r.latency, "%.4g"),
+                             absl::StrCat(r.pareto_latency ? "L" : "", r.pareto_bops ? "B" : "",
+                                          r.pareto_latency || r.pareto_bops ? "" : "-"));
+    }
+  }
+  out += absl::StrFormat("Pareto: L = not beaten in top-1 and latency on its profile, B = in top-1 and relative "
+                         "BOPs. Float model trained %d time%s for the sweep.\n",
+                         v.pretrain_runs, v.pretrain_runs == 1 ? "" : "s");
+  return out;
+}
+
 std::string FormatProblems(const ResultView& r, size_t max) {
   std::string out;
   for (size_t i = 0; i < r.problems.size() && i < max; ++i) {

@@ -8,10 +8,13 @@
 #include <string>
 
 #include "search/report/result_view.h"
+#include "search/report/sweep_result.h"
 
 namespace bitsearch {
 
 std::string FormatResultTable(const ResultView& result);
+// A sweep's points (settings, state, figures, Pareto marks), its baselines and float models.
+std::string FormatSweepTable(const SweepView& sweep);
 
 // "warning: ..." lines naming the fields of `result` that could not be read (at most `max`, then
 // how many more), or "" when there are none.

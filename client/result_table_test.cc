@@ -45,5 +45,19 @@ TEST(ResultTableTest, ManyProblemsAreSummed) {
   EXPECT_NE(w.find("warning: 3 more fields could not be read"), std::string::npos) << w;
 }
 
+TEST(ResultTableTest, SweepTableShowsPointsStatesAndParetoMarks) {
+  std::string t = FormatSweepTable(*ReadSweepView(SampleSweepResult()));
+  EXPECT_NE(t.find("sample-sweep-mu0.1"), std::string::npos) << t;
+  EXPECT_NE(t.find("mu 0.1"), std::string::npos) << t;
+  EXPECT_NE(t.find("error: out of memory"), std::string::npos) << t;
+  EXPECT_NE(t.find("89.50"), std::string::npos) << t;
+  EXPECT_NE(t.find("Float model trained 1 time for the sweep"), std::string::npos) << t;
+  // mu 0.1 (89.5%, 0.7%) is on the BOPs front: its row ends with its marks.
+  size_t row = t.find("sample-sweep-mu0.1 ");
+  ASSERT_NE(row, std::string::npos);
+  std::string line = t.substr(row, t.find('\n', row) - row);
+  EXPECT_NE(line.find("B"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace bitsearch

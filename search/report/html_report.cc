@@ -115,11 +115,21 @@ std::string TradeoffTable(const std::string& id, const std::string& cost_name, c
 
 }  // namespace
 
+const char* ReportStyle() { return kStyle; }
+
+std::string HtmlDocument(const std::string& title, const std::string& body) {
+  return absl::StrCat("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+                      H(title), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n", body,
+                      "</body>\n</html>\n");
+}
+
 std::string RenderHtmlReport(const ResultView& v, const ReportContext& c) {
+  return HtmlDocument(absl::StrCat("bitsearch: ", v.name.empty() ? "job" : v.name), RenderReportBody(v, c));
+}
+
+std::string RenderReportBody(const ResultView& v, const ReportContext& c) {
   const std::string name = v.name.empty() ? "job" : v.name;
-  std::string out = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>bitsearch: ", H(name),
-      "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<h1>bitsearch result: ", H(name), "</h1>\n");
+  std::string out = absl::StrCat("<h1>bitsearch result: ", H(name), "</h1>\n");
   std::string sub = v.model;
   if (!v.method.empty()) sub += (sub.empty() ? "" : "; ") + v.method;
   if (!v.latency_profile.empty()) sub += (sub.empty() ? "" : "; ") + std::string("profile ") + v.latency_profile;
@@ -176,13 +186,18 @@ std::string RenderHtmlReport(const ResultView& v, const ReportContext& c) {
     if (!c.export_dir.empty()) absl::StrAppend(&out, "<p>Written to <code>", H(c.export_dir), "</code>.</p>\n");
     if (!c.export_files.empty()) {
       out += "<table id=\"export-files\">\n" + Row({"file", "bytes"}, true);
-      for (const ReportContext::File& f : c.export_files) out += Row({H(f.name), absl::StrCat(f.bytes)});
+      for (const ReportContext::File& f : c.export_files) {
+        std::string name = c.export_link_prefix.empty()
+                               ? H(f.name)
+                               : absl::StrCat("<a", Attr("href", c.export_link_prefix + f.name), " download>",
+                                              H(f.name), "</a>");
+        out += Row({name, absl::StrCat(f.bytes)});
+      }
       out += "</table>\n";
     }
     if (!v.export_report.is_null()) absl::StrAppend(&out, "<pre id=\"export-check\">", PrettyJson(v.export_report), "</pre>\n");
   }
   if (!v.spec.is_null()) absl::StrAppend(&out, "<h2>Spec as run</h2>\n<pre id=\"spec\">", PrettyJson(v.spec), "</pre>\n");
-  out += "</body>\n</html>\n";
   return out;
 }
 

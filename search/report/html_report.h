@@ -26,9 +26,18 @@ struct ReportContext {
     int64_t bytes = 0;
   };
   std::vector<File> export_files;
+  std::string export_link_prefix;  // "" = file names only; else each links to prefix + name
 };
 
 std::string RenderHtmlReport(const ResultView& v, const ReportContext& context);
+// The report without its document around it (headings, tables, the inline chart): for pages
+// that put it into a layout of their own (the server's job page).
+std::string RenderReportBody(const ResultView& v, const ReportContext& context);
+
+// The reports' style sheet, and a whole document of `body` with it (title escaped here; `body`
+// is markup its caller escaped).
+const char* ReportStyle();
+std::string HtmlDocument(const std::string& title, const std::string& body);
 
 }  // namespace bitsearch
 
