@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "base/quote.h"
 #include "latency_models/analytic_model.h"
 #include "latency_models/bops_model.h"
 #include "latency_models/measured_csv.h"
@@ -155,14 +156,14 @@ absl::StatusOr<std::unique_ptr<LatencyModel>> ParseTable(const json& root,
 absl::Status ValidateProfileName(const std::string& name) {
   if (name.empty() || name.size() > 64) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad profile name '", name, "': must be 1 to 64 characters"));
+        absl::StrCat("bad profile name ", Quoted(name), ": must be 1 to 64 characters"));
   }
   for (size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     if (!alnum && (i == 0 || (c != '-' && c != '_' && c != '.'))) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "bad profile name '", name, "': character ", i + 1,
+          "bad profile name ", Quoted(name), ": character ", i + 1,
           " not allowed (use a-z, 0-9 and . _ -, starting with a letter or digit)"));
     }
   }

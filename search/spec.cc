@@ -3,18 +3,31 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/quote.h"
 #include "base/status_macros.h"
 
 namespace bitsearch {
 namespace {
 
 using nlohmann::json;
+
+// Upper bounds: far beyond any sensible job, low enough that no value inside them overflows or
+// makes a layer absurd (a width of 1e300 "succeeded" with 1-channel layers).
+constexpr double kMaxWidth = 16;
+constexpr double kMaxMu = 1000;
+constexpr double kMaxLr = 100;
+constexpr int64_t kMaxSamples = 1'000'000'000;
+constexpr int64_t kMaxSyntheticSamples = 10'000'000;
+constexpr int64_t kMaxSampleValues = 16 << 20;
+constexpr int64_t kMaxEpochs = 100'000;
+constexpr int64_t kMaxBatch = 65536;
 
 const char* TypeName(const json& v) {
   switch (v.type()) {
@@ -60,27 +73,47 @@ class ObjectReader {
     return absl::OkStatus();
   }
 
+  // Reads an integer into `*out`, checked against [min_value, max_value] and against what `Int`
+  // can hold, so nothing is ever truncated by the cast (4294967295 epochs, 2^32 + 64 batches).
   template <typename Int>
-  absl::Status Integer(const std::string& key, Int* out, int64_t min_value) {
+  absl::Status Integer(const std::string& key, Int* out, int64_t min_value,
+                       int64_t max_value = std::numeric_limits<int64_t>::max()) {
     const json* v = Find(key);
     if (!v) return absl::OkStatus();
+    max_value = std::min<int64_t>(
+        max_value, static_cast<int64_t>(std::min<uint64_t>(std::numeric_limits<Int>::max(),
+                                                           std::numeric_limits<int64_t>::max())));
+    auto out_of_range = [&](bool too_small) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Path(key), too_small ? ": must be at least " : ": must be at most ",
+          too_small ? min_value : max_value, ", got ", v->dump()));
+    };
     int64_t value;
-    if (v->is_number_integer()) {
+    if (v->is_number_unsigned()) {
+      if (v->get<uint64_t>() > static_cast<uint64_t>(max_value)) return out_of_range(false);
+      value = static_cast<int64_t>(v->get<uint64_t>());
+    } else if (v->is_number_integer()) {
       value = v->get<int64_t>();
     } else if (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()) {
-      value = static_cast<int64_t>(v->get<double>());
+      // Compared as doubles first: casting 1e308 to int64 is undefined.
+      double d = v->get<double>();
+      if (d < static_cast<double>(min_value)) return out_of_range(true);
+      if (d > static_cast<double>(max_value)) return out_of_range(false);
+      value = static_cast<int64_t>(d);
     } else {
       return TypeError(key, "an integer", *v);
     }
-    if (value < min_value) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Path(key), ": must be at least ", min_value, ", got ", value));
-    }
+    if (value < min_value) return out_of_range(true);
+    if (value > max_value) return out_of_range(false);
     *out = static_cast<Int>(value);
     return absl::OkStatus();
   }
 
-  absl::Status Number(const std::string& key, double* out, double min_value, bool exclusive) {
+  // Reads a finite number into `*out`, checked against [min_value, max_value] (min_value
+  // excluded when `exclusive`); `why` explains the upper bound in its error.
+  absl::Status Number(const std::string& key, double* out, double min_value, bool exclusive,
+                      double max_value = std::numeric_limits<double>::max(),
+                      const char* why = "") {
     const json* v = Find(key);
     if (!v) return absl::OkStatus();
     if (!v->is_number()) return TypeError(key, "a number", *v);
@@ -90,6 +123,11 @@ class ObjectReader {
                                                      exclusive ? "greater than " : "at least ",
                                                      min_value, ", got ", v->dump()));
     }
+    if (value > max_value) {
+      return absl::InvalidArgumentError(absl::StrCat(Path(key), ": must be at most ", max_value,
+                                                     *why ? " (" : "", why, *why ? ")" : "",
+                                                     ", got ", v->dump()));
+    }
     *out = value;
     return absl::OkStatus();
   }
@@ -98,7 +136,13 @@ class ObjectReader {
   absl::Status NoUnknownFields() const {
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
       if (!seen_.count(it.key())) {
-        return absl::InvalidArgumentError(absl::StrCat(Path(it.key()), ": unknown field"));
+        // A long or odd key is shown as a quoted prefix, never whole.
+        const std::string& k = it.key();
+        bool plain = k.size() <= 40 && std::all_of(k.begin(), k.end(), [](char c) {
+                       return c > 0x20 && c < 0x7f;
+                     });
+        return absl::InvalidArgumentError(
+            absl::StrCat(Path(plain ? k : Quoted(k, 40)), ": unknown field"));
       }
     }
     return absl::OkStatus();
@@ -128,8 +172,8 @@ bool OneOf(const std::string& v, const std::vector<std::string>& allowed) {
 
 absl::Status NotOneOf(const std::string& path, const std::string& v,
                       const std::vector<std::string>& allowed) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": unknown value \"", v,
-                                                 "\"; expected one of: ",
+  return absl::InvalidArgumentError(absl::StrCat(path, ": unknown value ", Quoted(v),
+                                                 "; expected one of: ",
                                                  absl::StrJoin(allowed, ", ")));
 }
 
@@ -142,7 +186,8 @@ absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
     ObjectReader r(*obj, "model");
     BS_RETURN_IF_ERROR(r.String("zoo", &m->zoo));
     BS_RETURN_IF_ERROR(r.String("onnx", &m->onnx));
-    BS_RETURN_IF_ERROR(r.Number("width", &m->width, 0.0, true));
+    BS_RETURN_IF_ERROR(r.Number("width", &m->width, 0.0, true, kMaxWidth,
+                                "a channel-width multiplier of the zoo model"));
     BS_RETURN_IF_ERROR(r.NoUnknownFields());
   } else {
     return root.TypeError("model", "an object", *obj);
@@ -165,11 +210,11 @@ absl::Status ParseDataset(ObjectReader& root, DatasetSpec* d) {
   BS_RETURN_IF_ERROR(r.String("name", &d->name));
   BS_RETURN_IF_ERROR(r.String("format", &d->format));
   BS_RETURN_IF_ERROR(r.String("path", &d->path));
-  BS_RETURN_IF_ERROR(r.Integer("train_limit", &d->train_limit, 0));
-  BS_RETURN_IF_ERROR(r.Integer("test_limit", &d->test_limit, 0));
+  BS_RETURN_IF_ERROR(r.Integer("train_limit", &d->train_limit, 0, kMaxSamples));
+  BS_RETURN_IF_ERROR(r.Integer("test_limit", &d->test_limit, 0, kMaxSamples));
   BS_RETURN_IF_ERROR(r.Number("validation_fraction", &d->validation_fraction, 0.0, false));
-  BS_RETURN_IF_ERROR(r.Integer("synthetic_train", &d->synthetic_train, 1));
-  BS_RETURN_IF_ERROR(r.Integer("synthetic_test", &d->synthetic_test, 1));
+  BS_RETURN_IF_ERROR(r.Integer("synthetic_train", &d->synthetic_train, 1, kMaxSyntheticSamples));
+  BS_RETURN_IF_ERROR(r.Integer("synthetic_test", &d->synthetic_test, 1, kMaxSyntheticSamples));
   if (const json* shape = r.Find("input_shape")) {
     if (!shape->is_array() || shape->size() != 3) {
       return absl::InvalidArgumentError("dataset.input_shape: expected [C, H, W]");
@@ -180,6 +225,12 @@ absl::Status ParseDataset(ObjectReader& root, DatasetSpec* d) {
             "dataset.input_shape: each of C, H, W must be an integer in 1..4096");
       }
       d->input_shape.push_back(v.get<int64_t>());
+    }
+    if (d->input_shape[0] * d->input_shape[1] * d->input_shape[2] > kMaxSampleValues) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dataset.input_shape: one sample may hold at most ", kMaxSampleValues,
+          " values (C x H x W; 64 MiB as floats), got ",
+          d->input_shape[0] * d->input_shape[1] * d->input_shape[2]));
     }
   }
   BS_RETURN_IF_ERROR(r.NoUnknownFields());
@@ -209,16 +260,17 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
   BS_RETURN_IF_ERROR(SubObject(root, "search", &obj));
   if (!obj) return absl::OkStatus();
   ObjectReader r(*obj, "search");
-  BS_RETURN_IF_ERROR(r.Integer("epochs", &s->epochs, 0));
-  BS_RETURN_IF_ERROR(r.Number("mu", &s->mu, 0.0, false));
+  BS_RETURN_IF_ERROR(r.Integer("epochs", &s->epochs, 0, kMaxEpochs));
+  BS_RETURN_IF_ERROR(r.Number("mu", &s->mu, 0.0, false, kMaxMu,
+                              "the prior's strength; useful values lie within 0.001..10"));
   BS_RETURN_IF_ERROR(r.String("regularizer", &s->regularizer));
   BS_RETURN_IF_ERROR(r.Integer("max_bits", &s->max_bits, 0));
   BS_RETURN_IF_ERROR(r.Bool("prune", &s->prune));
-  BS_RETURN_IF_ERROR(r.Integer("batch_size", &s->batch_size, 1));
-  BS_RETURN_IF_ERROR(r.Number("lr", &s->lr, 0.0, true));
-  BS_RETURN_IF_ERROR(r.Number("gate_lr", &s->gate_lr, 0.0, true));
+  BS_RETURN_IF_ERROR(r.Integer("batch_size", &s->batch_size, 1, kMaxBatch));
+  BS_RETURN_IF_ERROR(r.Number("lr", &s->lr, 0.0, true, kMaxLr));
+  BS_RETURN_IF_ERROR(r.Number("gate_lr", &s->gate_lr, 0.0, true, kMaxLr));
   BS_RETURN_IF_ERROR(r.Number("gate_init", &s->gate_init, -1e9, false));
-  BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true));
+  BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true, kMaxLr));
   BS_RETURN_IF_ERROR(r.Integer("seed", &s->seed, 0));
   BS_RETURN_IF_ERROR(r.NoUnknownFields());
   const std::vector<std::string> regs = {"bops", "latency"};
@@ -231,9 +283,6 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
   if (s->gate_init < -10 || s->gate_init > 10) {
     return absl::InvalidArgumentError("search.gate_init: must be within [-10, 10]");
   }
-  if (s->batch_size > 65536) {
-    return absl::InvalidArgumentError("search.batch_size: must be at most 65536");
-  }
   return absl::OkStatus();
 }
 
@@ -245,14 +294,16 @@ absl::Status ParseRefine(ObjectReader& root, RefineSpec* f) {
   BS_RETURN_IF_ERROR(r.String("method", &f->method));
   if (const json* b = r.Find("latency_budget")) {
     if (!b->is_null()) {
-      if (!b->is_number() || b->get<double>() <= 0 || !std::isfinite(b->get<double>())) {
+      if (!b->is_number() || b->get<double>() <= 0 || !std::isfinite(b->get<double>()) ||
+          b->get<double>() > 1e30) {
         return absl::InvalidArgumentError(
             "refine.latency_budget: expected null or a positive number");
       }
       f->latency_budget = b->get<double>();
     }
   }
-  BS_RETURN_IF_ERROR(r.Number("max_accuracy_drop", &f->max_accuracy_drop, 0.0, false));
+  BS_RETURN_IF_ERROR(r.Number("max_accuracy_drop", &f->max_accuracy_drop, 0.0, false, 100.0,
+                              "percentage points of top-1 accuracy"));
   BS_RETURN_IF_ERROR(r.Bool("fallback_nearest", &f->fallback_nearest));
   BS_RETURN_IF_ERROR(r.NoUnknownFields());
   const std::vector<std::string> methods = {"freebits", "none"};
@@ -266,9 +317,9 @@ absl::Status ParseEpochsAndLr(ObjectReader& root, const std::string& key, int* e
   BS_RETURN_IF_ERROR(SubObject(root, key, &obj));
   if (!obj) return absl::OkStatus();
   ObjectReader r(*obj, key);
-  BS_RETURN_IF_ERROR(r.Integer("epochs", epochs, 0));
-  BS_RETURN_IF_ERROR(r.Number("lr", lr, 0.0, true));
-  if (batch_size) BS_RETURN_IF_ERROR(r.Integer("batch_size", batch_size, 1));
+  BS_RETURN_IF_ERROR(r.Integer("epochs", epochs, 0, kMaxEpochs));
+  BS_RETURN_IF_ERROR(r.Number("lr", lr, 0.0, true, kMaxLr));
+  if (batch_size) BS_RETURN_IF_ERROR(r.Integer("batch_size", batch_size, 1, kMaxBatch));
   return r.NoUnknownFields();
 }
 
@@ -344,7 +395,7 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
       spec.baselines.push_back(v.get<std::string>());
     }
   }
-  BS_RETURN_IF_ERROR(root.Integer("checkpoint_every", &spec.checkpoint_every, 0));
+  BS_RETURN_IF_ERROR(root.Integer("checkpoint_every", &spec.checkpoint_every, 0, kMaxSamples));
   if (root.Find("sweep")) {  // search/sweep.h expands it; one job has no such block
     return absl::InvalidArgumentError(
         "sweep: this spec is a sweep (one job per value); run it with `bitsearch run` or submit "

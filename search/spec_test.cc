@@ -76,6 +76,59 @@ TEST(SpecTest, ErrorsNameTheField) {
               HasSubstr("exactly one of"));
 }
 
+// Integers are checked in the type they are stored in: nothing wraps around through a cast.
+TEST(SpecTest, IntegersAreCheckedInTheirTargetType) {
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"epochs": 4294967295}})"),
+              HasSubstr("search.epochs: must be at most 100000, got 4294967295"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"batch_size": 4294967360}})"),
+              HasSubstr("search.batch_size: must be at most 65536, got 4294967360"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "pretrain": {"batch_size": 4294967360}})"),
+              HasSubstr("pretrain.batch_size: must be at most 65536"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"epochs": 1e308}})"),
+              HasSubstr("search.epochs: must be at most 100000, got 1e+308"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"seed": -1e308}})"),
+              HasSubstr("search.seed: must be at least 0, got -1e+308"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"seed": 18446744073709551615}})"),
+              HasSubstr("search.seed: must be at most 9223372036854775807"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "finetune": {"epochs": 2147483648}})"),
+              HasSubstr("finetune.epochs: must be at most 100000"));
+  auto spec = ParseJobSpecText(R"({"model": "lenet5", "search": {"epochs": 3.0, "seed": 9}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->search.epochs, 3);
+  EXPECT_EQ(spec->search.seed, 9u);
+}
+
+TEST(SpecTest, UpperBoundsComeWithTheirReason) {
+  EXPECT_THAT(ErrorOf(R"({"model": {"zoo": "vgg7", "width": 1e300}})"),
+              HasSubstr("model.width: must be at most 16 (a channel-width multiplier"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"mu": 1e308}})"),
+              HasSubstr("search.mu: must be at most 1000 (the prior's strength"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"lr": 1e9}})"),
+              HasSubstr("search.lr: must be at most 100"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"name": "synthetic",
+                          "input_shape": [4096, 4096, 4096]}})"),
+              HasSubstr("dataset.input_shape: one sample may hold at most 16777216 values"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"name": "synthetic",
+                          "synthetic_train": 1000000000000}})"),
+              HasSubstr("dataset.synthetic_train: must be at most 10000000"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "refine": {"max_accuracy_drop": 1000}})"),
+              HasSubstr("refine.max_accuracy_drop: must be at most 100"));
+}
+
+// A 100 KB value or key is quoted as a short prefix: the error stays a readable line.
+TEST(SpecTest, ErrorsQuoteAShortPrefixOfHugeValues) {
+  std::string big(100000, 'z');
+  std::string e = ErrorOf(R"({"model": {"zoo": ")" + big + R"("}})");
+  EXPECT_THAT(e, HasSubstr("model.zoo: unknown value \"zzzz"));
+  EXPECT_THAT(e, HasSubstr("(100000 bytes)"));
+  EXPECT_LT(e.size(), 300u);
+  e = ErrorOf(R"({"model": "lenet5", ")" + big + R"(": 1})");
+  EXPECT_THAT(e, HasSubstr("(100000 bytes): unknown field"));
+  EXPECT_LT(e.size(), 300u);
+  e = ErrorOf(R"({"model": "lenet5", "search": {"regularizer": ")" + big + R"("}})");
+  EXPECT_LT(e.size(), 300u);
+}
+
 TEST(SpecTest, MissingFileNamesThePath) {
   auto spec = LoadJobSpecFile("/nonexistent/spec.json");
   ASSERT_FALSE(spec.ok());
