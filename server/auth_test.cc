@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "server/test_server.h"
@@ -71,6 +74,224 @@ TEST(AuthTest, RolesAreEnforced) {
   EXPECT_EQ(profiles->PutProfile(Ctx(kWorkerToken).get(), put, &stored).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(profiles->PutProfile(Ctx(kClientToken).get(), put, &stored).ok());
+}
+
+// Every RPC of every service (16) x {no token, a wrong token, the other role's token}: refused
+// with UNAUTHENTICATED or PERMISSION_DENIED, and nothing changes; the right role gets through.
+// grpc.health.v1 and server reflection stay open (probes; schema only): see
+// docs/SERVICE_SECURITY.md.
+TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
+  TestServer ts(/*auth=*/true);
+  auto jobs = ts.Jobs();
+  auto workers = ts.Workers();
+  auto profiles = ts.Profiles();
+  std::string queued = SubmitOk(*jobs, kClientToken);
+  std::string running = SubmitOk(*jobs, kClientToken);
+  bitsearch::v1::LeaseRequest lreq;
+  lreq.set_worker_id("w1");
+  bitsearch::v1::LeaseResponse leased;
+  ASSERT_TRUE(workers->Lease(Ctx(kWorkerToken).get(), lreq, &leased).ok());
+  ASSERT_EQ(leased.lease().job_id(), queued);  // the oldest; `running` stays queued for Lease
+  const bitsearch::v1::LeaseRef lease = leased.lease();
+
+  using Call = std::function<grpc::Status(const std::string& token)>;
+  struct Rpc {
+    const char* name;
+    std::vector<Role> roles;
+    Call call;
+  };
+  auto unary = [](auto method) {
+    return [method](const std::string& token) { return method(Ctx(token).get()); };
+  };
+  std::vector<Rpc> rpcs = {
+      {"JobService/SubmitJob", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::SubmitJobRequest r;
+         r.set_spec_json(kSmallSpec);
+         bitsearch::v1::SubmitJobResponse out;
+         return jobs->SubmitJob(c, r, &out);
+       })},
+      {"JobService/GetJob", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::GetJobRequest r;
+         r.set_job_id(queued);
+         bitsearch::v1::Job out;
+         return jobs->GetJob(c, r, &out);
+       })},
+      {"JobService/ListJobs", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::ListJobsResponse out;
+         return jobs->ListJobs(c, {}, &out);
+       })},
+      {"JobService/WatchJob", {Role::kClient}, [&](const std::string& token) {
+         bitsearch::v1::WatchJobRequest r;
+         r.set_job_id(queued);
+         auto ctx = Ctx(token);
+         auto reader = jobs->WatchJob(ctx.get(), r);
+         bitsearch::v1::JobEvent e;
+         if (reader->Read(&e)) {  // through: the first event arrived; stop watching
+           ctx->TryCancel();
+           while (reader->Read(&e)) {
+           }
+           (void)reader->Finish();
+           return grpc::Status::OK;
+         }
+         return reader->Finish();
+       }},
+      {"JobService/GetResult", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::GetResultRequest r;
+         r.set_job_id(queued);
+         bitsearch::v1::GetResultResponse out;
+         return jobs->GetResult(c, r, &out);  // FAILED_PRECONDITION (no result yet) once through
+       })},
+      {"ProfileService/ListProfiles", {Role::kClient, Role::kWorker},
+       unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::ListProfilesResponse out;
+         return profiles->ListProfiles(c, {}, &out);
+       })},
+      {"ProfileService/GetProfile", {Role::kClient, Role::kWorker},
+       unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::GetProfileRequest r;
+         r.set_name("no-such-profile");
+         bitsearch::v1::Profile out;
+         return profiles->GetProfile(c, r, &out);  // NOT_FOUND once through
+       })},
+      {"ProfileService/PutProfile", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::PutProfileRequest r;
+         r.mutable_profile()->set_name("p");
+         r.mutable_profile()->set_format("json");
+         r.mutable_profile()->set_content(R"({"name": "p", "kind": "bops"})");
+         bitsearch::v1::Profile out;
+         return profiles->PutProfile(c, r, &out);
+       })},
+      {"WorkerService/Lease", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::LeaseResponse out;
+         return workers->Lease(c, lreq, &out);
+       })},
+      {"WorkerService/Heartbeat", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::HeartbeatRequest r;
+         *r.mutable_lease() = lease;
+         bitsearch::v1::HeartbeatResponse out;
+         return workers->Heartbeat(c, r, &out);
+       })},
+      {"WorkerService/ReportProgress", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::ReportProgressRequest r;
+         *r.mutable_lease() = lease;
+         r.add_events()->set_type(bitsearch::v1::JobEvent::TYPE_LOG);
+         bitsearch::v1::ReportProgressResponse out;
+         return workers->ReportProgress(c, r, &out);
+       })},
+      {"WorkerService/UploadCheckpoint", {Role::kWorker}, [&](const std::string& token) {
+         auto ctx = Ctx(token);
+         bitsearch::v1::UploadCheckpointResponse out;
+         auto writer = workers->UploadCheckpoint(ctx.get(), &out);
+         bitsearch::v1::CheckpointChunk chunk;
+         *chunk.mutable_lease() = lease;
+         chunk.set_data("ckpt");
+         writer->Write(chunk);
+         writer->WritesDone();
+         return writer->Finish();
+       }},
+      {"WorkerService/DownloadCheckpoint", {Role::kWorker}, [&](const std::string& token) {
+         auto ctx = Ctx(token);
+         bitsearch::v1::DownloadCheckpointRequest r;
+         *r.mutable_lease() = lease;
+         auto reader = workers->DownloadCheckpoint(ctx.get(), r);
+         bitsearch::v1::CheckpointChunk chunk;
+         while (reader->Read(&chunk)) {
+         }
+         return reader->Finish();  // NOT_FOUND (no checkpoint) or OK once through
+       }},
+      {"WorkerService/Complete", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::CompleteRequest r;
+         *r.mutable_lease() = lease;
+         r.set_result_json("{}");
+         bitsearch::v1::CompleteResponse out;
+         return workers->Complete(c, r, &out);
+       })},
+      {"WorkerService/Fail", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::FailRequest r;
+         *r.mutable_lease() = lease;
+         r.set_error("x");
+         bitsearch::v1::FailResponse out;
+         return workers->Fail(c, r, &out);  // FAILED_PRECONDITION after Complete, once through
+       })},
+      {"JobService/CancelJob", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::CancelJobRequest r;
+         r.set_job_id(running);
+         bitsearch::v1::Job out;
+         return jobs->CancelJob(c, r, &out);
+       })},
+  };
+  ASSERT_EQ(rpcs.size(), 16u);
+
+  auto allowed = [](const Rpc& rpc, Role role) {
+    return std::find(rpc.roles.begin(), rpc.roles.end(), role) != rpc.roles.end();
+  };
+  for (const Rpc& rpc : rpcs) {
+    EXPECT_EQ(rpc.call("").error_code(), grpc::StatusCode::UNAUTHENTICATED) << rpc.name;
+    EXPECT_EQ(rpc.call("not-a-token").error_code(), grpc::StatusCode::UNAUTHENTICATED) << rpc.name;
+    for (auto [role, token] : {std::pair{Role::kClient, kClientToken},
+                               std::pair{Role::kWorker, kWorkerToken}}) {
+      if (!allowed(rpc, role)) {
+        EXPECT_EQ(rpc.call(token).error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << rpc.name << " with the " << (role == Role::kClient ? "client" : "worker")
+            << " token";
+      }
+    }
+  }
+  // Nothing the refused calls asked for happened.
+  bitsearch::v1::ListJobsResponse list;
+  ASSERT_TRUE(jobs->ListJobs(Ctx(kClientToken).get(), {}, &list).ok());
+  ASSERT_EQ(list.jobs_size(), 2);
+  for (const auto& job : list.jobs()) {
+    EXPECT_NE(job.state(), bitsearch::v1::JOB_STATE_CANCELLED);
+    EXPECT_NE(job.state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  }
+
+  // The right roles get through (in an order in which each call can succeed).
+  for (const Rpc& rpc : rpcs) {
+    for (auto [role, token] : {std::pair{Role::kClient, kClientToken},
+                               std::pair{Role::kWorker, kWorkerToken}}) {
+      if (!allowed(rpc, role)) continue;
+      grpc::Status st = rpc.call(token);
+      EXPECT_NE(st.error_code(), grpc::StatusCode::UNAUTHENTICATED) << rpc.name;
+      EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << rpc.name;
+      std::string name = rpc.name;
+      bool expect_ok = name != "JobService/GetResult" && name != "ProfileService/GetProfile" &&
+                       name != "WorkerService/Fail";
+      if (expect_ok) {
+        EXPECT_TRUE(st.ok()) << rpc.name << ": " << st.error_message();
+      }
+    }
+  }
+
+  // Open without a token: health (probes) and reflection (the schema, no data).
+  EXPECT_EQ(HealthStatus(ts.channel()), "SERVING");
+  EXPECT_TRUE(absl::StrContains(ReflectionServices(ts.channel()), "bitsearch.v1.JobService"));
+}
+
+// With --job-ownership a client token sees and cancels only its own jobs; an admin token sees
+// all of them.
+TEST(AuthTest, JobOwnershipKeepsClientsApart) {
+  TestServer ts(/*auth=*/true, 30, 3, false, /*ownership=*/true);
+  auto jobs = ts.Jobs();
+  std::string mine = SubmitOk(*jobs, kClientToken);
+  std::string theirs = SubmitOk(*jobs, kOtherClientToken);
+  bitsearch::v1::GetJobRequest get;
+  get.set_job_id(theirs);
+  bitsearch::v1::Job job;
+  EXPECT_EQ(jobs->GetJob(Ctx(kClientToken).get(), get, &job).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  bitsearch::v1::CancelJobRequest cancel;
+  cancel.set_job_id(theirs);
+  EXPECT_EQ(jobs->CancelJob(Ctx(kClientToken).get(), cancel, &job).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  bitsearch::v1::ListJobsResponse list;
+  ASSERT_TRUE(jobs->ListJobs(Ctx(kClientToken).get(), {}, &list).ok());
+  ASSERT_EQ(list.jobs_size(), 1);
+  EXPECT_EQ(list.jobs(0).id(), mine);
+  ASSERT_TRUE(jobs->ListJobs(Ctx(kAdminToken).get(), {}, &list).ok());
+  EXPECT_EQ(list.jobs_size(), 2);
+  EXPECT_TRUE(jobs->CancelJob(Ctx(kAdminToken).get(), cancel, &job).ok());
+  EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_CANCELLED);
 }
 
 TEST(AuthTest, TokenFilesAreValidated) {

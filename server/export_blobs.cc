@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "base/quote.h"
 #include "bitsearch/v1/worker.pb.h"
 
 namespace bitsearch::server {
@@ -32,12 +33,12 @@ absl::Status ValidateExportFiles(const ExportFiles& files, int64_t max_total_byt
     const std::string& name = files[i].name;
     if (!PlainFileName(name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "export_files[", i, "].name \"", name,
-          "\" is not a plain file name (letters, digits, '.', '_', '-'; no leading '.')"));
+          "export_files[", i, "].name ", Quoted(name),
+          " is not a plain file name (letters, digits, '.', '_', '-'; no leading '.')"));
     }
     if (!seen.insert(name).second) {
-      return absl::InvalidArgumentError(absl::StrCat("export_files[", i, "]: \"", name,
-                                                     "\" is sent twice"));
+      return absl::InvalidArgumentError(absl::StrCat("export_files[", i, "]: ", Quoted(name),
+                                                     " is sent twice"));
     }
     total += static_cast<int64_t>(files[i].data.size());
   }

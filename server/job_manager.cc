@@ -6,6 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "base/quote.h"
 #include "base/status_macros.h"
 #include "search/spec.h"
 #include "server/export_blobs.h"
@@ -44,6 +46,27 @@ absl::StatusOr<std::string> NormalizedSpecJson(const JobSpec& spec) {
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid spec: ", e.what()));
   }
+}
+
+// A path in a spec names a file on the workers, inside their operator's --data-root folders
+// (workers/job_inputs.h resolves it there). What can be refused without knowing those folders is
+// refused here, before the job is queued: absolute paths, "..", control characters.
+absl::Status CheckWorkerPath(const char* field, const std::string& path) {
+  auto refuse = [&](const char* why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid spec: ", field, " ", Quoted(path), ": ", why,
+        "; a path names a file inside the workers' --data-root folders (or upload the model "
+        "with the job: bitsearch submit --onnx FILE)"));
+  };
+  if (path.size() > 1024) return refuse("is longer than 1024 bytes");
+  if (path[0] == '/') return refuse("must be relative");
+  for (char c : path) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return refuse("holds a control character");
+  }
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (part == "..") return refuse("may not contain '..'");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckRequestId(const std::string& id) {
@@ -104,6 +127,12 @@ absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const Sub
       return absl::InvalidArgumentError(
           "onnx_model was uploaded but the spec's model has no \"onnx\" entry; use "
           "\"model\": {\"onnx\": \"NAME.onnx\"}");
+    }
+    if (req.onnx_model.empty() && !spec.model.onnx.empty()) {
+      BS_RETURN_IF_ERROR(CheckWorkerPath("model.onnx", spec.model.onnx));
+    }
+    if (!spec.dataset.path.empty()) {
+      BS_RETURN_IF_ERROR(CheckWorkerPath("dataset.path", spec.dataset.path));
     }
     BS_ASSIGN_OR_RETURN(std::string spec_json, NormalizedSpecJson(spec));
     NewJob job{NewJobId(), spec.name, spec_json, req.client_request_id, "",

@@ -4,16 +4,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
-#include "nlohmann/json.hpp"
 #include "server/export_blobs.h"
 #include "server/job_manager.h"
 #include "server/profile_rules.h"
+#include "server/worker_report_rules.h"
 
 namespace bitsearch::server {
 namespace {
 
 constexpr size_t kMaxIdBytes = 128;
 constexpr size_t kMaxErrorBytes = 64 << 10;
+// Phase boundaries stored past a full event log (a job has about a dozen phases).
+constexpr int64_t kPhaseEventReserve = 1000;
 
 absl::Status ValidateWorkerId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("worker_id is required");
@@ -88,11 +90,25 @@ absl::StatusOr<bool> JobManager::ReportProgress(const LeaseRef& lease,
                                                    " events; the limit is ",
                                                    options_.limits.max_events_per_report));
   }
+  BS_RETURN_IF_ERROR(ValidateWorkerEvents(events));
+  // A job's log is capped: past the cap, progress and log lines are dropped and only phase
+  // boundaries are kept (up to a reserve), so a runaway worker cannot fill the database.
+  BS_ASSIGN_OR_RETURN(JobRecord job, store_->GetJob(lease.job_id));
+  int64_t room = options_.limits.max_events_per_job - job.last_sequence;
+  if (room < static_cast<int64_t>(events.size())) {
+    std::vector<JobEvent> kept;
+    for (JobEvent& e : events) {
+      bool boundary = e.type == JobEvent::Type::kPhaseStart || e.type == JobEvent::Type::kPhaseEnd;
+      if (static_cast<int64_t>(kept.size()) < room ||
+          (boundary && static_cast<int64_t>(kept.size()) < room + kPhaseEventReserve)) {
+        kept.push_back(std::move(e));
+      }
+    }
+    events = std::move(kept);
+  }
   std::vector<std::pair<std::string, double>> phase_ends;
   for (const JobEvent& e : events) {
-    if (e.type == JobEvent::Type::kPhaseEnd && e.seconds >= 0) {
-      phase_ends.emplace_back(e.phase, e.seconds);
-    }
+    if (e.type == JobEvent::Type::kPhaseEnd) phase_ends.emplace_back(e.phase, e.seconds);
   }
   BS_ASSIGN_OR_RETURN(bool cancel,
                       store_->AppendWorkerEvents(lease, std::move(events), clock_->NowMs()));
@@ -156,14 +172,7 @@ absl::Status JobManager::Complete(const LeaseRef& lease, const std::string& resu
                                   const std::vector<ExportedFile>& export_files) {
   const Limits& limits = options_.limits;
   BS_RETURN_IF_ERROR(ValidateLeaseRef(lease));
-  if (static_cast<int64_t>(result_json.size()) > limits.max_result_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("result_json is ", result_json.size(),
-                                                   " bytes; the limit is ",
-                                                   limits.max_result_bytes));
-  }
-  if (!nlohmann::json::accept(result_json)) {
-    return absl::InvalidArgumentError("result_json is not valid JSON");
-  }
+  BS_RETURN_IF_ERROR(ValidateResultJson(result_json, limits.max_result_bytes));
   BS_RETURN_IF_ERROR(ValidateExportFiles(export_files, limits.max_model_bytes));
   // The files go first, under this attempt's own name: a refused completion removes only them,
   // and an accepted one never points at files that are not there yet.

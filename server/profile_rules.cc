@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/quote.h"
 #include "base/status_macros.h"
 #include "latency_models/builtin_profiles.h"
 #include "latency_models/profile_json.h"
@@ -22,7 +23,7 @@ absl::Status ValidateProfile(const Profile& p, int64_t max_bytes) {
   BS_RETURN_IF_ERROR(ValidateProfileRequestName(p.name));
   if (IsBuiltinProfile(p.name)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "profile.name '", p.name, "' is a built-in profile; choose another name"));
+        "profile.name ", Quoted(p.name), " is a built-in profile; choose another name"));
   }
   if (static_cast<int64_t>(p.content.size()) > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("profile.content is ", p.content.size(),
@@ -41,7 +42,7 @@ absl::Status CheckJobProfile(ProfileStore& store, const std::string& profile) {
   std::vector<std::string> builtins;
   for (const EmbeddedProfile& p : BuiltinProfileSources()) builtins.push_back(p.name);
   return absl::InvalidArgumentError(absl::StrCat(
-      "invalid spec: hardware.profile '", profile, "' is neither a built-in profile (",
+      "invalid spec: hardware.profile ", Quoted(profile), " is neither a built-in profile (",
       absl::StrJoin(builtins, ", "),
       ") nor stored in the server (upload it with `bitsearch profiles import`)"));
 }

@@ -6,12 +6,11 @@
 
 #include <chrono>
 #include <exception>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/pem_file.h"
 #include "server/job_service.h"
 #include "server/profile_service.h"
 #include "server/reaper.h"
@@ -22,24 +21,32 @@
 namespace bitsearch::server {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
   if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
-    return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
+    return absl::InvalidArgumentError("TLS needs both --tls-cert-file and --tls-key-file");
   }
-  if (o.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  if (o.tls_cert_file.empty()) {
+    if (!o.tls_worker_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls-worker-ca-file needs TLS (--tls-cert-file)");
+    }
+    return grpc::InsecureServerCredentials();
+  }
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  BS_ASSIGN_OR_RETURN(pair.private_key, ReadFile(o.tls_key_file));
-  BS_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(o.tls_cert_file));
+  BS_ASSIGN_OR_RETURN(pair.private_key,
+                      ReadPemFile(o.tls_key_file, PemKind::kPrivateKey, "--tls-key-file"));
+  BS_ASSIGN_OR_RETURN(pair.cert_chain,
+                      ReadPemFile(o.tls_cert_file, PemKind::kCertificate, "--tls-cert-file"));
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!o.tls_worker_ca_file.empty()) {
+    // Mutual TLS for workers: a certificate, when one is presented, must be signed by this CA;
+    // clients may come without one (their bearer token is their identity), worker calls may not
+    // (auth.cc checks that the peer was verified).
+    BS_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPemFile(o.tls_worker_ca_file, PemKind::kCertificate,
+                                                        "--tls-worker-ca-file"));
+    ssl.client_certificate_request =
+        GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   return grpc::SslServerCredentials(ssl);
 }
 
@@ -66,6 +73,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   auth.client_token_file = options.client_token_file;
   auth.worker_token_file = options.worker_token_file;
   auth.admin_token_file = options.admin_token_file;
+  auth.require_worker_certificate = !options.tls_worker_ca_file.empty();
   BS_ASSIGN_OR_RETURN(s->auth_, Authenticator::FromOptions(auth));
   if (options.job_ownership && options.client_token_file.empty()) {
     return absl::InvalidArgumentError(

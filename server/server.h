@@ -44,6 +44,8 @@ struct ServerOptions {
   std::string admin_token_file;             // one token per line; clients that see every job
   std::string tls_cert_file;                // PEM; with tls_key_file enables TLS
   std::string tls_key_file;
+  std::string tls_worker_ca_file;           // PEM CA: workers must present a certificate it
+                                            // signed (mutual TLS); clients need none
   int lease_seconds = 60;                   // a lease lives this long without a heartbeat
   int max_attempts = 3;                     // leases per job before it FAILs
   int reap_interval_ms = 1000;              // how often expired leases are looked for

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--tls-cert-file", o.tls_cert_file, "PEM certificate chain (enables TLS)");
   app.add_option("--tls-key-file", o.tls_key_file, "PEM private key");
+  app.add_option("--tls-worker-ca-file", o.tls_worker_ca_file,
+                 "PEM CA; workers must present a client certificate it signed (mutual TLS)");
   app.add_option("--lease-seconds", o.lease_seconds, "lease lifetime without a heartbeat")
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--max-attempts", o.max_attempts, "leases per job before it fails")

@@ -82,6 +82,58 @@ TEST(JobServiceTest, InvalidSpecNamesTheField) {
   EXPECT_TRUE(absl::StrContains(st.error_message(), "onnx")) << st.error_message();
 }
 
+// Paths name files inside the workers' --data-root: what can be refused without knowing those
+// folders is refused at submission, before the job is ever queued.
+TEST(JobServiceTest, PathsOutsideTheWorkersDataRootAreRefusedAtSubmission) {
+  TestServer ts;
+  auto jobs = ts.Jobs();
+  bitsearch::v1::SubmitJobRequest req;
+  bitsearch::v1::SubmitJobResponse resp;
+  for (const char* model : {"/etc/shadow", "/proc/self/environ", "/dev/zero", "../../etc/passwd",
+                            "models/../../x.onnx"}) {
+    req.set_spec_json(absl::StrCat(R"({"model":{"onnx":")", model, R"("}})"));
+    grpc::Status st = jobs->SubmitJob(Ctx().get(), req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << model;
+    EXPECT_TRUE(absl::StrContains(st.error_message(), "model.onnx")) << st.error_message();
+    EXPECT_TRUE(absl::StrContains(st.error_message(), "--data-root")) << st.error_message();
+  }
+  req.set_spec_json(R"({"model":"lenet5","dataset":{"format":"idx","path":"/etc"}})");
+  EXPECT_EQ(jobs->SubmitJob(Ctx().get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  bitsearch::v1::ListJobsResponse list;
+  ASSERT_TRUE(jobs->ListJobs(Ctx().get(), {}, &list).ok());
+  EXPECT_EQ(list.jobs_size(), 0);
+  // Relative paths are the workers' to resolve; an upload needs no path check at all.
+  req.set_spec_json(R"({"model":{"onnx":"models/net.onnx"}})");
+  EXPECT_TRUE(jobs->SubmitJob(Ctx().get(), req, &resp).ok());
+}
+
+// A 100 KB value anywhere gives INVALID_ARGUMENT with a short message, never RESOURCE_EXHAUSTED
+// from a status too large to send.
+TEST(JobServiceTest, HugeFieldValuesGiveShortInvalidArgumentErrors) {
+  TestServer ts;
+  auto jobs = ts.Jobs();
+  std::string big(100 << 10, 'q');
+  bitsearch::v1::SubmitJobRequest req;
+  bitsearch::v1::SubmitJobResponse resp;
+  for (const std::string& spec :
+       {absl::StrCat(R"({"model":")", big, R"("})"),
+        absl::StrCat(R"({"model":"lenet5",")", big, R"(":1})"),
+        absl::StrCat(R"({"model":"lenet5","hardware":{"profile":")", big, R"("}})"),
+        absl::StrCat(R"({"model":{"onnx":"/)", big, R"("}})")}) {
+    req.set_spec_json(spec);
+    grpc::Status st = jobs->SubmitJob(Ctx().get(), req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message().substr(0, 200);
+    EXPECT_LT(st.error_message().size(), 600u) << st.error_message().substr(0, 200);
+  }
+  bitsearch::v1::GetJobRequest get;
+  get.set_job_id(big);
+  bitsearch::v1::Job job;
+  grpc::Status st = jobs->GetJob(Ctx().get(), get, &job);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(st.error_message().size(), 600u);
+}
+
 TEST(JobServiceTest, OversizedInputIsRefusedWithTheLimit) {
   TestServer ts;
   auto jobs = ts.Jobs();
@@ -400,7 +452,7 @@ TEST(JobServiceTest, ProfileMustBeBuiltinOrStored) {
   bitsearch::v1::SubmitJobResponse resp;
   grpc::Status st = jobs->SubmitJob(Ctx().get(), req, &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_TRUE(absl::StrContains(st.error_message(), "hardware.profile 'my-board'"))
+  EXPECT_TRUE(absl::StrContains(st.error_message(), "hardware.profile \"my-board\""))
       << st.error_message();
   EXPECT_TRUE(absl::StrContains(st.error_message(), "pulp-xpulpv2")) << st.error_message();
   bitsearch::v1::ListJobsResponse list;
@@ -548,32 +600,74 @@ TEST(ServerTest, RefusesNonLoopbackWithoutTokens) {
 namespace bitsearch::server::testing {
 namespace {
 
-TEST(ServerTest, ServesTlsWhenGivenCertificateFiles) {
-  TestServer ts;
-  std::string cert = ts.dir() + "/cert.pem", key = ts.dir() + "/key.pem";
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                    "-addext subjectAltName=DNS:localhost -keyout " + key + " -out " + cert +
-                    " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl is not available";
-  ts.options().tls_cert_file = cert;
-  ts.options().tls_key_file = key;
-  ts.Restart();
-
-  grpc::SslCredentialsOptions ssl;
-  std::ifstream in(cert);
-  ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(in), {});
-  grpc::ChannelArguments args;
-  args.SetSslTargetNameOverride("localhost");
-  auto tls = grpc::CreateCustomChannel(ts.address(), grpc::SslCredentials(ssl), args);
-  std::string id = SubmitOk(*bitsearch::v1::JobService::NewStub(tls));
+// TLS with a CA written by the test: clients verify the server against it; with
+// --tls-worker-ca-file, workers must present a certificate it signed, while clients need none.
+TEST(TlsTest, ServerVerifiedByItsCaAndMutualTlsForWorkers) {
+  TestServer ts(/*auth=*/true);
+  TestPki pki = MakeTestPki(ts.dir() + "/pki");
+  ts.EnableTls(pki, /*require_worker_cert=*/true);
+  std::string id = SubmitOk(*ts.Jobs(), kClientToken);  // TLS, no client certificate
   EXPECT_FALSE(id.empty());
-  // A plaintext client cannot talk to the TLS port.
+
+  bitsearch::v1::LeaseRequest lease;
+  lease.set_worker_id("w1");
+  bitsearch::v1::LeaseResponse leased;
+  grpc::Status no_cert = ts.Workers()->Lease(Ctx(kWorkerToken).get(), lease, &leased);
+  EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(absl::StrContains(no_cert.error_message(), "mutual TLS")) << no_cert.error_message();
+
+  auto rogue = bitsearch::v1::WorkerService::NewStub(grpc::CreateChannel(
+      ts.address(), TlsCredentials(pki.ca, pki.rogue_cert, pki.rogue_key)));
+  EXPECT_FALSE(rogue->Lease(Ctx(kWorkerToken).get(), lease, &leased).ok());
+
+  auto worker = bitsearch::v1::WorkerService::NewStub(grpc::CreateChannel(
+      ts.address(), TlsCredentials(pki.ca, pki.worker_cert, pki.worker_key)));
+  grpc::Status st = worker->Lease(Ctx(kWorkerToken).get(), lease, &leased);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(leased.lease().job_id(), id);
+
+  // A plaintext client, and one trusting another CA, cannot talk to the TLS port.
   bitsearch::v1::ListJobsResponse list;
-  auto plain = bitsearch::v1::JobService::NewStub(
-      grpc::CreateChannel(ts.address(), grpc::InsecureChannelCredentials()));
-  auto ctx = Ctx();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  EXPECT_FALSE(plain->ListJobs(ctx.get(), {}, &list).ok());
+  for (auto creds : {grpc::InsecureChannelCredentials(), TlsCredentials(pki.rogue_cert)}) {
+    auto stub = bitsearch::v1::JobService::NewStub(grpc::CreateChannel(ts.address(), creds));
+    auto ctx = Ctx(kClientToken);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    EXPECT_EQ(stub->ListJobs(ctx.get(), {}, &list).error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+}
+
+// A missing or invalid certificate, key or CA file stops the server with the flag's name; no
+// file is ever replaced by defaults.
+TEST(TlsTest, UnreadableOrInvalidTlsFilesAreErrors) {
+  TestServer ts;
+  TestPki pki = MakeTestPki(ts.dir() + "/pki");
+  std::string junk = ts.dir() + "/junk.pem";
+  std::ofstream(junk) << "not a certificate\n";
+  struct Case {
+    std::string cert, key, worker_ca;
+    absl::StatusCode code;
+    const char* names;
+  };
+  for (const Case& c : std::vector<Case>{
+           {ts.dir() + "/missing.pem", pki.server_key, "", absl::StatusCode::kNotFound,
+            "--tls-cert-file"},
+           {junk, pki.server_key, "", absl::StatusCode::kInvalidArgument, "--tls-cert-file"},
+           {pki.server_cert, junk, "", absl::StatusCode::kInvalidArgument, "--tls-key-file"},
+           {pki.server_cert, pki.server_key, junk, absl::StatusCode::kInvalidArgument,
+            "--tls-worker-ca-file"},
+           {pki.server_cert, "", "", absl::StatusCode::kInvalidArgument, "--tls-key-file"},
+           {"", "", pki.ca, absl::StatusCode::kInvalidArgument, "--tls-worker-ca-file"}}) {
+    ServerOptions o = ts.options();
+    o.listen = "127.0.0.1:0";
+    o.db_path = ts.dir() + "/other.db";
+    o.tls_cert_file = c.cert;
+    o.tls_key_file = c.key;
+    o.tls_worker_ca_file = c.worker_ca;
+    auto server = Server::BuildAndStart(o, std::make_shared<prometheus::Registry>());
+    ASSERT_FALSE(server.ok()) << c.cert << " " << c.key << " " << c.worker_ca;
+    EXPECT_EQ(server.status().code(), c.code) << server.status();
+    EXPECT_TRUE(absl::StrContains(server.status().message(), c.names)) << server.status();
+  }
 }
 
 }  // namespace

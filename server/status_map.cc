@@ -3,6 +3,11 @@
 #include <string>
 
 namespace bitsearch::server {
+namespace {
+
+constexpr size_t kMaxStatusMessageBytes = 2048;
+
+}  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -27,7 +32,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     case absl::StatusCode::kUnknown: code = grpc::StatusCode::UNKNOWN; break;
     default: code = grpc::StatusCode::INTERNAL; break;
   }
-  return grpc::Status(code, std::string(status.message()));
+  // A status travels in HTTP/2 trailers, which gRPC caps (8 KiB by default); a longer message
+  // turns the call into RESOURCE_EXHAUSTED. Errors quote values briefly (base/quote.h); this is
+  // the last line of defence.
+  std::string message(status.message().substr(0, kMaxStatusMessageBytes));
+  if (status.message().size() > kMaxStatusMessageBytes) message += "... (message truncated)";
+  return grpc::Status(code, message);
 }
 
 }  // namespace bitsearch::server

@@ -19,7 +19,8 @@
 
 namespace bitsearch::server::testing {
 
-TestServer::TestServer(bool auth, int lease_seconds, int max_attempts, bool metrics)
+TestServer::TestServer(bool auth, int lease_seconds, int max_attempts, bool metrics,
+                       bool ownership)
     : registry_(std::make_shared<prometheus::Registry>()) {
   // Keep gRPC initialised across tests: its full shutdown, once the last object is gone, costs
   // about two seconds per test otherwise.
@@ -41,9 +42,13 @@ TestServer::TestServer(bool auth, int lease_seconds, int max_attempts, bool metr
   if (auth) {
     options_.client_token_file = dir_ + "/client.tokens";
     options_.worker_token_file = dir_ + "/worker.tokens";
-    std::ofstream(options_.client_token_file) << "# clients\n" << kClientToken << "\n";
+    options_.admin_token_file = dir_ + "/admin.tokens";
+    std::ofstream(options_.client_token_file)
+        << "# clients\n" << kClientToken << "\n" << kOtherClientToken << "\n";
     std::ofstream(options_.worker_token_file) << kWorkerToken << "\n";
+    std::ofstream(options_.admin_token_file) << kAdminToken << "\n";
   }
+  options_.job_ownership = ownership;
   Start();
 }
 
@@ -61,7 +66,39 @@ void TestServer::Start() {
     std::abort();
   }
   server_ = std::move(*server);
-  channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  channel_ = grpc::CreateChannel(address(), credentials_);
+}
+
+void TestServer::EnableTls(const TestPki& pki, bool require_worker_cert) {
+  options_.tls_cert_file = pki.server_cert;
+  options_.tls_key_file = pki.server_key;
+  options_.tls_worker_ca_file = require_worker_cert ? pki.ca : "";
+  credentials_ = TlsCredentials(pki.ca);
+  Restart();
+}
+
+TestPki MakeTestPki(const std::string& dir) {
+  std::string cmd = std::string("bash ") + BITSEARCH_SOURCE_DIR + "/tests/make_test_pki.sh " + dir;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << "tests/make_test_pki.sh failed (is openssl installed?)";
+  return TestPki{dir + "/ca.pem",     dir + "/server.pem", dir + "/server.key",
+                 dir + "/worker.pem", dir + "/worker.key", dir + "/rogue.pem",
+                 dir + "/rogue.key"};
+}
+
+std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& ca_file,
+                                                         const std::string& cert_file,
+                                                         const std::string& key_file) {
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read(ca_file);
+  if (!cert_file.empty()) {
+    ssl.pem_cert_chain = read(cert_file);
+    ssl.pem_private_key = read(key_file);
+  }
+  return grpc::SslCredentials(ssl);
 }
 
 void TestServer::Stop() {
@@ -127,6 +164,50 @@ std::string HealthStatus(std::shared_ptr<grpc::Channel> channel, const std::stri
   // HealthCheckResponse{status = 1}: 0x08 <enum>; 1 = SERVING, 2 = NOT_SERVING.
   if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : "NOT_SERVING";
   return "UNKNOWN";
+}
+
+std::string ReflectionServices(std::shared_ptr<grpc::Channel> channel) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                               &cq);
+  auto step = [&cq](void* want) {
+    void* got = nullptr;
+    bool ok = false;
+    return cq.Next(&got, &ok) && got == want && ok;
+  };
+  int tags[5];
+  call->StartCall(&tags[0]);
+  if (!step(&tags[0])) return "UNAVAILABLE";
+  // ServerReflectionRequest{list_services = ""}: field 7, length-delimited, empty.
+  std::string request("\x3a\x00", 2);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer req(&slice, 1);
+  call->Write(req, &tags[1]);
+  std::string bytes;
+  grpc::ByteBuffer resp;
+  if (step(&tags[1])) {
+    call->Read(&resp, &tags[2]);
+    if (step(&tags[2])) {
+      std::vector<grpc::Slice> slices;
+      (void)resp.Dump(&slices);
+      for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  call->WritesDone(&tags[3]);
+  (void)step(&tags[3]);
+  grpc::Status st;
+  call->Finish(&st, &tags[4]);
+  (void)step(&tags[4]);
+  cq.Shutdown();
+  void* ignored;
+  bool ok;
+  while (cq.Next(&ignored, &ok)) {
+  }
+  if (!st.ok()) return GrpcCodeName(st.error_code());
+  return bytes;
 }
 
 std::string HttpGet(const std::string& host, int port, const std::string& path) {

@@ -19,6 +19,8 @@
 namespace bitsearch::server::testing {
 
 inline constexpr char kClientToken[] = "client-secret-1";
+inline constexpr char kOtherClientToken[] = "client-secret-2";
+inline constexpr char kAdminToken[] = "admin-secret-1";
 inline constexpr char kWorkerToken[] = "worker-secret-1";
 // A small job every test can submit.
 inline constexpr char kSmallSpec[] =
@@ -26,16 +28,34 @@ inline constexpr char kSmallSpec[] =
     R"("synthetic_test":128},"pretrain":{"epochs":1},"search":{"epochs":1},)"
     R"("finetune":{"epochs":1}})";
 
+// A throw-away PKI made by tests/make_test_pki.sh (openssl): file paths.
+struct TestPki {
+  std::string ca;                          // the CA that signed the next four
+  std::string server_cert, server_key;     // localhost and 127.0.0.1
+  std::string worker_cert, worker_key;     // a client certificate
+  std::string rogue_cert, rogue_key;       // a client certificate of another CA
+};
+// Fails the test when openssl is missing (scripts/bootstrap.sh installs it).
+TestPki MakeTestPki(const std::string& dir);
+// Channel credentials trusting `ca_file`, with a client certificate when given.
+std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& ca_file,
+                                                         const std::string& cert_file = "",
+                                                         const std::string& key_file = "");
+
 class TestServer {
  public:
-  // `auth` writes token files and turns authentication on; `metrics` serves Prometheus text on a
-  // free port (off by default: the HTTP server takes about two seconds to stop).
+  // `auth` writes token files (two client tokens, an admin and a worker token) and turns
+  // authentication on; `metrics` serves Prometheus text on a free port (off by default: the
+  // HTTP server takes about two seconds to stop); `ownership` is --job-ownership.
   explicit TestServer(bool auth = false, int lease_seconds = 30, int max_attempts = 3,
-                      bool metrics = false);
+                      bool metrics = false, bool ownership = false);
   ~TestServer();
 
   // Stops the server (graceful) and starts a new one on the same database and data folder.
   void Restart();
+  // Restarts serving TLS with `pki`'s server certificate (and, with `require_worker_cert`,
+  // mutual TLS for workers); channel() then trusts its CA.
+  void EnableTls(const TestPki& pki, bool require_worker_cert);
   void Stop();
 
   Server& server() { return *server_; }
@@ -57,6 +77,7 @@ class TestServer {
   FakeClock clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_ = grpc::InsecureChannelCredentials();
   std::shared_ptr<grpc::Channel> channel_;
 };
 
@@ -69,6 +90,10 @@ std::string SubmitOk(bitsearch::v1::JobService::Stub& jobs, const std::string& t
 
 // grpc.health.v1 Check over a generic call: "SERVING", "NOT_SERVING", or the error code name.
 std::string HealthStatus(std::shared_ptr<grpc::Channel> channel, const std::string& service = "");
+
+// The services server reflection lists (grpc.reflection.v1alpha, no token), as the raw bytes
+// of its answer; or the error code name.
+std::string ReflectionServices(std::shared_ptr<grpc::Channel> channel);
 
 // A plain HTTP/1.0 GET on loopback; returns the body ("" on failure).
 std::string HttpGet(const std::string& host, int port, const std::string& path);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "server/reaper.h"
@@ -206,6 +208,103 @@ TEST_F(WorkerRpcTest, BadLeaseReferencesAreRejected) {
   bitsearch::v1::ReportProgressResponse rr;
   EXPECT_EQ(workers_->ReportProgress(Ctx().get(), state_event, &rr).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// What a client reads back must never crash it: steps past their total, negative steps, unbounded
+// phase names and messages are refused, and a job's log is capped.
+TEST_F(WorkerRpcTest, ProgressEventsAreValidatedAndTheLogIsCapped) {
+  ts_.options().limits.max_events_per_job = 30;
+  ts_.Restart();
+  jobs_ = ts_.Jobs();
+  workers_ = ts_.Workers();
+  std::string id = SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  auto report = [&](const std::function<void(bitsearch::v1::JobEvent*)>& fill, int n = 1) {
+    bitsearch::v1::ReportProgressRequest req;
+    *req.mutable_lease() = lease.lease();
+    for (int i = 0; i < n; ++i) fill(req.add_events());
+    bitsearch::v1::ReportProgressResponse resp;
+    return workers_->ReportProgress(Ctx().get(), req, &resp);
+  };
+  auto progress = [](int64_t step, int64_t total) {
+    return [=](bitsearch::v1::JobEvent* e) {
+      e->set_type(bitsearch::v1::JobEvent::TYPE_PROGRESS);
+      e->set_phase("search");
+      e->mutable_progress()->set_phase("search");
+      e->mutable_progress()->set_step(step);
+      e->mutable_progress()->set_total_steps(total);
+    };
+  };
+  grpc::Status past = report(progress(11, 10));
+  EXPECT_EQ(past.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(past.error_message(), "events[0].progress.step")) << past.error_message();
+  EXPECT_EQ(report(progress(-1, 10)).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(report(progress(5, -3)).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::Status long_phase = report([](bitsearch::v1::JobEvent* e) {
+    e->set_type(bitsearch::v1::JobEvent::TYPE_PHASE_START);
+    e->set_phase(std::string(100 << 10, 'p'));
+  });
+  EXPECT_EQ(long_phase.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(long_phase.error_message().size(), 300u);
+  EXPECT_EQ(report([](bitsearch::v1::JobEvent* e) {
+              e->set_type(bitsearch::v1::JobEvent::TYPE_PHASE_END);
+              e->set_phase("bad phase\n{label}");
+            }).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(report([](bitsearch::v1::JobEvent* e) {
+              e->set_type(bitsearch::v1::JobEvent::TYPE_LOG);
+              e->set_message(std::string(5000, 'm'));
+            }).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Get(id).last_sequence(), 2);  // nothing of the above was stored
+
+  // 1000 valid events at once: stored up to the cap (30), then only phase boundaries.
+  ASSERT_TRUE(report(progress(5, 10), 1000).ok());
+  EXPECT_EQ(Get(id).last_sequence(), 30);
+  ASSERT_TRUE(report([](bitsearch::v1::JobEvent* e) {
+                e->set_type(bitsearch::v1::JobEvent::TYPE_PHASE_END);
+                e->set_phase("search");
+                e->set_seconds(1);
+              }).ok());
+  EXPECT_EQ(Get(id).last_sequence(), 31);
+  ASSERT_TRUE(report(progress(6, 10)).ok());  // accepted, not stored
+  EXPECT_EQ(Get(id).last_sequence(), 31);
+}
+
+TEST_F(WorkerRpcTest, ResultJsonOfTheWrongShapeIsRefused) {
+  std::string id = SubmitOk(*jobs_);
+  auto lease = Lease("w1");
+  struct Case {
+    const char* json;
+    const char* field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"null", "must be an object"},
+           {"[1,2]", "must be an object"},
+           {R"("text")", "must be an object"},
+           {R"({"accuracy":"high"})", "result_json.accuracy"},
+           {R"({"accuracy":{"final":"high"}})", "result_json.accuracy.final"},
+           {R"({"accuracy":{"final":150}})", "result_json.accuracy.final"},
+           {R"({"layers":{}})", "result_json.layers"},
+           {R"({"layers":[{"name":"c1","weight_bits":3}]})", "result_json.layers[0].weight_bits"},
+           {R"({"layers":[{"channels":4,"channels_kept":9}]})", "channels_kept"},
+           {R"({"latency":{"final":-1}})", "result_json.latency.final"},
+           {R"({"baselines":[{"accuracy":"x"}]})", "result_json.baselines[0].accuracy"},
+           {R"({"timings":{"search":"slow"}})", "result_json.timings"}}) {
+    grpc::Status st = Complete(lease.lease(), c.json);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.json;
+    EXPECT_TRUE(absl::StrContains(st.error_message(), c.field)) << c.json << ": " << st.error_message();
+  }
+  EXPECT_EQ(Get(id).state(), bitsearch::v1::JOB_STATE_RUNNING);
+  ASSERT_TRUE(Complete(lease.lease(),
+                       R"({"name":"j","accuracy":{"fp32":90.1,"searched":null,"final":89.5},)"
+                       R"("relative_bops_percent":3.2,"latency":{"unit":"cycles","final":1200,)"
+                       R"("w8a8":2000,"reduction_vs_w8a8":40},"layers":[{"name":"conv1",)"
+                       R"("type":"conv","weight_bits":4,"act_bits":8,"channels":6,)"
+                       R"("channels_kept":5,"macs":1000,"latency":null}],)"
+                       R"("baselines":[{"name":"w8a8","accuracy":90,"latency":2000}],)"
+                       R"("timings":{"search":12.5},"spec":{"anything":[1]}})")
+                  .ok());
 }
 
 TEST_F(WorkerRpcTest, FailMarksJobFailedWithTheError) {

@@ -47,7 +47,7 @@ JSON
 }
 spec "$WORK/unknown.json" unknown nosuch-board
 if "$CLIENT_BIN" submit "$WORK/unknown.json" 2>"$WORK/err.txt"; then fail "unknown profile accepted"; fi
-grep -q "hardware.profile 'nosuch-board'" "$WORK/err.txt" || fail "unknown profile error: $(cat "$WORK/err.txt")"
+grep -qF 'hardware.profile "nosuch-board" is neither' "$WORK/err.txt" || fail "unknown profile error: $(cat "$WORK/err.txt")"
 [[ $("$CLIENT_BIN" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') -eq 0 ]] ||
   fail "a refused job was stored"
 
