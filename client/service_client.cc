@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "base/pem_file.h"
 #include "base/token_file.h"
 
 namespace bitsearch {
@@ -57,7 +58,10 @@ std::shared_ptr<grpc::Channel> ServiceClient::NewChannel() const {
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
   if (!tls_ca_.empty()) {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = ReadFileOrDie(tls_ca_, "TLS CA file");
+    // An unreadable or invalid CA file is an error, never gRPC's default roots.
+    absl::StatusOr<std::string> ca = ReadPemFile(tls_ca_, PemKind::kCertificate, "--tls-ca-file");
+    if (!ca.ok()) Die(std::string(ca.status().message()));
+    ssl.pem_root_certs = std::move(*ca);
     creds = grpc::SslCredentials(ssl);
   }
   return grpc::CreateCustomChannel(server_, creds, args);

@@ -13,7 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/atomic_file.h"
+#include "base/pem_file.h"
 #include "base/retry.h"
+#include "base/status_macros.h"
+#include "workers/job_inputs.h"
 #include "workers/worker_session.h"
 
 namespace bitsearch {
@@ -74,7 +78,9 @@ std::string DefaultWorkerId() {
   return absl::StrCat(host, "-", getpid());
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const WorkerOptions& o) {
+// The channel to the server; an unreadable or invalid TLS file is an error, never a silent
+// fallback to gRPC's default roots.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const WorkerOptions& o) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(80 << 20);
   args.SetMaxSendMessageSize(80 << 20);
@@ -82,13 +88,23 @@ std::shared_ptr<grpc::Channel> MakeChannel(const WorkerOptions& o) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   if (o.tls_ca_file.empty()) {
+    if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("--tls-cert-file and --tls-key-file need --tls-ca-file");
+    }
     return grpc::CreateCustomChannel(o.server, grpc::InsecureChannelCredentials(), args);
   }
-  std::ifstream in(o.tls_ca_file);
-  std::stringstream pem;
-  pem << in.rdbuf();
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = pem.str();
+  BS_ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                      ReadPemFile(o.tls_ca_file, PemKind::kCertificate, "--tls-ca-file"));
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("mutual TLS needs both --tls-cert-file and --tls-key-file");
+  }
+  if (!o.tls_cert_file.empty()) {
+    BS_ASSIGN_OR_RETURN(ssl.pem_cert_chain,
+                        ReadPemFile(o.tls_cert_file, PemKind::kCertificate, "--tls-cert-file"));
+    BS_ASSIGN_OR_RETURN(ssl.pem_private_key,
+                        ReadPemFile(o.tls_key_file, PemKind::kPrivateKey, "--tls-key-file"));
+  }
   return grpc::CreateCustomChannel(o.server, grpc::SslCredentials(ssl), args);
 }
 
@@ -97,8 +113,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const WorkerOptions& o) {
 Worker::Worker(WorkerOptions options, JobFn run_job)
     : options_(std::move(options)), run_job_(std::move(run_job)) {
   if (options_.worker_id.empty()) options_.worker_id = DefaultWorkerId();
-  channel_ = MakeChannel(options_);
-  stub_ = bitsearch::v1::WorkerService::NewStub(channel_);
+  memory_budget_ =
+      options_.max_job_memory > 0 ? options_.max_job_memory : DefaultJobMemoryBudget();
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options_);
+  if (channel.ok()) {
+    channel_ = std::move(*channel);
+    stub_ = bitsearch::v1::WorkerService::NewStub(channel_);
+  } else {
+    channel_status_ = channel.status();
+  }
 }
 
 void Worker::Stop() {
@@ -113,7 +136,9 @@ bool Worker::SleepUnlessStopped(double seconds) {
 }
 
 absl::Status Worker::Run() {
-  Log(absl::StrCat("worker ", options_.worker_id, " polling ", options_.server));
+  if (!channel_status_.ok()) return channel_status_;
+  Log(absl::StrCat("worker ", options_.worker_id, " polling ", options_.server,
+                   "; memory budget per job ", HumanBytes(memory_budget_)));
   Backoff backoff({/*initial_seconds=*/0.2, options_.max_backoff_seconds});
   bool unreachable = false;
   while (SleepUnlessStopped(0)) {
@@ -123,8 +148,9 @@ absl::Status Worker::Run() {
     grpc::Status st = stub_->Lease(Ctx(options_.token, 10).get(), req, &resp);
     if (!st.ok()) {
       if (!Transient(st)) {
-        return absl::PermissionDeniedError(absl::StrCat("lease refused by ", options_.server, ": ",
-                                                        st.error_message()));
+        return absl::Status(static_cast<absl::StatusCode>(st.error_code()),
+                            absl::StrCat("lease refused by ", options_.server, ": ",
+                                         st.error_message()));
       }
       if (!unreachable) {
         Log(absl::StrCat("server ", options_.server, " unreachable (", st.error_message(),
@@ -172,6 +198,25 @@ void Worker::AttachExport(const std::string& id, const std::string& dir,
   }
 }
 
+absl::Status Worker::PrepareJob(const std::string& id, bool model_uploaded, JobSpec* spec) const {
+  BS_RETURN_IF_ERROR(ResolveJobInputs(spec, model_uploaded, options_.data_roots,
+                                      options_.max_input_file_bytes));
+  ModelFacts facts;
+  if (!spec->model.onnx.empty() && options_.inspect_model) {
+    absl::StatusOr<ModelFacts> inspected = options_.inspect_model(spec->model.onnx);
+    if (!inspected.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("model.onnx cannot be read: ", inspected.status().message()));
+    }
+    facts = *inspected;
+  }
+  MemoryEstimate estimate = EstimateJobMemory(*spec, facts);
+  BS_RETURN_IF_ERROR(CheckJobMemory(estimate, memory_budget_));
+  Log(absl::StrCat("job ", id, ": estimated memory ", estimate.Describe(), " of ",
+                   HumanBytes(memory_budget_)));
+  return absl::OkStatus();
+}
+
 void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
   const std::string& id = lease.lease().job_id();
   Log(absl::StrCat("job ", id, ": leased (attempt ", lease.lease().attempt(), ")",
@@ -196,18 +241,31 @@ void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
     report(false, absl::StrCat("worker cannot parse the spec: ", spec.status().message()));
     return;
   }
-  if (!lease.onnx_model().empty()) {
+  // An uploaded model is scratch too: it lives as long as the job runs here.
+  struct RemoveFile {
+    std::string path;
+    ~RemoveFile() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove(path, ec);
+    }
+  } remove_model;
+  bool uploaded = !lease.onnx_model().empty();
+  if (uploaded) {
     std::string dir = options_.data_dir + "/models";
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     std::string path = absl::StrCat(dir, "/", id, ".onnx");
-    std::ofstream out(path, std::ios::binary);
-    out.write(lease.onnx_model().data(), static_cast<std::streamsize>(lease.onnx_model().size()));
-    if (!out.good()) {
-      report(false, absl::StrCat("worker cannot write the uploaded model to ", path));
+    remove_model.path = path;
+    absl::Status written = WriteFileAtomically(path, lease.onnx_model());
+    if (!written.ok()) {
+      report(false, absl::StrCat("worker cannot store the uploaded model: ", written.message()));
       return;
     }
     spec->model.onnx = path;
+  }
+  if (absl::Status ready = PrepareJob(id, uploaded, &*spec); !ready.ok()) {
+    report(false, std::string(ready.message()));
+    return;
   }
 
   LeasedInputs inputs;

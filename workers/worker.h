@@ -21,13 +21,26 @@
 #include "nlohmann/json.hpp"
 #include "search/observer.h"
 #include "search/spec.h"
+#include "workers/job_memory.h"
 
 namespace bitsearch {
+
+// What the worker learns about a model file before running a job on it (worker_main.cc reads
+// ONNX files); null = nothing, and the memory estimate uses its defaults.
+using ModelInspector = std::function<absl::StatusOr<ModelFacts>(const std::string& onnx_path)>;
 
 struct WorkerOptions {
   std::string server = "127.0.0.1:50051";   // HOST:PORT of bitsearch-server
   std::string token;                        // bearer token of role worker ("" = none)
   std::string tls_ca_file;                  // PEM roots; non-empty switches to TLS
+  std::string tls_cert_file;                // PEM client certificate (mutual TLS), with the key
+  std::string tls_key_file;
+  // Folders whose files a job's spec may name (model.onnx, dataset.path); none = only uploaded
+  // models and catalog data sets (job_inputs.h).
+  std::vector<std::string> data_roots;
+  int64_t max_input_file_bytes = int64_t{4} << 30;  // largest model or data file a job may open
+  int64_t max_job_memory = 0;               // bytes a job may need (job_memory.h); 0 = 80% of RAM
+  ModelInspector inspect_model;
   std::string worker_id;                    // "" = <hostname>-<pid>
   std::string data_dir = "bitsearch-worker-data";  // uploaded models land here
   double poll_seconds = 1.0;                // wait between empty leases
@@ -58,7 +71,7 @@ class Worker {
   Worker(WorkerOptions options, JobFn run_job);
 
   // Leases and runs jobs until Stop() (or one job with options.once). Returns an error only for
-  // problems retrying cannot fix (bad token, permission denied).
+  // problems retrying cannot fix (bad token, permission denied, an unusable TLS file).
   absl::Status Run();
   // Finish the current job, then return from Run().
   void Stop();
@@ -67,6 +80,8 @@ class Worker {
  private:
   // Runs one leased job and reports its outcome.
   void RunLeased(const bitsearch::v1::LeaseResponse& lease);
+  // Checks the job's inputs and memory need before anything is loaded; the error is the job's.
+  absl::Status PrepareJob(const std::string& id, bool model_uploaded, JobSpec* spec) const;
   // Adds the files the job exported into `dir` to the completion (none when over the limit).
   void AttachExport(const std::string& id, const std::string& dir,
                     bitsearch::v1::CompleteRequest* req) const;
@@ -75,6 +90,8 @@ class Worker {
 
   WorkerOptions options_;
   JobFn run_job_;
+  int64_t memory_budget_ = 0;
+  absl::Status channel_status_;  // why no channel could be made (a TLS file), else OK
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<bitsearch::v1::WorkerService::Stub> stub_;
   absl::Mutex mu_;

@@ -11,6 +11,7 @@
 
 #include "base/token_file.h"
 #include "bitsearch/version.h"
+#include "search/onnx/onnx_import.h"
 #include "workers/job_runner.h"
 #include "workers/worker.h"
 #include "workers/worker_metrics.h"
@@ -29,6 +30,15 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", o.data_dir, "scratch folder (uploaded models)")->capture_default_str();
   app.add_option("--worker-id", o.worker_id, "stable id (default HOSTNAME-PID)");
   app.add_option("--tls-ca-file", o.tls_ca_file, "PEM roots to verify a TLS server");
+  app.add_option("--tls-cert-file", o.tls_cert_file,
+                 "PEM client certificate for servers that require mutual TLS from workers");
+  app.add_option("--tls-key-file", o.tls_key_file, "PEM private key of --tls-cert-file");
+  app.add_option("--data-root", o.data_roots,
+                 "folder whose files jobs may name (model.onnx, dataset.path); repeatable; "
+                 "without it, jobs use uploaded models and catalog data sets only");
+  app.add_option("--max-job-memory", o.max_job_memory,
+                 "memory a job may need, e.g. 8GB (0 = 80% of this machine's or container's)")
+      ->transform(CLI::AsSizeValue(false));
   app.add_option("--poll-seconds", o.poll_seconds, "wait between empty leases")->capture_default_str();
   app.add_option("--heartbeat-seconds", o.heartbeat_seconds, "0 = a third of the lease period")
       ->capture_default_str();
@@ -62,6 +72,17 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // ONNX files are looked at before a job runs: their input shape and size feed the memory
+  // estimate (workers/job_memory.h).
+  o.inspect_model = [](const std::string& path) -> absl::StatusOr<bitsearch::ModelFacts> {
+    absl::StatusOr<bitsearch::ImportedModel> model = bitsearch::ImportOnnxFile(path);
+    if (!model.ok()) return model.status();
+    bitsearch::ModelFacts facts;
+    facts.input_shape = model->input_shape;
+    for (const auto& [name, tensor] : model->parameters) facts.parameters += tensor.numel();
+    return facts;
+  };
 
   bitsearch::RunOptions run_options;
   run_options.threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());

@@ -126,7 +126,8 @@ void WorkerSession::OnLog(const std::string& line) {
 
 void WorkerSession::NoteFailure(const grpc::Status& st, const char* what) {
   if (st.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
-      st.error_code() == grpc::StatusCode::NOT_FOUND) {
+      st.error_code() == grpc::StatusCode::NOT_FOUND ||
+      st.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
     if (!lease_lost_.exchange(true)) {
       Log(absl::StrCat("job ", lease_.job_id(), ": ", what, ": ", st.error_message(),
                        "; dropping the job"));
@@ -147,6 +148,16 @@ bool WorkerSession::SendEvents() {
   *req.mutable_lease() = lease_;
   bitsearch::v1::ReportProgressResponse resp;
   grpc::Status st = stub_->ReportProgress(Ctx(options_.token, kCallSeconds).get(), req, &resp);
+  if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    // The server will never take these events: drop them rather than retry forever (the job
+    // itself goes on; only its log misses them).
+    Log(absl::StrCat("job ", lease_.job_id(), ": server refused ", req.events_size(),
+                     " progress event(s): ", st.error_message(), "; dropped"));
+    absl::MutexLock lock(&mu_);
+    queue_.erase(queue_.begin(),
+                 queue_.begin() + std::min<size_t>(queue_.size(), req.events_size()));
+    return true;
+  }
   if (!st.ok()) {
     NoteFailure(st, "report progress");
     return lease_lost_.load();  // a lost lease needs no retry

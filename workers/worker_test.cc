@@ -8,9 +8,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/reaper.h"
 #include "server/test_server.h"
@@ -251,6 +254,98 @@ TEST(WorkerTest, WrongTokenIsAnError) {
   std::string id = SubmitOk(*ts.Jobs(), server::testing::kClientToken);
   Worker good(o, FakeJob(5, 1));
   ASSERT_TRUE(good.Run().ok());
+}
+
+// Checked before the job function runs: a job that cannot fit the memory budget, or that names
+// a file outside --data-root, fails with the reason and never starts.
+TEST(WorkerTest, JobsThatCannotFitOrNameForbiddenFilesFailBeforeTheyStart) {
+  TestServer ts;
+  std::string big = SubmitOk(*ts.Jobs());
+  std::string path_job = SubmitOk(
+      *ts.Jobs(), "",
+      R"({"model":{"onnx":"models/net.onnx"},"dataset":{"name":"synthetic","synthetic_train":64,)"
+      R"("synthetic_test":16}})");
+  WorkerOptions o = Options(ts, "w1");
+  o.max_job_memory = 64 << 20;  // below LibTorch's own footprint: nothing fits
+  std::atomic<int> started{0};
+  Worker worker(o, FakeJob(3, 1, &started));
+  std::thread run([&] { (void)worker.Run(); });
+  ASSERT_TRUE(WaitFor([&] {
+    return GetJob(ts, big).state() == bitsearch::v1::JOB_STATE_FAILED &&
+           GetJob(ts, path_job).state() == bitsearch::v1::JOB_STATE_FAILED;
+  }));
+  worker.Stop();
+  run.join();
+  EXPECT_EQ(started.load(), 0);
+  EXPECT_TRUE(absl::StrContains(GetJob(ts, big).error(), "more than this worker's memory budget"))
+      << GetJob(ts, big).error();
+  EXPECT_TRUE(absl::StrContains(GetJob(ts, path_job).error(), "no --data-root"))
+      << GetJob(ts, path_job).error();
+}
+
+// An uploaded model is scratch: the worker removes it once the job is over.
+TEST(WorkerTest, UploadedModelIsRemovedAfterTheJob) {
+  TestServer ts;
+  bitsearch::v1::SubmitJobRequest req;
+  req.set_spec_json(R"({"model":{"onnx":"net.onnx"},"dataset":{"name":"synthetic",)"
+                    R"("synthetic_train":64,"synthetic_test":16}})");
+  req.set_onnx_model("model bytes");
+  bitsearch::v1::SubmitJobResponse resp;
+  ASSERT_TRUE(ts.Jobs()->SubmitJob(Ctx().get(), req, &resp).ok());
+  WorkerOptions o = Options(ts, "w1");
+  o.once = true;
+  std::string seen_model;
+  Worker worker(o, [&](const JobSpec& spec, const LeasedInputs& in, JobObserver* obs,
+                       CheckpointStore* ckpt) {
+    std::ifstream model(spec.model.onnx);
+    std::getline(model, seen_model);
+    return FakeJob(2, 1)(spec, in, obs, ckpt);
+  });
+  ASSERT_TRUE(worker.Run().ok());
+  EXPECT_EQ(seen_model, "model bytes");
+  EXPECT_EQ(GetJob(ts, resp.job().id()).state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  EXPECT_TRUE(std::filesystem::is_empty(o.data_dir + "/models"));
+}
+
+// The worker verifies the server with --tls-ca-file and, where the server asks for mutual TLS,
+// presents its own certificate; a CA file it cannot use is an error, never the default roots.
+TEST(WorkerTest, TlsWithTheTestCaAndMutualTls) {
+  TestServer ts(/*auth=*/true);
+  server::testing::TestPki pki = server::testing::MakeTestPki(ts.dir() + "/pki");
+  ts.EnableTls(pki, /*require_worker_cert=*/true);
+  std::string id = SubmitOk(*ts.Jobs(), server::testing::kClientToken);
+  WorkerOptions o = Options(ts, "w1");
+  o.token = server::testing::kWorkerToken;
+  o.tls_ca_file = pki.ca;
+  o.once = true;
+  Worker without_cert(o, FakeJob(3, 1));
+  absl::Status st = without_cert.Run();
+  EXPECT_EQ(st.code(), absl::StatusCode::kPermissionDenied) << st;
+  o.tls_cert_file = pki.worker_cert;
+  o.tls_key_file = pki.worker_key;
+  Worker worker(o, FakeJob(3, 1));
+  ASSERT_TRUE(worker.Run().ok());
+  bitsearch::v1::GetJobRequest req;
+  req.set_job_id(id);
+  bitsearch::v1::Job job;
+  ASSERT_TRUE(ts.Jobs()->GetJob(Ctx(server::testing::kClientToken).get(), req, &job).ok());
+  EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+}
+
+TEST(WorkerTest, UnreadableOrInvalidTlsFilesAreErrors) {
+  TestServer ts;
+  std::string junk = ts.dir() + "/junk.pem";
+  std::ofstream(junk) << "-----BEGIN CERTIFICATE-----\nno end line\n";
+  WorkerOptions o = Options(ts, "w1");
+  o.tls_ca_file = ts.dir() + "/missing-ca.pem";
+  absl::Status missing = Worker(o, FakeJob(1, 1)).Run();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound) << missing;
+  EXPECT_TRUE(absl::StrContains(missing.message(), "--tls-ca-file")) << missing;
+  o.tls_ca_file = junk;
+  EXPECT_EQ(Worker(o, FakeJob(1, 1)).Run().code(), absl::StatusCode::kInvalidArgument);
+  o.tls_ca_file = "";
+  o.tls_cert_file = junk;
+  EXPECT_EQ(Worker(o, FakeJob(1, 1)).Run().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
