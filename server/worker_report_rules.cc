@@ -26,9 +26,10 @@ absl::Status CheckPhase(const std::string& field, const std::string& phase, bool
   if (phase.size() > kMaxPhaseNameBytes) {
     return Invalid(field, absl::StrCat("is longer than ", kMaxPhaseNameBytes, " bytes"));
   }
+  // Printable ASCII without quotes or backslashes ("baseline:w8a8" is one): it becomes a
+  // Prometheus label value and a line of `bitsearch watch`.
   for (char c : phase) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.';
+    bool ok = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
     if (!ok) return Invalid(field, absl::StrCat(Quoted(phase), " is not a phase name"));
   }
   return absl::OkStatus();

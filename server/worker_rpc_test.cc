@@ -257,6 +257,10 @@ TEST_F(WorkerRpcTest, ProgressEventsAreValidatedAndTheLogIsCapped) {
             }).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Get(id).last_sequence(), 2);  // nothing of the above was stored
+  ASSERT_TRUE(report([](bitsearch::v1::JobEvent* e) {  // the pipeline's baseline phases
+                e->set_type(bitsearch::v1::JobEvent::TYPE_PHASE_START);
+                e->set_phase("baseline:w8a8");
+              }).ok());
 
   // 1000 valid events at once: stored up to the cap (30), then only phase boundaries.
   ASSERT_TRUE(report(progress(5, 10), 1000).ok());

@@ -52,11 +52,18 @@ log "worker: no certificate and a missing CA file refused"
 
 start_worker w1 --token-file "$WORK/worker.tokens" --tls-ca-file "$PKI/ca.pem" \
   --tls-cert-file "$PKI/worker.pem" --tls-key-file "$PKI/worker.key"
-write_spec "$WORK/job.json" tls-job 256 1
+# With a baseline: its phase ("baseline:w8a8") travels through the server's event checks too.
+cat >"$WORK/job.json" <<'JSON'
+{"name":"tls-job","model":"lenet5",
+ "dataset":{"name":"synthetic","synthetic_train":256,"synthetic_test":128},
+ "pretrain":{"epochs":1},"search":{"epochs":1,"batch_size":64},"finetune":{"epochs":1},
+ "baselines":["w8a8"]}
+JSON
 id=$("$CLIENT_BIN" submit "$WORK/job.json" | sed -n 1p)
 [[ $id == job-* ]] || fail "submit printed '$id'"
 "$CLIENT_BIN" watch "$id" >"$WORK/watch.log" 2>&1 || fail "watch $id did not end in SUCCEEDED"
 "$CLIENT_BIN" result "$id" --json >"$WORK/result.json" || fail "result $id"
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert "layers" in r' "$WORK/result.json" \
-  || fail "result of $id has no layers"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["layers"] and r["baselines"]' \
+  "$WORK/result.json" || fail "result of $id lacks layers or baselines"
+grep -q "baseline:w8a8" "$WORK/watch.log" || fail "watch shows no baseline phase"
 log "PASS service_tls: job $id SUCCEEDED over TLS with a mutually authenticated worker"
