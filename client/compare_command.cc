@@ -10,7 +10,9 @@
 #include "client/compare_table.h"
 #include "client/service_client.h"
 #include "client/service_commands.h"
+#include "client/sweep_commands.h"
 #include "search/report/result_view.h"
+#include "search/report/sweep_result.h"
 
 namespace bitsearch {
 namespace {
@@ -29,8 +31,8 @@ void AddCompareCommand(CLI::App& app, std::shared_ptr<ConnectionFlags> connectio
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "compare", "results side by side: job ids (results from the server) or result JSON files");
-  cmd->add_option("results", a->items, "job ids or result JSON files")->required();
+      "compare", "results side by side: job ids, sweep ids (their points) or result JSON files");
+  cmd->add_option("results", a->items, "job ids, sweep ids or result JSON files")->required();
   cmd->add_flag("--json", a->json, "print JSON");
   AddConnectionOptions(cmd, connection);
   cmd->callback([connection, a] {
@@ -45,7 +47,19 @@ void AddCompareCommand(CLI::App& app, std::shared_ptr<ConnectionFlags> connectio
         result = *parsed;
       } else {
         if (client == nullptr) client = std::make_unique<ServiceClient>(*connection);
+        if (IsSweepId(item)) {  // every succeeded point of the sweep
+          for (auto& [name, point] : FetchSweepPointResults(*client, item)) {
+            absl::StatusOr<ResultView> view = ReadResultView(point);
+            if (view.ok()) entries.push_back({absl::StrCat(item, "/", name), std::move(*view)});
+          }
+          continue;
+        }
         result = FetchResult(*client, item);
+      }
+      if (IsSweepResult(result)) {
+        Die(absl::StrCat(item, ": a sweep's result holds summaries only; compare its point results (",
+                         "the files beside it) or the sweep id"),
+            kExitUsage);
       }
       absl::StatusOr<ResultView> view = ReadResultView(result);
       if (!view.ok()) Die(absl::StrCat(item, ": ", view.status().message()), file ? kExitUsage : kExitFailure);

@@ -12,6 +12,7 @@
 #include "client/remote_profiles.h"
 #include "client/run_command.h"
 #include "client/service_commands.h"
+#include "client/sweep_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"bitsearch: hardware-aware mixed-precision quantization search"};
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
                                 connection);
   bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));
   bitsearch::AddServiceCommands(app, connection);
+  bitsearch::AddSweepCommand(app, connection);
   bitsearch::AddCompareCommand(app, connection);
   bitsearch::AddBenchLoadCommand(app, connection);
   try {

@@ -24,6 +24,7 @@
 #include "client/report_files.h"
 #include "client/result_table.h"
 #include "client/service_client.h"
+#include "client/sweep_commands.h"
 #include "base/atomic_file.h"
 #include "base/retry.h"
 #include "nlohmann/json.hpp"
@@ -246,7 +247,7 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
 
   struct Args {
     std::string spec_path, job, request_id, onnx_path, state, export_dir, out;
-    bool watch = false, json = false;
+    bool watch = false, json = false, sweeps = false;
     int limit = 20;
     double give_up_s = 600;
   };
@@ -275,13 +276,14 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
     if (a->watch) Watch(client, resp.job().id(), a->give_up_s);
   });
 
-  CLI::App* watch = app.add_subcommand("watch", "follow a job's progress until it finishes");
-  watch->add_option("job", a->job, "job id")->required();
+  CLI::App* watch = app.add_subcommand("watch", "follow a job's (or sweep's) progress until it finishes");
+  watch->add_option("job", a->job, "job id or sweep id")->required();
   watch->add_option("--give-up-after", a->give_up_s, "seconds of failed reconnects before giving up")
       ->capture_default_str();
   add_conn(watch);
   watch->callback([conn, a] {
     ServiceClient client(*conn);
+    if (IsSweepId(a->job)) return WatchSweep(client, a->job, a->give_up_s);
     Watch(client, a->job, a->give_up_s);
   });
 
@@ -289,9 +291,11 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
   list->add_option("--state", a->state, "only jobs in this state (QUEUED, RUNNING, ...)");
   list->add_option("--limit", a->limit, "at most this many jobs")->capture_default_str();
   list->add_flag("--json", a->json, "print JSON");
+  list->add_flag("--sweeps", a->sweeps, "list sweeps instead of jobs");
   add_conn(list);
   list->callback([conn, a] {
     ServiceClient client(*conn);
+    if (a->sweeps) return ListSweeps(client, a->limit, a->json);
     v1::ListJobsRequest req;
     if (!a->state.empty()) {
       v1::JobState state;
@@ -324,12 +328,13 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
     }
   });
 
-  CLI::App* get = app.add_subcommand("get", "show one job");
-  get->add_option("job", a->job, "job id")->required();
+  CLI::App* get = app.add_subcommand("get", "show one job or sweep");
+  get->add_option("job", a->job, "job id or sweep id")->required();
   get->add_flag("--json", a->json, "print JSON (with at least id and state)");
   add_conn(get);
   get->callback([conn, a] {
     ServiceClient client(*conn);
+    if (IsSweepId(a->job)) return PrintSweep(client, a->job, a->json);
     v1::Job job = GetJob(client, a->job);
     if (a->json) {
       std::printf("%s\n", DumpJson(JobJson(job)).c_str());
@@ -346,7 +351,7 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
   });
 
   CLI::App* result = app.add_subcommand("result", "print a finished job's result, or write it with its report");
-  result->add_option("job", a->job, "job id")->required();
+  result->add_option("job", a->job, "job id, or sweep id (its points with the Pareto front)")->required();
   result->add_flag("--json", a->json, "print the result JSON");
   result->add_option("--out", a->out,
                      "write the result JSON to FILE, and beside it the chart (.svg) and the HTML report (.html)");
@@ -355,6 +360,10 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
   add_conn(result);
   result->callback([conn, a] {
     ServiceClient client(*conn);
+    if (IsSweepId(a->job)) {
+      if (!a->export_dir.empty()) Die("--export takes a job id (each point of a sweep has its own export)", kExitUsage);
+      return PrintSweepResult(client, a->job, a->json, a->out);
+    }
     v1::GetResultResponse resp;
     nlohmann::json j = FetchResult(client, a->job, !a->export_dir.empty(), &resp);
     ReportContext context;
@@ -384,11 +393,12 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
     std::printf("%s", FormatResultTable(*view).c_str());
   });
 
-  CLI::App* cancel = app.add_subcommand("cancel", "cancel a queued or running job");
-  cancel->add_option("job", a->job, "job id")->required();
+  CLI::App* cancel = app.add_subcommand("cancel", "cancel a queued or running job, or every such job of a sweep");
+  cancel->add_option("job", a->job, "job id or sweep id")->required();
   add_conn(cancel);
   cancel->callback([conn, a] {
     ServiceClient client(*conn);
+    if (IsSweepId(a->job)) return CancelSweep(client, a->job);
     v1::CancelJobRequest req;
     req.set_job_id(a->job);
     v1::Job job;

@@ -76,6 +76,7 @@ class JobRun {
     auto start = Clock::now();
     absl::Status st = Setup();
     if (st.ok()) st = Pretrain();
+    if (st.ok() && options_.pretrain_only) return FinishPretrainOnly(start);
     if (st.ok()) st = Search();
     if (st.ok()) st = Refine();
     if (st.ok() && !Done(kPhaseFinetune)) {
@@ -289,12 +290,40 @@ class JobRun {
     std::ifstream in(path, std::ios::binary);
     if (!in) return false;
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return UsePretrainEntry(bytes, path);
+  }
+
+  // Starts from a pretrain-cache entry (a file or RunOptions::pretrained_model) named `source`.
+  bool UsePretrainEntry(const std::string& bytes, const std::string& source) {
     auto cached = ParseJobCheckpoint(bytes);
     if (!cached.ok() || !cached->meta.contains("accuracy_fp32")) return false;
     fp_state_ = cached->fp_state;
     meta_["accuracy_fp32"] = cached->meta["accuracy_fp32"];
-    meta_["pretrain_cache"] = path;
+    meta_["pretrain_cache"] = source;
     return true;
+  }
+
+  // The float model as a pretrain-cache entry.
+  std::string PretrainEntry() {
+    JobCheckpoint entry;
+    entry.meta = {{"accuracy_fp32", meta_["accuracy_fp32"]}};
+    entry.fp_state = fp_state_;
+    entry.generator_state = generator_.get_state();
+    return SerializeJobCheckpoint(entry);
+  }
+
+  // RunOptions::pretrain_only: the float model goes to export_dir as kPretrainedModelFile; the
+  // result holds its accuracy and timings only.
+  absl::StatusOr<json> FinishPretrainOnly(Clock::time_point start) {
+    if (!options_.export_dir.empty()) {
+      absl::Status written = WriteFileAtomically(
+          absl::StrCat(options_.export_dir, "/", kPretrainedModelFile), PretrainEntry());
+      if (!written.ok()) return written;
+    }
+    meta_["timings"]["total"] = meta_["timings"].value("total", 0.0) + Seconds(start);
+    return json{{"name", spec_.name},
+                {"accuracy", {{"fp32", meta_["accuracy_fp32"]}}},
+                {"timings", meta_["timings"]}};
   }
 
   absl::Status Pretrain() {
@@ -302,6 +331,16 @@ class JobRun {
     if (Done(phase)) return absl::OkStatus();
     auto start = Clock::now();
     const std::string cache = imported_ ? "" : PretrainCachePath();
+    if (!imported_ && !Resuming(phase) && !options_.pretrained_model.empty()) {
+      if (UsePretrainEntry(options_.pretrained_model, "the shared pretraining")) {
+        Log("pretrained model taken from the shared pretraining (not trained again)");
+        MarkDone(phase, Seconds(start),
+                 absl::StrFormat("fp32 top-1 %.2f%% (shared)", meta_["accuracy_fp32"].get<double>()));
+        next_start_state_ = fp_state_;
+        return SaveBoundary(kPhaseSearch);
+      }
+      Log("the shared pretrained model is unreadable; training again");
+    }
     if (!cache.empty() && !Resuming(phase) && LoadCachedPretrain(cache)) {
       Log(absl::StrCat("pretrained model reused from ", cache));
       MarkDone(phase, Seconds(start),
@@ -343,11 +382,7 @@ class JobRun {
     EvalResult fp = Evaluate(*folded, data_.test);
     meta_["accuracy_fp32"] = fp.accuracy;
     if (!cache.empty()) {
-      JobCheckpoint entry;
-      entry.meta = {{"accuracy_fp32", fp.accuracy}};
-      entry.fp_state = fp_state_;
-      entry.generator_state = generator_.get_state();
-      absl::Status written = WriteFileAtomically(cache, SerializeJobCheckpoint(entry));
+      absl::Status written = WriteFileAtomically(cache, PretrainEntry());
       if (!written.ok()) Log(absl::StrCat("pretrained model not cached: ", written.message()));
     }
     MarkDone(phase, Seconds(start), absl::StrFormat("fp32 top-1 %.2f%%", fp.accuracy));

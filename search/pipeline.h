@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "search/observer.h"
+#include "search/pretrain_key.h"
 #include "search/spec.h"
 
 namespace bitsearch {
@@ -26,6 +27,11 @@ struct RunOptions {
                                    // model, data, pretrain settings and seed ("" = no cache)
   std::string export_dir;          // "" = no export; else the fine-tuned model is exported there
                                    // (model.onnx, quant.json, model.pt; search/onnx/onnx_export.h)
+  bool pretrain_only = false;      // stop after the float model (a sweep's shared pretraining):
+                                   // the result holds its accuracy, export_dir the model as
+                                   // kPretrainedModelFile (a pretrain-cache entry)
+  std::string pretrained_model;    // a pretrain-cache entry to start from instead of training
+                                   // (a sweep point's shared pretraining); "" = pretrain as usual
 };
 
 // Runs `spec` to the end and returns the result JSON (ARCHITECTURE.md "Result").

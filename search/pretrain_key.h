@@ -22,6 +22,10 @@ nlohmann::json PretrainKey(const nlohmann::json& full_spec);
 // A stable 64-bit hash of the key (FNV-1a of its JSON text: the same on every build and machine).
 uint64_t PretrainKeyHash(const nlohmann::json& full_spec);
 
+// The file in which a sweep's shared pretraining returns its float model (a pretrain-cache entry):
+// the pipeline writes it with RunOptions::pretrain_only, the server hands it to the points.
+inline constexpr char kPretrainedModelFile[] = "pretrained.fp";
+
 // Whether a job of `spec` trains its float model at all: an imported ONNX model brings its own
 // weights, and zero pretraining epochs train nothing. Only such jobs are worth sharing.
 bool TrainsFloatModel(const JobSpec& spec);

@@ -398,8 +398,8 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
   BS_RETURN_IF_ERROR(root.Integer("checkpoint_every", &spec.checkpoint_every, 0, kMaxSamples));
   if (root.Find("sweep")) {  // search/sweep.h expands it; one job has no such block
     return absl::InvalidArgumentError(
-        "sweep: this spec is a sweep (one job per value); run it with `bitsearch run` or submit "
-        "it with `bitsearch sweep`, not as one job");
+        "sweep: this spec is a sweep (one job per value); submit it to a server with "
+        "`bitsearch sweep`, not as one job");
   }
   BS_RETURN_IF_ERROR(root.NoUnknownFields());
   return spec;

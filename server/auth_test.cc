@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "google/protobuf/descriptor.h"
 #include "server/test_server.h"
 
 namespace bitsearch::server::testing {
@@ -76,7 +77,7 @@ TEST(AuthTest, RolesAreEnforced) {
   EXPECT_TRUE(profiles->PutProfile(Ctx(kClientToken).get(), put, &stored).ok());
 }
 
-// Every RPC of every service (16) x {no token, a wrong token, the other role's token}: refused
+// Every RPC of every service x {no token, a wrong token, the other role's token}: refused
 // with UNAUTHENTICATED or PERMISSION_DENIED, and nothing changes; the right role gets through.
 // grpc.health.v1 and server reflection stay open (probes; schema only): see
 // docs/SERVICE_SECURITY.md.
@@ -93,6 +94,14 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
   ASSERT_TRUE(workers->Lease(Ctx(kWorkerToken).get(), lreq, &leased).ok());
   ASSERT_EQ(leased.lease().job_id(), queued);  // the oldest; `running` stays queued for Lease
   const bitsearch::v1::LeaseRef lease = leased.lease();
+  // A sweep (its jobs queue behind `running`) for the sweep RPCs.
+  bitsearch::v1::SubmitSweepRequest sweep_req;
+  sweep_req.set_spec_json(
+      R"({"model":"lenet5","dataset":{"name":"synthetic"},"sweep":{"search.mu":[0.1,1]}})");
+  bitsearch::v1::SubmitSweepResponse swept;
+  ASSERT_TRUE(jobs->SubmitSweep(Ctx(kClientToken).get(), sweep_req, &swept).ok());
+  const std::string sweep = swept.sweep().id();
+  const int stored_jobs = 2 + swept.sweep().points_size() + swept.sweep().pretrain_jobs_size();
 
   using Call = std::function<grpc::Status(const std::string& token)>;
   struct Rpc {
@@ -219,8 +228,42 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
          bitsearch::v1::Job out;
          return jobs->CancelJob(c, r, &out);
        })},
+      {"JobService/SubmitSweep", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::SubmitSweepResponse out;
+         return jobs->SubmitSweep(c, sweep_req, &out);
+       })},
+      {"JobService/GetSweep", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::GetSweepRequest r;
+         r.set_sweep_id(sweep);
+         bitsearch::v1::Sweep out;
+         return jobs->GetSweep(c, r, &out);
+       })},
+      {"JobService/ListSweeps", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::ListSweepsResponse out;
+         return jobs->ListSweeps(c, {}, &out);
+       })},
+      {"JobService/GetSweepResult", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::GetSweepResultRequest r;
+         r.set_sweep_id(sweep);
+         bitsearch::v1::GetSweepResultResponse out;
+         return jobs->GetSweepResult(c, r, &out);  // FAILED_PRECONDITION (no result) once through
+       })},
+      {"JobService/CancelSweep", {Role::kClient}, unary([&](grpc::ClientContext* c) {
+         bitsearch::v1::CancelSweepRequest r;
+         r.set_sweep_id(sweep);
+         bitsearch::v1::Sweep out;
+         return jobs->CancelSweep(c, r, &out);
+       })},
   };
-  ASSERT_EQ(rpcs.size(), 16u);
+  // One case per RPC the services declare: a new RPC without a case fails here.
+  size_t declared = 0;
+  for (const char* service : {"bitsearch.v1.JobService", "bitsearch.v1.WorkerService",
+                              "bitsearch.v1.ProfileService"}) {
+    const auto* d = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    ASSERT_NE(d, nullptr) << service;
+    declared += static_cast<size_t>(d->method_count());
+  }
+  ASSERT_EQ(rpcs.size(), declared);
 
   auto allowed = [](const Rpc& rpc, Role role) {
     return std::find(rpc.roles.begin(), rpc.roles.end(), role) != rpc.roles.end();
@@ -240,7 +283,7 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
   // Nothing the refused calls asked for happened.
   bitsearch::v1::ListJobsResponse list;
   ASSERT_TRUE(jobs->ListJobs(Ctx(kClientToken).get(), {}, &list).ok());
-  ASSERT_EQ(list.jobs_size(), 2);
+  ASSERT_EQ(list.jobs_size(), stored_jobs);
   for (const auto& job : list.jobs()) {
     EXPECT_NE(job.state(), bitsearch::v1::JOB_STATE_CANCELLED);
     EXPECT_NE(job.state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
@@ -256,7 +299,7 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
       EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << rpc.name;
       std::string name = rpc.name;
       bool expect_ok = name != "JobService/GetResult" && name != "ProfileService/GetProfile" &&
-                       name != "WorkerService/Fail";
+                       name != "WorkerService/Fail" && name != "JobService/GetSweepResult";
       if (expect_ok) {
         EXPECT_TRUE(st.ok()) << rpc.name << ": " << st.error_message();
       }

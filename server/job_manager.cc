@@ -135,8 +135,12 @@ absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const Sub
       BS_RETURN_IF_ERROR(CheckWorkerPath("dataset.path", spec.dataset.path));
     }
     BS_ASSIGN_OR_RETURN(std::string spec_json, NormalizedSpecJson(spec));
-    NewJob job{NewJobId(), spec.name, spec_json, req.client_request_id, "",
-               options_.job_ownership ? caller.principal : ""};
+    NewJob job;
+    job.id = NewJobId();
+    job.name = spec.name;
+    job.spec_json = spec_json;
+    job.client_request_id = req.client_request_id;
+    job.owner = options_.job_ownership ? caller.principal : "";
     if (!req.onnx_model.empty()) {
       job.model_blob = absl::StrCat("models/", job.id, ".onnx");
       BS_RETURN_IF_ERROR(blobs_->WriteAtomic(job.model_blob, req.onnx_model));
@@ -232,6 +236,12 @@ void JobManager::JobFinished(const JobRecord& job) {
     }
   }
   hub_->Notify(job.id);
+  // The points waiting for a pretraining that will never succeed end now, with its reason; if
+  // this fails the reaper's next pass does it.
+  if (job.kind == JobKind::kPretrain &&
+      (job.state == JobState::kFailed || job.state == JobState::kCancelled)) {
+    (void)FailBlockedJobs();
+  }
 }
 
 }  // namespace bitsearch::server

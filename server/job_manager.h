@@ -5,8 +5,8 @@
 // and call it, so all of this is tested without gRPC (job_manager_test.cc).
 //
 // Split by concern: job_manager.cc (client side: submit, get, list, cancel, result, watch),
-// job_manager_worker.cc (worker side: lease, heartbeat, progress, checkpoints, complete, fail),
-// job_manager_upkeep.cc (reaping, gauges, retention).
+// job_manager_sweeps.cc (sweeps), job_manager_worker.cc (worker side: lease, heartbeat, progress,
+// checkpoints, complete, fail), job_manager_upkeep.cc (reaping, gauges, retention).
 // Thread-safety: every method may be called from any thread; state lives in the store.
 #ifndef BITSEARCH_SERVER_JOB_MANAGER_H_
 #define BITSEARCH_SERVER_JOB_MANAGER_H_
@@ -86,6 +86,33 @@ struct LeasedJob {
   LeaseRef lease;
   std::string onnx_model;    // the uploaded model, "" when none
   std::string profile_json;  // the stored profile hardware.profile names, "" for a built-in
+  std::string pretrained_model;  // the float model of the pretraining this job depends on
+                                 // (its export file kPretrainedModelFile, search/pretrain_key.h), "" when none
+};
+
+struct SubmitSweepRequest {
+  std::string spec_json;          // a spec with a "sweep" block
+  std::string client_request_id;  // "" = no idempotency key
+};
+
+// A sweep with its jobs and what follows from them.
+struct SweepInfo {
+  SweepRow sweep;
+  JobState state = JobState::kQueued;  // SweepStateOf its jobs
+  std::string error;                   // why it FAILED
+  int64_t finished_ms = 0;             // the last job's end, once every job finished
+  std::vector<JobRecord> points;       // search jobs, in expansion order
+  std::vector<JobRecord> pretrain_jobs;
+};
+
+struct SubmitSweepOutcome {
+  SweepInfo sweep;
+  bool deduplicated = false;
+};
+
+struct SweepListing {
+  std::vector<SweepInfo> sweeps;
+  std::string next_page_token;  // "" on the last page
 };
 
 // One checkpoint upload in progress: chunks are appended to a temporary blob that replaces the
@@ -136,6 +163,19 @@ class JobManager {
                                                    int limit);
   absl::StatusOr<JobRecord> Peek(const std::string& id) { return store_->GetJob(id); }
 
+  // ---- Sweeps (job_manager_sweeps.cc) ----
+  // Expands the spec's sweep block (search/sweep.h), gives every group of points that train the
+  // same float model one pretraining job they depend on, and stores the sweep with its jobs.
+  absl::StatusOr<SubmitSweepOutcome> SubmitSweep(const Caller& caller, const SubmitSweepRequest& request);
+  absl::StatusOr<SweepInfo> GetSweep(const Caller& caller, const std::string& id);
+  absl::StatusOr<SweepListing> ListSweeps(const Caller& caller, const std::string& page_token,
+                                          int page_size);
+  // Cancels the sweep's queued and running jobs.
+  absl::StatusOr<SweepInfo> CancelSweep(const Caller& caller, const std::string& id);
+  // The sweep's result JSON (search/report/sweep_result.h); FAILED_PRECONDITION while no point
+  // has a result.
+  absl::StatusOr<std::string> GetSweepResult(const Caller& caller, const std::string& id);
+
   // ---- WorkerService ----
   // The oldest queued job, or nullopt when none is queued.
   absl::StatusOr<std::optional<LeasedJob>> Lease(const std::string& worker_id);
@@ -171,9 +211,17 @@ class JobManager {
 
   // The job if `caller` may see it (NOT_FOUND / PERMISSION_DENIED otherwise).
   absl::StatusOr<JobRecord> VisibleJob(const Caller& caller, const std::string& id);
-  // The one place a job's end is recorded: metrics, blobs it no longer needs, watchers.
+  // The one place a job's end is recorded: metrics, blobs it no longer needs, watchers; a failed
+  // or cancelled pretraining fails the jobs that wait for it.
   void JobFinished(const JobRecord& job);
+  // Fails the queued jobs whose dependency failed or was cancelled (also a reaper pass, so that
+  // a crash between a pretraining's end and this leaves no point waiting forever).
+  absl::Status FailBlockedJobs();
+  // The sweep if `caller` may see it (NOT_FOUND / PERMISSION_DENIED otherwise), with its jobs.
+  absl::StatusOr<SweepInfo> VisibleSweep(const Caller& caller, const std::string& id);
+  absl::StatusOr<SweepInfo> SweepInfoOf(SweepRow sweep);
   std::string NewJobId();
+  std::string NewSweepId();
   std::string NewLeaseToken();
 
   ServerStore* store_;

@@ -8,9 +8,13 @@
 
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "search/pretrain_key.h"
 #include "server/sqlite_job_store.h"
 
 namespace bitsearch::server {
@@ -217,6 +221,135 @@ TEST_F(JobManagerTest, JobsWhoseWorkersDieOnEveryAttemptFailAsKilled) {
   EXPECT_EQ(failed->state, JobState::kFailed);
   EXPECT_TRUE(absl::StartsWith(failed->error, "worker killed (probably out of memory)"))
       << failed->error;
+}
+
+// ---- Sweeps ----------------------------------------------------------------------------------
+
+constexpr char kSweepSpec[] =
+    R"({"name":"sw","model":"lenet5","pretrain":{"epochs":1},)"
+    R"("dataset":{"name":"synthetic","synthetic_train":64,"synthetic_test":32},)"
+    R"("sweep":{"search.mu":[0.1,1]}})";
+
+std::string PointResult(double accuracy, double bops) {
+  return absl::StrCat(R"({"name":"p","accuracy":{"fp32":90,"final":)", accuracy,
+                      R"(},"relative_bops_percent":)", bops, "}");
+}
+
+TEST_F(JobManagerTest, SweepPointsWaitForTheirSharedPretrainingAndStartFromItsModel) {
+  auto out = manager_->SubmitSweep({}, SubmitSweepRequest{kSweepSpec, ""});
+  ASSERT_TRUE(out.ok()) << out.status();
+  const SweepInfo& sweep = out->sweep;
+  ASSERT_EQ(sweep.pretrain_jobs.size(), 1u);
+  ASSERT_EQ(sweep.points.size(), 2u);
+  const std::string pretrain_id = sweep.pretrain_jobs[0].id;
+  EXPECT_EQ(sweep.pretrain_jobs[0].kind, JobKind::kPretrain);
+  for (const JobRecord& p : sweep.points) {
+    EXPECT_EQ(p.depends_on, pretrain_id);
+    EXPECT_EQ(p.sweep_id, sweep.sweep.id);
+    EXPECT_EQ(p.kind, JobKind::kSearch);
+  }
+  EXPECT_EQ(sweep.points[0].settings_json, R"({"search.mu":0.1})");
+
+  LeasedJob pre = LeaseOk("w1");
+  EXPECT_EQ(pre.job.id, pretrain_id);
+  EXPECT_TRUE(pre.pretrained_model.empty());
+  auto blocked = manager_->Lease("w2");  // the points wait for the pretraining
+  ASSERT_TRUE(blocked.ok());
+  EXPECT_FALSE(blocked->has_value());
+  EXPECT_EQ(manager_->GetSweepResult({}, sweep.sweep.id).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(manager_->Complete(pre.lease, R"({"accuracy":{"fp32":90}})",
+                                 {{kPretrainedModelFile, "float-model"}})
+                  .ok());
+  LeasedJob a = LeaseOk("w1");
+  LeasedJob b = LeaseOk("w2");  // both points at once: they fan out
+  EXPECT_EQ(a.pretrained_model, "float-model");
+  EXPECT_EQ(b.pretrained_model, "float-model");
+  EXPECT_EQ(manager_->GetSweep({}, sweep.sweep.id)->state, JobState::kRunning);
+  ASSERT_TRUE(manager_->Complete(a.lease, PointResult(80, 10), {}).ok());
+  ASSERT_TRUE(manager_->Complete(b.lease, PointResult(70, 20), {}).ok());  // dominated
+
+  auto done = manager_->GetSweep({}, sweep.sweep.id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, JobState::kSucceeded);
+  auto text = manager_->GetSweepResult({}, sweep.sweep.id);
+  ASSERT_TRUE(text.ok()) << text.status();
+  auto result = nlohmann::json::parse(*text);
+  EXPECT_EQ(result["pretraining"]["runs"], 1);
+  ASSERT_EQ(result["points"].size(), 2u);
+  std::map<std::string, bool> pareto;
+  for (const auto& p : result["points"]) pareto[p["job"].get<std::string>()] = p["pareto"];
+  EXPECT_TRUE(pareto[a.job.id]);
+  EXPECT_FALSE(pareto[b.job.id]);
+  auto listed = manager_->ListSweeps({}, "", 0);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->sweeps.size(), 1u);
+  EXPECT_EQ(listed->sweeps[0].state, JobState::kSucceeded);
+}
+
+TEST_F(JobManagerTest, AFailedPretrainingFailsEveryPointWithItsReason) {
+  auto out = manager_->SubmitSweep({}, SubmitSweepRequest{kSweepSpec, ""});
+  ASSERT_TRUE(out.ok()) << out.status();
+  LeasedJob pre = LeaseOk("w1");
+  ASSERT_TRUE(manager_->Fail(pre.lease, "dataset.path: no such folder", false).ok());
+  auto sweep = manager_->GetSweep({}, out->sweep.sweep.id);
+  ASSERT_TRUE(sweep.ok());
+  EXPECT_EQ(sweep->state, JobState::kFailed);
+  EXPECT_EQ(sweep->error, "pretraining failed: dataset.path: no such folder");
+  for (const JobRecord& p : sweep->points) {
+    EXPECT_EQ(p.state, JobState::kFailed);
+    EXPECT_TRUE(absl::StrContains(p.error, pre.job.id)) << p.error;
+    EXPECT_TRUE(absl::StrContains(p.error, "dataset.path: no such folder")) << p.error;
+  }
+  EXPECT_FALSE(manager_->Lease("w2")->has_value());  // nothing left to run
+}
+
+TEST_F(JobManagerTest, CancelSweepCancelsItsRunningAndQueuedJobsOnce) {
+  auto out = manager_->SubmitSweep({}, SubmitSweepRequest{kSweepSpec, ""});
+  ASSERT_TRUE(out.ok()) << out.status();
+  const std::string id = out->sweep.sweep.id;
+  LeasedJob pre = LeaseOk("w1");
+  auto cancelled = manager_->CancelSweep({}, id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->state, JobState::kCancelled);
+  EXPECT_TRUE(cancelled->sweep.cancel_requested);
+  for (const auto* jobs : {&cancelled->pretrain_jobs, &cancelled->points}) {
+    for (const JobRecord& j : *jobs) EXPECT_EQ(j.state, JobState::kCancelled) << j.id;
+  }
+  auto beat = manager_->Heartbeat(pre.lease);  // the running pretraining's worker is told to stop
+  ASSERT_TRUE(beat.ok()) << beat.status();
+  EXPECT_TRUE(beat->cancel_requested);
+  EXPECT_FALSE(manager_->Lease("w2")->has_value());
+  EXPECT_EQ(manager_->CancelSweep({}, id).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(JobManagerTest, SweepsAreValidatedDeduplicatedAndOwned) {
+  auto plain = manager_->SubmitSweep({}, SubmitSweepRequest{kSpec, ""});
+  EXPECT_EQ(plain.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(plain.status().message(), "no \"sweep\" block")) << plain.status();
+  auto bad = manager_->SubmitSweep(
+      {}, SubmitSweepRequest{R"({"model":"lenet5","sweep":{"search.mu":[0.1,-1]}})", ""});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "search.mu")) << bad.status();
+  EXPECT_TRUE(manager_->ListJobs({}, std::nullopt, "", 0)->jobs.empty());  // nothing stored
+
+  JobManagerOptions options;
+  options.job_ownership = true;
+  Open(options);
+  Caller alice{Role::kClient, "token-a", false};
+  Caller bob{Role::kClient, "token-b", false};
+  auto first = manager_->SubmitSweep(alice, SubmitSweepRequest{kSweepSpec, "req-1"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = manager_->SubmitSweep(alice, SubmitSweepRequest{kSweepSpec, "req-1"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->deduplicated);
+  EXPECT_EQ(again->sweep.sweep.id, first->sweep.sweep.id);
+  EXPECT_EQ(manager_->ListJobs(alice, std::nullopt, "", 0)->jobs.size(), 3u);  // stored once
+  const std::string id = first->sweep.sweep.id;
+  EXPECT_EQ(manager_->GetSweep(bob, id).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(manager_->CancelSweep(bob, id).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(manager_->ListSweeps(bob, "", 0)->sweeps.empty());
+  EXPECT_EQ(manager_->ListSweeps(alice, "", 0)->sweeps.size(), 1u);
 }
 
 }  // namespace

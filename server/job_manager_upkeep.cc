@@ -18,6 +18,7 @@ absl::StatusOr<int> JobManager::ReapExpiredLeases() {
   BS_ASSIGN_OR_RETURN(std::vector<JobRecord> changed,
                       store_->ReapExpiredLeases(clock_->NowMs(), options_.max_attempts));
   for (const JobRecord& job : changed) JobFinished(job);  // requeued ones only notify
+  BS_RETURN_IF_ERROR(FailBlockedJobs());
   return static_cast<int>(changed.size());
 }
 

@@ -6,6 +6,7 @@
 #include "base/status_macros.h"
 #include "server/export_blobs.h"
 #include "server/job_manager.h"
+#include "search/pretrain_key.h"
 #include "server/profile_rules.h"
 #include "server/worker_report_rules.h"
 
@@ -72,6 +73,20 @@ absl::StatusOr<std::optional<LeasedJob>> JobManager::Lease(const std::string& wo
     leased.profile_json = std::move(*profile);
   } else if (!absl::IsNotFound(profile.status())) {
     return profile.status();
+  }
+  // A sweep point starts from the float model its pretraining made (a point whose pretraining
+  // left no model trains its own: slower, same result).
+  if (!job->depends_on.empty()) {
+    BS_ASSIGN_OR_RETURN(JobRecord pretrain, store_->GetJob(job->depends_on));
+    absl::StatusOr<std::vector<ExportedFile>> files =
+        LoadExportFiles(*blobs_, pretrain.id, pretrain.attempt);
+    if (files.ok()) {
+      for (ExportedFile& f : *files) {
+        if (f.name == kPretrainedModelFile) leased.pretrained_model = std::move(f.data);
+      }
+    } else if (!absl::IsNotFound(files.status())) {
+      return files.status();
+    }
   }
   leased.job = std::move(*job);
   return std::optional<LeasedJob>(std::move(leased));

@@ -21,6 +21,10 @@ std::optional<JobState> ParseJobState(const std::string& name) {
   return std::nullopt;
 }
 
+const char* JobKindName(JobKind kind) {
+  return kind == JobKind::kPretrain ? "pretrain" : "search";
+}
+
 bool IsTerminal(JobState state) {
   return state == JobState::kSucceeded || state == JobState::kFailed ||
          state == JobState::kCancelled;

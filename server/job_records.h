@@ -19,6 +19,10 @@ const char* JobStateName(JobState state);
 std::optional<JobState> ParseJobState(const std::string& name);
 bool IsTerminal(JobState state);
 
+// What a job runs (bitsearch.v1.JobKind): the whole pipeline, or a sweep's shared pretraining.
+enum class JobKind { kSearch = 1, kPretrain = 2 };
+const char* JobKindName(JobKind kind);  // "search" | "pretrain", as stored
+
 struct JobRecord {
   int64_t seq = 0;               // insertion order (the pagination cursor)
   std::string id;
@@ -43,6 +47,10 @@ struct JobRecord {
   std::string phase;
   int64_t last_sequence = 0;
   bool has_result = false;
+  std::string sweep_id;          // "" for a job submitted alone
+  JobKind kind = JobKind::kSearch;
+  std::string depends_on;        // leased only once this job SUCCEEDED ("" = no dependency)
+  std::string settings_json;     // a sweep point's settings ({"search.mu": 0.1}), "" otherwise
 };
 
 struct NewJob {
@@ -52,6 +60,36 @@ struct NewJob {
   std::string client_request_id;  // "" = no idempotency key
   std::string model_blob;
   std::string owner;              // "" = nobody in particular (ownership off)
+  // Sweeps only (defaulted, so plain jobs are built without naming them):
+  std::string sweep_id{};         // set by CreateSweep
+  JobKind kind = JobKind::kSearch;
+  std::string depends_on{};       // leased only once this job SUCCEEDED
+  std::string settings_json{};    // the point's settings ({"search.mu": 0.1})
+};
+
+// A sweep as stored; its state, error and end are derived from its jobs (SweepInfo).
+struct SweepRow {
+  int64_t seq = 0;               // insertion order (the pagination cursor)
+  std::string id;
+  std::string name;
+  std::string spec_json;         // the spec with its sweep block, as submitted
+  std::string client_request_id;
+  std::string owner;
+  int64_t created_ms = 0;
+  bool cancel_requested = false;
+};
+
+struct NewSweep {
+  std::string id;
+  std::string name;
+  std::string spec_json;
+  std::string client_request_id;  // "" = no idempotency key
+  std::string owner;
+};
+
+struct SweepPage {
+  std::vector<SweepRow> sweeps;
+  int64_t next_cursor = 0;  // 0 = no further page
 };
 
 // Identifies one lease: only calls naming the current owner, attempt and lease token are

@@ -1,5 +1,5 @@
 // bitsearch.v1.JobService on the gRPC callback API: submit, get, list, cancel, result
-// (job_service.cc) and the WatchJob stream (watch_job.cc).
+// (job_service.cc), the WatchJob stream (watch_job.cc) and sweeps (job_service_sweeps.cc).
 //
 // Handlers convert messages and call the JobManager (job_manager.h), nothing more.
 // Thread-safety: handlers run concurrently on gRPC threads; state lives in the JobManager.
@@ -32,6 +32,22 @@ class JobServiceImpl final : public bitsearch::v1::JobService::CallbackService {
   grpc::ServerUnaryReactor* GetResult(grpc::CallbackServerContext* ctx,
                                       const bitsearch::v1::GetResultRequest* request,
                                       bitsearch::v1::GetResultResponse* response) override;
+  // Sweeps (job_service_sweeps.cc).
+  grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx,
+                                        const bitsearch::v1::SubmitSweepRequest* request,
+                                        bitsearch::v1::SubmitSweepResponse* response) override;
+  grpc::ServerUnaryReactor* GetSweep(grpc::CallbackServerContext* ctx,
+                                     const bitsearch::v1::GetSweepRequest* request,
+                                     bitsearch::v1::Sweep* response) override;
+  grpc::ServerUnaryReactor* ListSweeps(grpc::CallbackServerContext* ctx,
+                                       const bitsearch::v1::ListSweepsRequest* request,
+                                       bitsearch::v1::ListSweepsResponse* response) override;
+  grpc::ServerUnaryReactor* CancelSweep(grpc::CallbackServerContext* ctx,
+                                        const bitsearch::v1::CancelSweepRequest* request,
+                                        bitsearch::v1::Sweep* response) override;
+  grpc::ServerUnaryReactor* GetSweepResult(grpc::CallbackServerContext* ctx,
+                                           const bitsearch::v1::GetSweepResultRequest* request,
+                                           bitsearch::v1::GetSweepResultResponse* response) override;
 
  private:
   const ServiceContext& sc_;

@@ -1,6 +1,7 @@
-// The server's persistent state, split by concern into three interfaces that one database
-// implements (sqlite_job_store.h): JobStore (jobs, their event logs and results), LeaseQueue
-// (leases, workers, reaping; lease_queue.h) and ProfileStore (profile_store.h). ServerStore
+// The server's persistent state, split by concern into interfaces that one database implements
+// (sqlite_job_store.h): JobStore (jobs, their event logs and results), LeaseQueue (leases,
+// workers, reaping; lease_queue.h), ProfileStore (profile_store.h) and SweepStore
+// (sweep_store.h). ServerStore
 // bundles them for the server, which takes it by interface (a PostgreSQL store could replace the
 // SQLite one).
 //
@@ -21,6 +22,7 @@
 #include "server/job_records.h"
 #include "server/lease_queue.h"
 #include "server/profile_store.h"
+#include "server/sweep_store.h"
 
 namespace bitsearch::server {
 
@@ -54,7 +56,7 @@ class JobStore {
   virtual absl::Status ClearJobBlobs(const std::string& id) = 0;
 };
 
-class ServerStore : public JobStore, public LeaseQueue, public ProfileStore {
+class ServerStore : public JobStore, public LeaseQueue, public ProfileStore, public SweepStore {
  public:
   // Flushes and closes; later calls fail with UNAVAILABLE.
   virtual absl::Status Close() = 0;

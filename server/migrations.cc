@@ -68,6 +68,28 @@ const std::vector<std::string>& Migrations() {
       CREATE INDEX jobs_by_owner ON jobs(owner, seq);
       CREATE INDEX jobs_by_finish ON jobs(finished_ms) WHERE finished_ms > 0;
       )sql",
+      // 3: sweeps. A sweep row keeps the spec as submitted; its jobs point at it, say what they
+      // run (a sweep's shared pretraining or the pipeline) and which job they wait for.
+      R"sql(
+      CREATE TABLE sweeps (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        client_request_id TEXT UNIQUE,
+        owner TEXT NOT NULL DEFAULT '',
+        created_ms INTEGER NOT NULL,
+        cancel_requested INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX sweeps_by_owner ON sweeps(owner, seq);
+      ALTER TABLE jobs ADD COLUMN sweep_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'search'
+        CHECK (kind IN ('search', 'pretrain'));
+      ALTER TABLE jobs ADD COLUMN depends_on TEXT NOT NULL DEFAULT '';
+      ALTER TABLE jobs ADD COLUMN settings_json TEXT NOT NULL DEFAULT '';
+      CREATE INDEX jobs_by_sweep ON jobs(sweep_id, seq) WHERE sweep_id != '';
+      CREATE INDEX jobs_by_dependency ON jobs(depends_on) WHERE depends_on != '';
+      )sql",
   };
   return *migrations;
 }

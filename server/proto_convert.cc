@@ -19,6 +19,11 @@ void ToProto(const JobRecord& r, bitsearch::v1::Job* job) {
   job->set_has_result(r.has_result);
   job->set_cancel_requested(r.cancel_requested);
   job->set_has_model(!r.model_blob.empty());
+  job->set_sweep_id(r.sweep_id);
+  job->set_kind(r.kind == JobKind::kPretrain ? bitsearch::v1::JOB_KIND_PRETRAIN
+                                             : bitsearch::v1::JOB_KIND_SEARCH);
+  job->set_depends_on(r.depends_on);
+  job->set_settings_json(r.settings_json);
 }
 
 void ToProto(const Profile& p, bitsearch::v1::Profile* out) {

@@ -16,7 +16,7 @@ const char kJobColumns[] =
     "j.checkpoint_blob, j.checkpoint_size, j.created_ms, j.queued_ms, j.started_ms, "
     "j.finished_ms, j.attempt, j.lease_owner, j.lease_expires_ms, j.cancel_requested, j.error, "
     "j.phase, j.last_sequence, EXISTS (SELECT 1 FROM results r WHERE r.job_id = j.id), j.owner, "
-    "j.lease_token";
+    "j.lease_token, j.sweep_id, j.kind, j.depends_on, j.settings_json";
 
 JobRecord ReadJobRow(const Statement& s) {
   JobRecord j;
@@ -43,6 +43,10 @@ JobRecord ReadJobRow(const Statement& s) {
   j.has_result = s.ColumnInt(20) != 0;
   j.owner = s.ColumnText(21);
   j.lease_token = s.ColumnText(22);
+  j.sweep_id = s.ColumnText(23);
+  j.kind = s.ColumnText(24) == "pretrain" ? JobKind::kPretrain : JobKind::kSearch;
+  j.depends_on = s.ColumnText(25);
+  j.settings_json = s.ColumnText(26);
   return j;
 }
 
@@ -183,16 +187,24 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
       return existing;
     }
   }
+  BS_ASSIGN_OR_RETURN(JobRecord created, InsertJobLocked(job, now_ms));
+  BS_RETURN_IF_ERROR(tx.Commit());
+  return created;
+}
+
+absl::StatusOr<JobRecord> SqliteJobStore::InsertJobLocked(const NewJob& job, int64_t now_ms) {
   // The new row is known in full, so it is built here rather than read back; its first event
   // (sequence 1) goes in with it.
   BS_ASSIGN_OR_RETURN(
       Statement ins,
       db_->Prepare("INSERT INTO jobs(id, name, state, spec_json, client_request_id, model_blob, "
-                   "created_ms, queued_ms, last_sequence, owner) "
-                   "VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?, 1, ?) RETURNING seq"));
+                   "created_ms, queued_ms, last_sequence, owner, sweep_id, kind, depends_on, "
+                   "settings_json) VALUES (?, ?, 'QUEUED', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) "
+                   "RETURNING seq"));
   ins.Bind(1, job.id).Bind(2, job.name).Bind(3, job.spec_json);
   ins.BindOptional(4, job.client_request_id).BindOptional(5, job.model_blob);
-  ins.Bind(6, now_ms).Bind(7, now_ms).Bind(8, job.owner);
+  ins.Bind(6, now_ms).Bind(7, now_ms).Bind(8, job.owner).Bind(9, job.sweep_id);
+  ins.Bind(10, std::string(JobKindName(job.kind))).Bind(11, job.depends_on).Bind(12, job.settings_json);
   BS_ASSIGN_OR_RETURN(bool row, ins.Step());
   if (!row) return absl::InternalError(absl::StrCat("job ", job.id, ": insert returned no row"));
   JobRecord created;
@@ -205,6 +217,10 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
   created.client_request_id = job.client_request_id;
   created.model_blob = job.model_blob;
   created.owner = job.owner;
+  created.sweep_id = job.sweep_id;
+  created.kind = job.kind;
+  created.depends_on = job.depends_on;
+  created.settings_json = job.settings_json;
   created.created_ms = created.queued_ms = now_ms;
   created.last_sequence = 1;
   JobEvent event;
@@ -213,12 +229,12 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
   event.unix_ms = now_ms;
   event.type = JobEvent::Type::kState;
   event.state = JobState::kQueued;
-  event.message = "submitted";
+  event.message = job.depends_on.empty() ? "submitted"
+                                         : absl::StrCat("submitted; waits for job ", job.depends_on);
   BS_ASSIGN_OR_RETURN(Statement ev,
                       db_->Prepare("INSERT INTO events(job_id, sequence, payload) VALUES (?, ?, ?)"));
   ev.Bind(1, job.id).Bind(2, int64_t{1}).BindBlob(3, EncodeEvent(event));
   BS_RETURN_IF_ERROR(ev.Run());
-  BS_RETURN_IF_ERROR(tx.Commit());
   return created;
 }
 

@@ -1,7 +1,8 @@
 // ServerStore (JobStore + LeaseQueue + ProfileStore) on one SQLite file (WAL, busy timeout,
 // migrated schema, integrity-checked at open). The implementation is split by concern:
 // sqlite_job_store.cc (jobs, events, results), sqlite_lease_ops.cc (leases, workers, reaping),
-// sqlite_profiles.cc (profiles). Events are stored as serialized bitsearch.v1.JobEvent.
+// sqlite_profiles.cc (profiles), sqlite_sweeps.cc (sweeps and job dependencies). Events are
+// stored as serialized bitsearch.v1.JobEvent.
 //
 // Thread-safety: every method takes mu_; one connection serves the whole server. WAL checkpoints
 // run on a background connection (wal_checkpointer.h), outside mu_.
@@ -63,6 +64,14 @@ class SqliteJobStore : public ServerStore {
   absl::StatusOr<Profile> GetProfile(const std::string& name) override;
   absl::StatusOr<std::vector<Profile>> ListProfiles() override;
 
+  absl::StatusOr<SweepRow> CreateSweep(const NewSweep& sweep, const std::vector<NewJob>& jobs,
+                                       int64_t now_ms, bool* deduplicated) override;
+  absl::StatusOr<SweepRow> GetSweep(const std::string& id) override;
+  absl::StatusOr<std::vector<JobRecord>> ListSweepJobs(const std::string& sweep_id) override;
+  absl::StatusOr<SweepPage> ListSweeps(int64_t cursor, int limit, const std::string& owner) override;
+  absl::StatusOr<std::vector<JobRecord>> CancelSweep(const std::string& id, int64_t now_ms) override;
+  absl::StatusOr<std::vector<JobRecord>> FailBlockedJobs(int64_t now_ms) override;
+
   absl::Status Close() override;
 
  private:
@@ -70,6 +79,12 @@ class SqliteJobStore : public ServerStore {
 
   absl::Status CheckOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<JobRecord> GetJobLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Inserts a QUEUED job with its first event (inside the caller's transaction).
+  absl::StatusOr<JobRecord> InsertJobLocked(const NewJob& job, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<SweepRow> GetSweepLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<JobRecord>> ListSweepJobsLocked(const std::string& sweep_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Assigns the next sequence number of `job_id` to `event` and stores it.
   absl::Status AppendEventLocked(const std::string& job_id, JobEvent event, int64_t now_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -59,8 +59,13 @@ absl::StatusOr<std::optional<JobRecord>> SqliteJobStore::LeaseNext(const std::st
   BS_RETURN_IF_ERROR(CheckOpen());
   Transaction tx(db_.get());
   BS_RETURN_IF_ERROR(tx.status());
+  // The oldest queued job that waits for nothing: a sweep point is leased only once the
+  // pretraining it depends on SUCCEEDED (FailBlockedJobs ends the points of a failed one).
   BS_ASSIGN_OR_RETURN(Statement next,
-                      db_->Prepare("SELECT id FROM jobs WHERE state = 'QUEUED' ORDER BY seq LIMIT 1"));
+                      db_->Prepare("SELECT j.id FROM jobs j WHERE j.state = 'QUEUED' AND "
+                                   "(j.depends_on = '' OR EXISTS (SELECT 1 FROM jobs d WHERE "
+                                   "d.id = j.depends_on AND d.state = 'SUCCEEDED')) "
+                                   "ORDER BY j.seq LIMIT 1"));
   BS_ASSIGN_OR_RETURN(bool row, next.Step());
   if (!row) {
     BS_RETURN_IF_ERROR(TouchWorkerLocked(worker_id, "", now_ms));

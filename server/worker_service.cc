@@ -22,6 +22,10 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Lease(grpc::CallbackServerContext* 
                     resp->set_has_checkpoint(!leased->job.checkpoint_blob.empty());
                     resp->set_onnx_model(std::move(leased->onnx_model));
                     resp->set_profile_json(std::move(leased->profile_json));
+                    resp->set_kind(leased->job.kind == JobKind::kPretrain
+                                       ? bitsearch::v1::JOB_KIND_PRETRAIN
+                                       : bitsearch::v1::JOB_KIND_SEARCH);
+                    resp->set_pretrained_model(std::move(leased->pretrained_model));
                     return absl::OkStatus();
                   });
 }

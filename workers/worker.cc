@@ -270,7 +270,11 @@ void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
 
   LeasedInputs inputs;
   inputs.profile_json = lease.profile_json();
-  if (options_.export_model) {
+  inputs.pretrain_only = lease.kind() == bitsearch::v1::JOB_KIND_PRETRAIN;
+  inputs.pretrained_model = lease.pretrained_model();
+  // A shared pretraining's product is its export (the float model its sweep's points start
+  // from), so it is sent even by a worker that exports nothing else.
+  if (options_.export_model || inputs.pretrain_only) {
     inputs.export_dir = absl::StrCat(options_.data_dir, "/exports/", id);
     std::error_code ec;
     std::filesystem::remove_all(inputs.export_dir, ec);  // a previous attempt's leftovers

@@ -59,6 +59,10 @@ struct LeasedInputs {
   std::string profile_json;  // the profile hardware.profile names when the server stores it
                              // (RunOptions::profile_json); "" = a built-in, resolved locally
   std::string export_dir;    // export the fine-tuned model here (RunOptions::export_dir); "" = none
+  bool pretrain_only = false;    // a sweep's shared pretraining (RunOptions::pretrain_only): the
+                                 // float model goes to export_dir and back to the server
+  std::string pretrained_model;  // a sweep point: the float model of its shared pretraining
+                                 // (RunOptions::pretrained_model); "" = pretrain as usual
 };
 
 // Runs one job to the end (the pipeline): result JSON, CANCELLED when the observer asked to stop.

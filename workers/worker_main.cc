@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
     bitsearch::RunOptions job_options = run_options;
     job_options.profile_json = inputs.profile_json;  // a profile stored in the server
     job_options.export_dir = inputs.export_dir;
+    job_options.pretrain_only = inputs.pretrain_only;
+    job_options.pretrained_model = inputs.pretrained_model;
     bitsearch::JobRunner runner(job_options);  // fresh per job: its cancel flag is sticky
     auto run = [&](bitsearch::JobObserver* obs) { return runner.Run(spec, obs, checkpoints); };
     return metrics ? metrics->metrics().RunMetered(observer, run) : run(observer);

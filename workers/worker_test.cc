@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "search/pretrain_key.h"
 #include "server/reaper.h"
 #include "server/test_server.h"
 
@@ -225,6 +226,48 @@ TEST(WorkerTest, StoredProfileReachesTheJobWithTheLease) {
   EXPECT_EQ(profile["unit"], "seconds");
   ASSERT_EQ(seen.count("bops"), 1u);
   EXPECT_EQ(seen["bops"], "") << "a built-in is resolved by the worker itself";
+}
+
+// A sweep's shared pretraining runs pretrain-only and sends its float model back even from a
+// worker that exports nothing else; its points get that model with their leases.
+TEST(WorkerTest, ASharedPretrainingSendsItsFloatModelAndThePointsStartFromIt) {
+  TestServer ts;
+  bitsearch::v1::SubmitSweepRequest req;
+  req.set_spec_json(
+      R"({"name":"sw","model":"lenet5","dataset":{"name":"synthetic"},"sweep":{"search.mu":[0.1,1]}})");
+  bitsearch::v1::SubmitSweepResponse resp;
+  ASSERT_TRUE(ts.Jobs()->SubmitSweep(Ctx().get(), req, &resp).ok());
+  ASSERT_EQ(resp.sweep().pretrain_jobs_size(), 1);
+
+  WorkerOptions o = Options(ts, "w1");
+  o.once = true;
+  o.export_model = false;
+  std::vector<std::pair<bool, std::string>> runs;  // pretrain_only, pretrained_model
+  JobFn record = [&](const JobSpec&, const LeasedInputs& inputs, JobObserver*,
+                     CheckpointStore*) -> absl::StatusOr<nlohmann::json> {
+    runs.emplace_back(inputs.pretrain_only, inputs.pretrained_model);
+    if (inputs.pretrain_only) {
+      EXPECT_FALSE(inputs.export_dir.empty());
+      std::filesystem::create_directories(inputs.export_dir);
+      std::ofstream(inputs.export_dir + "/" + kPretrainedModelFile) << "float-model";
+      return nlohmann::json{{"accuracy", {{"fp32", 90}}}};
+    }
+    EXPECT_TRUE(inputs.export_dir.empty()) << "the points export nothing here";
+    return nlohmann::json{{"accuracy", {{"final", 80}}}};
+  };
+  for (int i = 0; i < 3; ++i) {
+    Worker worker(o, record);
+    ASSERT_TRUE(worker.Run().ok());
+  }
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0], std::make_pair(true, std::string()));
+  EXPECT_EQ(runs[1], std::make_pair(false, std::string("float-model")));
+  EXPECT_EQ(runs[2], std::make_pair(false, std::string("float-model")));
+  bitsearch::v1::GetSweepRequest get;
+  get.set_sweep_id(resp.sweep().id());
+  bitsearch::v1::Sweep sweep;
+  ASSERT_TRUE(ts.Jobs()->GetSweep(Ctx().get(), get, &sweep).ok());
+  EXPECT_EQ(sweep.state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
 }
 
 TEST(WorkerTest, RetriesWhileTheServerIsDown) {
