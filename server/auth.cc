@@ -83,4 +83,13 @@ absl::StatusOr<Caller> Authenticator::Authenticate(grpc::ServerContextBase* ctx,
   return caller;
 }
 
+absl::StatusOr<Caller> Authenticator::AuthenticateClientToken(const std::string& token) const {
+  auto found = token.empty() ? tokens_.end() : tokens_.find(token);
+  if (found == tokens_.end()) return absl::UnauthenticatedError("unknown token");
+  if (found->second.role != Role::kClient) {
+    return absl::PermissionDeniedError("a worker token may not read jobs; use a client token");
+  }
+  return found->second;
+}
+
 }  // namespace bitsearch::server

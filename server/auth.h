@@ -40,6 +40,9 @@ class Authenticator {
   absl::StatusOr<Caller> Authenticate(grpc::ServerContextBase* ctx,
                                       std::initializer_list<Role> allowed,
                                       const char* method) const;
+  // The caller of a client (or admin) token given outside gRPC (the web page's bearer header or
+  // login form): UNAUTHENTICATED for an unknown token, PERMISSION_DENIED for a worker token.
+  absl::StatusOr<Caller> AuthenticateClientToken(const std::string& token) const;
 
  private:
   Authenticator() = default;

@@ -14,6 +14,7 @@
 #include "server/job_service.h"
 #include "server/profile_service.h"
 #include "server/reaper.h"
+#include "server/web_server.h"
 #include "server/sqlite_job_store.h"
 #include "base/status_macros.h"
 #include "server/worker_service.h"
@@ -149,6 +150,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   // Workers kept running while the server was down: give their leases two periods plus 10 s to
   // reconnect (their channels back off between connection attempts) before the reaper may
   // requeue them.
+  if (!options.http.empty()) {
+    WebOptions web;
+    web.listen = options.http;
+    BS_ASSIGN_OR_RETURN(s->web_, WebServer::Start(web, s->jobs_.get(), s->auth_.get(), time));
+    s->http_port_ = s->web_->port();
+  }
   BS_RETURN_IF_ERROR(s->jobs_->GraceRunningLeases(2 * manager.lease_ms + 10'000));
   BS_RETURN_IF_ERROR(s->reaper_->RunOnce().status());
   s->reaper_->Start();
@@ -170,6 +177,7 @@ void Server::Shutdown() {
     shutdown_done_.WaitForNotification();
     return;
   }
+  if (web_ != nullptr) web_->Stop();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
     hub_.Shutdown();

@@ -1,6 +1,6 @@
 // The bitsearch server: JobService, ProfileService and WorkerService over gRPC (callback API) in
-// front of the JobManager core, grpc.health.v1 and reflection, the reaper and the Prometheus
-// endpoint. main() parses flags into ServerOptions and calls BuildAndStart() then Wait().
+// front of the JobManager core, grpc.health.v1 and reflection, the reaper, the Prometheus
+// endpoint and the read-only web page (web_server.h). main() parses flags into ServerOptions and calls BuildAndStart() then Wait().
 //
 // Thread-safety: Shutdown() may be called from any thread (a signal thread), once or more.
 #ifndef BITSEARCH_SERVER_SERVER_H_
@@ -33,10 +33,12 @@ class JobServiceImpl;
 class ProfileServiceImpl;
 class WorkerServiceImpl;
 class Reaper;
+class WebServer;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";   // HOST:PORT; port 0 picks a free port
   std::string metrics = "127.0.0.1:9464";   // Prometheus HTTP endpoint; "" = none
+  std::string http;                         // the read-only web page HOST:PORT; "" = none
   std::string db_path = "bitsearch.db";     // SQLite file (created when missing)
   std::string data_dir = "bitsearch-data";  // blobs: uploaded models, checkpoints
   std::string client_token_file;            // one token per line; role "client"
@@ -76,6 +78,7 @@ class Server {
 
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }
+  int http_port() const { return http_port_; }
   Reaper& reaper() { return *reaper_; }
   ServerStore& store() { return *store_; }
   JobManager& jobs() { return *jobs_; }
@@ -99,8 +102,10 @@ class Server {
   std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<WebServer> web_;
   int port_ = 0;
   int metrics_port_ = 0;
+  int http_port_ = 0;
   absl::Mutex shutdown_mu_;
   bool shutting_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   absl::Notification shutdown_done_;

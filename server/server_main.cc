@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", o.listen, "gRPC address HOST:PORT")->capture_default_str();
   app.add_option("--metrics", o.metrics, "Prometheus address HOST:PORT ('' = off)")
       ->capture_default_str();
+  app.add_option("--http", o.http,
+                 "serve the read-only web page of jobs and sweeps on HOST:PORT (needs "
+                 "--client-token-file; '' = off)")
+      ->capture_default_str();
   app.add_option("--db", o.db_path, "SQLite database file")->capture_default_str();
   app.add_option("--data-dir", o.data_dir, "folder for blobs (models, checkpoints)")
       ->capture_default_str();
@@ -75,8 +79,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "bitsearch-server: listening on " << o.listen << " (port " << (*server)->port()
-            << ")" << (o.metrics.empty() ? "" : ", metrics on " + o.metrics) << ", db " << o.db_path
-            << std::endl;
+            << ")" << (o.metrics.empty() ? "" : ", metrics on " + o.metrics)
+            << (o.http.empty() ? "" : ", web page on " + o.http + " (port " +
+                                          std::to_string((*server)->http_port()) + ")")
+            << ", db " << o.db_path << std::endl;
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);

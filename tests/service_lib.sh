@@ -40,9 +40,10 @@ METRICS_PORT=$(free_port)
 export BITSEARCH_SERVER="127.0.0.1:$PORT"
 LEASE_SECONDS=${LEASE_SECONDS:-5}
 
+# start_server [extra flags]
 start_server() {
   "$SERVER_BIN" --listen "127.0.0.1:$PORT" --metrics "127.0.0.1:$METRICS_PORT" \
-    --db "$WORK/jobs.db" --data-dir "$WORK/data" --lease-seconds "$LEASE_SECONDS" \
+    --db "$WORK/jobs.db" --data-dir "$WORK/data" --lease-seconds "$LEASE_SECONDS" "$@" \
     >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
