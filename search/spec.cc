@@ -12,170 +12,24 @@
 #include "absl/strings/str_join.h"
 #include "base/quote.h"
 #include "base/status_macros.h"
+#include "search/spec_reader.h"
 
 namespace bitsearch {
 namespace {
 
 using nlohmann::json;
 
-// Upper bounds: far beyond any sensible job, low enough that no value inside them overflows or
-// makes a layer absurd (a width of 1e300 "succeeded" with 1-channel layers).
-constexpr double kMaxWidth = 16;
-constexpr double kMaxMu = 1000;
-constexpr double kMaxLr = 100;
-constexpr int64_t kMaxSamples = 1'000'000'000;
-constexpr int64_t kMaxSyntheticSamples = 10'000'000;
-constexpr int64_t kMaxSampleValues = 16 << 20;
-constexpr int64_t kMaxEpochs = 100'000;
-constexpr int64_t kMaxBatch = 65536;
-
-const char* TypeName(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    case json::value_t::number_float: return "a number";
-    default: return "an integer";
-  }
-}
-
-// Reads the fields of one JSON object, remembering which keys were consumed so that anything
-// left over can be reported as an unknown field by its full path.
-class ObjectReader {
- public:
-  ObjectReader(const json& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
-
-  std::string Path(const std::string& key) const {
-    return path_.empty() ? key : absl::StrCat(path_, ".", key);
-  }
-
-  const json* Find(const std::string& key) {
-    seen_.insert(key);
-    auto it = obj_.find(key);
-    return it == obj_.end() ? nullptr : &*it;
-  }
-
-  absl::Status String(const std::string& key, std::string* out) {
-    const json* v = Find(key);
-    if (!v) return absl::OkStatus();
-    if (!v->is_string()) return TypeError(key, "a string", *v);
-    *out = v->get<std::string>();
-    return absl::OkStatus();
-  }
-
-  absl::Status Bool(const std::string& key, bool* out) {
-    const json* v = Find(key);
-    if (!v) return absl::OkStatus();
-    if (!v->is_boolean()) return TypeError(key, "a boolean", *v);
-    *out = v->get<bool>();
-    return absl::OkStatus();
-  }
-
-  // Reads an integer into `*out`, checked against [min_value, max_value] and against what `Int`
-  // can hold, so nothing is ever truncated by the cast (4294967295 epochs, 2^32 + 64 batches).
-  template <typename Int>
-  absl::Status Integer(const std::string& key, Int* out, int64_t min_value,
-                       int64_t max_value = std::numeric_limits<int64_t>::max()) {
-    const json* v = Find(key);
-    if (!v) return absl::OkStatus();
-    max_value = std::min<int64_t>(
-        max_value, static_cast<int64_t>(std::min<uint64_t>(std::numeric_limits<Int>::max(),
-                                                           std::numeric_limits<int64_t>::max())));
-    auto out_of_range = [&](bool too_small) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Path(key), too_small ? ": must be at least " : ": must be at most ",
-          too_small ? min_value : max_value, ", got ", v->dump()));
-    };
-    int64_t value;
-    if (v->is_number_unsigned()) {
-      if (v->get<uint64_t>() > static_cast<uint64_t>(max_value)) return out_of_range(false);
-      value = static_cast<int64_t>(v->get<uint64_t>());
-    } else if (v->is_number_integer()) {
-      value = v->get<int64_t>();
-    } else if (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()) {
-      // Compared as doubles first: casting 1e308 to int64 is undefined.
-      double d = v->get<double>();
-      if (d < static_cast<double>(min_value)) return out_of_range(true);
-      if (d > static_cast<double>(max_value)) return out_of_range(false);
-      value = static_cast<int64_t>(d);
-    } else {
-      return TypeError(key, "an integer", *v);
-    }
-    if (value < min_value) return out_of_range(true);
-    if (value > max_value) return out_of_range(false);
-    *out = static_cast<Int>(value);
-    return absl::OkStatus();
-  }
-
-  // Reads a finite number into `*out`, checked against [min_value, max_value] (min_value
-  // excluded when `exclusive`); `why` explains the upper bound in its error.
-  absl::Status Number(const std::string& key, double* out, double min_value, bool exclusive,
-                      double max_value = std::numeric_limits<double>::max(),
-                      const char* why = "") {
-    const json* v = Find(key);
-    if (!v) return absl::OkStatus();
-    if (!v->is_number()) return TypeError(key, "a number", *v);
-    double value = v->get<double>();
-    if (!std::isfinite(value) || value < min_value || (exclusive && value == min_value)) {
-      return absl::InvalidArgumentError(absl::StrCat(Path(key), ": must be ",
-                                                     exclusive ? "greater than " : "at least ",
-                                                     min_value, ", got ", v->dump()));
-    }
-    if (value > max_value) {
-      return absl::InvalidArgumentError(absl::StrCat(Path(key), ": must be at most ", max_value,
-                                                     *why ? " (" : "", why, *why ? ")" : "",
-                                                     ", got ", v->dump()));
-    }
-    *out = value;
-    return absl::OkStatus();
-  }
-
-  // Any key not read so far is a typo or a field from a newer version: refuse it by name.
-  absl::Status NoUnknownFields() const {
-    for (auto it = obj_.begin(); it != obj_.end(); ++it) {
-      if (!seen_.count(it.key())) {
-        // A long or odd key is shown as a quoted prefix, never whole.
-        const std::string& k = it.key();
-        bool plain = k.size() <= 40 && std::all_of(k.begin(), k.end(), [](char c) {
-                       return c > 0x20 && c < 0x7f;
-                     });
-        return absl::InvalidArgumentError(
-            absl::StrCat(Path(plain ? k : Quoted(k, 40)), ": unknown field"));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status TypeError(const std::string& key, const char* expected, const json& got) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Path(key), ": expected ", expected, ", got ", TypeName(got)));
-  }
-
- private:
-  const json& obj_;
-  std::string path_;
-  std::set<std::string> seen_;
-};
-
-// Opens a sub-object `key` of `parent`; absent is fine (defaults), anything but an object is not.
-absl::Status SubObject(ObjectReader& parent, const std::string& key, const json** out) {
-  *out = parent.Find(key);
-  if (*out && !(*out)->is_object()) return parent.TypeError(key, "an object", **out);
-  return absl::OkStatus();
-}
-
-bool OneOf(const std::string& v, const std::vector<std::string>& allowed) {
-  return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
-}
-
-absl::Status NotOneOf(const std::string& path, const std::string& v,
-                      const std::vector<std::string>& allowed) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": unknown value ", Quoted(v),
-                                                 "; expected one of: ",
-                                                 absl::StrJoin(allowed, ", ")));
-}
+using spec_internal::NotOneOf;
+using spec_internal::ObjectReader;
+using spec_internal::OneOf;
+using spec_internal::SubObject;
+using spec_internal::TypeName;
+using spec_internal::kMaxBatch;
+using spec_internal::kMaxEpochs;
+using spec_internal::kMaxLr;
+using spec_internal::kMaxMu;
+using spec_internal::kMaxSamples;
+using spec_internal::kMaxWidth;
 
 absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
   const json* obj = root.Find("model");
@@ -197,60 +51,6 @@ absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
   }
   if (!m->zoo.empty() && !OneOf(m->zoo, ZooModelNames())) {
     return NotOneOf("model.zoo", m->zoo, ZooModelNames());
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ParseDataset(ObjectReader& root, DatasetSpec* d) {
-  const json* obj;
-  BS_RETURN_IF_ERROR(SubObject(root, "dataset", &obj));
-  if (!obj) return absl::OkStatus();
-  ObjectReader r(*obj, "dataset");
-  bool has_name = obj->contains("name");
-  BS_RETURN_IF_ERROR(r.String("name", &d->name));
-  BS_RETURN_IF_ERROR(r.String("format", &d->format));
-  BS_RETURN_IF_ERROR(r.String("path", &d->path));
-  BS_RETURN_IF_ERROR(r.Integer("train_limit", &d->train_limit, 0, kMaxSamples));
-  BS_RETURN_IF_ERROR(r.Integer("test_limit", &d->test_limit, 0, kMaxSamples));
-  BS_RETURN_IF_ERROR(r.Number("validation_fraction", &d->validation_fraction, 0.0, false));
-  BS_RETURN_IF_ERROR(r.Integer("synthetic_train", &d->synthetic_train, 1, kMaxSyntheticSamples));
-  BS_RETURN_IF_ERROR(r.Integer("synthetic_test", &d->synthetic_test, 1, kMaxSyntheticSamples));
-  if (const json* shape = r.Find("input_shape")) {
-    if (!shape->is_array() || shape->size() != 3) {
-      return absl::InvalidArgumentError("dataset.input_shape: expected [C, H, W]");
-    }
-    for (const json& v : *shape) {
-      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 4096) {
-        return absl::InvalidArgumentError(
-            "dataset.input_shape: each of C, H, W must be an integer in 1..4096");
-      }
-      d->input_shape.push_back(v.get<int64_t>());
-    }
-    if (d->input_shape[0] * d->input_shape[1] * d->input_shape[2] > kMaxSampleValues) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "dataset.input_shape: one sample may hold at most ", kMaxSampleValues,
-          " values (C x H x W; 64 MiB as floats), got ",
-          d->input_shape[0] * d->input_shape[1] * d->input_shape[2]));
-    }
-  }
-  BS_RETURN_IF_ERROR(r.NoUnknownFields());
-  if (d->validation_fraction >= 0.9) {
-    return absl::InvalidArgumentError("dataset.validation_fraction: must be below 0.9");
-  }
-  if (!d->format.empty()) {
-    if (has_name) {
-      return absl::InvalidArgumentError("dataset: give either \"name\" or \"format\"+\"path\"");
-    }
-    d->name.clear();
-    const std::vector<std::string> formats = {"idx", "cifar10-bin"};
-    if (!OneOf(d->format, formats)) return NotOneOf("dataset.format", d->format, formats);
-    if (d->path.empty()) {
-      return absl::InvalidArgumentError("dataset.path: required with dataset.format");
-    }
-  } else if (!OneOf(d->name, CatalogDatasetNames())) {
-    return NotOneOf("dataset.name", d->name, CatalogDatasetNames());
-  } else if (!d->path.empty()) {
-    return absl::InvalidArgumentError("dataset.path: only valid with dataset.format");
   }
   return absl::OkStatus();
 }
@@ -357,7 +157,10 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
     return absl::InvalidArgumentError("name: must be 1 to 128 characters");
   }
   BS_RETURN_IF_ERROR(ParseModel(root, &spec.model));
-  BS_RETURN_IF_ERROR(ParseDataset(root, &spec.dataset));
+  BS_RETURN_IF_ERROR(spec_internal::ParseDatasetSpec(root, &spec.dataset));
+  if (!spec.model.onnx.empty() && !spec.dataset.preprocess.given) {
+    return absl::InvalidArgumentError(PreprocessRequiredMessage());
+  }
   {
     const json* obj;
     BS_RETURN_IF_ERROR(SubObject(root, "hardware", &obj));
@@ -393,6 +196,16 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
                                                        "\" is listed twice"));
       }
       spec.baselines.push_back(v.get<std::string>());
+    }
+  }
+  spec.export_options.include_preprocessing = spec.model.onnx.empty();
+  {
+    const json* obj;
+    BS_RETURN_IF_ERROR(SubObject(root, "export", &obj));
+    if (obj) {
+      ObjectReader r(*obj, "export");
+      BS_RETURN_IF_ERROR(r.Bool("include_preprocessing", &spec.export_options.include_preprocessing));
+      BS_RETURN_IF_ERROR(r.NoUnknownFields());
     }
   }
   BS_RETURN_IF_ERROR(root.Integer("checkpoint_every", &spec.checkpoint_every, 0, kMaxSamples));
@@ -433,25 +246,11 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
   if (!s.model.zoo.empty()) model["zoo"] = s.model.zoo;
   if (!s.model.onnx.empty()) model["onnx"] = s.model.onnx;
   model["width"] = s.model.width;
-  json dataset = {{"train_limit", s.dataset.train_limit},
-                  {"test_limit", s.dataset.test_limit},
-                  {"validation_fraction", s.dataset.validation_fraction}};
-  if (s.dataset.format.empty()) {
-    dataset["name"] = s.dataset.name;
-  } else {
-    dataset["format"] = s.dataset.format;
-    dataset["path"] = s.dataset.path;
-  }
-  if (s.dataset.name == "synthetic") {
-    dataset["synthetic_train"] = s.dataset.synthetic_train;
-    dataset["synthetic_test"] = s.dataset.synthetic_test;
-    if (!s.dataset.input_shape.empty()) dataset["input_shape"] = s.dataset.input_shape;
-  }
   return {
       {"version", s.version},
       {"name", s.name},
       {"model", model},
-      {"dataset", dataset},
+      {"dataset", DatasetSpecToJson(s.dataset)},
       {"hardware", {{"profile", s.hardware.profile}}},
       {"pretrain",
        {{"epochs", s.pretrain.epochs}, {"lr", s.pretrain.lr},
@@ -469,6 +268,7 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
         {"fallback_nearest", s.refine.fallback_nearest}}},
       {"finetune", {{"epochs", s.finetune.epochs}, {"lr", s.finetune.lr}}},
       {"baselines", s.baselines},
+      {"export", {{"include_preprocessing", s.export_options.include_preprocessing}}},
       {"checkpoint_every", s.checkpoint_every},
   };
 }

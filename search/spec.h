@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "search/dataset_spec.h"
 
 namespace bitsearch {
 
@@ -27,18 +28,6 @@ struct ModelSpec {
   std::string zoo;          // zoo model name; empty when `onnx` is set
   std::string onnx;         // path of an ONNX file; empty when `zoo` is set
   double width = 1.0;       // channel width multiplier (vgg7, mobilenetv2, resnet8)
-};
-
-struct DatasetSpec {
-  std::string name = "fashion-mnist";   // catalog name, or empty when `format` is set
-  std::string format;                   // "idx" | "cifar10-bin" (with `path`)
-  std::string path;                     // folder holding the files of `format`
-  int64_t train_limit = 0;              // 0 = all training samples
-  int64_t test_limit = 0;               // 0 = all test samples
-  double validation_fraction = 0.1;     // share of the training samples held out for refinement
-  std::vector<int64_t> input_shape;     // synthetic only: C,H,W (empty = 1,28,28 or the model's)
-  int64_t synthetic_train = 6000;       // synthetic only: training samples generated
-  int64_t synthetic_test = 1000;        // synthetic only: test samples generated
 };
 
 struct HardwareSpec {
@@ -78,6 +67,14 @@ struct FinetuneSpec {
   double lr = 1e-4;        // weights (Adam); ranges use search.range_lr / 10
 };
 
+// What an export (run --export, a worker's export) writes besides the quantized network.
+struct ExportSpec {
+  // The preprocessing as the exported graph's first nodes, so the exported model takes the data
+  // set's raw values. Default: true for zoo models (bitsearch chose the preprocessing), false for
+  // an imported model (its export takes what the user already feeds the imported model).
+  bool include_preprocessing = true;
+};
+
 struct JobSpec {
   int version = 1;
   std::string name = "job";
@@ -89,6 +86,7 @@ struct JobSpec {
   RefineSpec refine;
   FinetuneSpec finetune;
   std::vector<std::string> baselines;
+  ExportSpec export_options;
   int64_t checkpoint_every = 200;   // steps between checkpoints (0 = only at phase ends)
 };
 

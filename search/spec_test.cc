@@ -129,6 +129,114 @@ TEST(SpecTest, ErrorsQuoteAShortPrefixOfHugeValues) {
   EXPECT_LT(e.size(), 300u);
 }
 
+TEST(SpecTest, ImportedModelMustNameItsPreprocessing) {
+  const std::string error = ErrorOf(R"({"model": {"onnx": "mine.onnx"}})");
+  EXPECT_THAT(error, HasSubstr("dataset.preprocess: required for an imported ONNX model"));
+  EXPECT_THAT(error, HasSubstr("\"scale\": 0.00392156862745098"));
+  EXPECT_THAT(error, HasSubstr("does not guess"));
+  auto spec = ParseJobSpecText(R"({"model": {"onnx": "mine.onnx"},
+      "dataset": {"preprocess": {"scale": 0.00392156862745098, "mean": [0.286], "std": [0.353]}}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_FALSE(spec->dataset.preprocess.automatic);
+  EXPECT_DOUBLE_EQ(spec->dataset.preprocess.scale, 0.00392156862745098);
+  EXPECT_EQ(spec->dataset.preprocess.std, std::vector<double>{0.353});
+  // An imported model's export takes what the user feeds the model; a zoo model's takes raw data.
+  EXPECT_FALSE(spec->export_options.include_preprocessing);
+  auto again = ParseJobSpec(JobSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(JobSpecToJson(*again), JobSpecToJson(*spec));
+  auto auto_onnx = ParseJobSpecText(R"({"model": {"onnx": "m.onnx"}, "dataset": {"preprocess": "auto"}})");
+  ASSERT_TRUE(auto_onnx.ok()) << auto_onnx.status();
+  auto zoo = ParseJobSpecText(R"({"model": "lenet5"})");
+  ASSERT_TRUE(zoo.ok());
+  EXPECT_TRUE(zoo->dataset.preprocess.automatic);
+  EXPECT_TRUE(zoo->export_options.include_preprocessing);
+  EXPECT_EQ(JobSpecToJson(*zoo)["dataset"]["preprocess"], "auto");
+  auto bare = ParseJobSpecText(R"({"model": "lenet5", "export": {"include_preprocessing": false}})");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare->export_options.include_preprocessing);
+}
+
+TEST(SpecTest, PreprocessAndAugmentErrorsNameTheField) {
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"preprocess": "z-score"}})"),
+              HasSubstr("dataset.preprocess: expected \"auto\""));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"preprocess": {"std": [0.5, 0]}}})"),
+              HasSubstr("dataset.preprocess.std: every deviation must be above 0"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"preprocess": {"mean": ["a"]}}})"),
+              HasSubstr("dataset.preprocess.mean[0]: expected a number"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"preprocess": {"scale": 0}}})"),
+              HasSubstr("dataset.preprocess.scale: must be greater than 0"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"preprocess": {"offset": 1}}})"),
+              HasSubstr("dataset.preprocess.offset: unknown field"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"augment": {"flip": true}}})"),
+              HasSubstr("dataset.augment.flip: unknown field"));
+  auto aug = ParseJobSpecText(
+      R"({"model": "vgg7", "dataset": {"augment": {"crop_padding": 4, "horizontal_flip": true}}})");
+  ASSERT_TRUE(aug.ok()) << aug.status();
+  EXPECT_EQ(aug->dataset.augment.crop_padding, 4);
+  EXPECT_EQ(JobSpecToJson(*aug)["dataset"]["augment"]["horizontal_flip"], true);
+}
+
+TEST(SpecTest, ArrayAndImageFolderFormats) {
+  auto npy = ParseJobSpecText(R"({"model": "lenet5", "dataset": {"format": "npy", "layout": "NHWC",
+      "train": {"x": "tx.npy", "y": "ty.npy"}, "test": {"x": "sx.npy", "y": "sy.npy"}}})");
+  ASSERT_TRUE(npy.ok()) << npy.status();
+  EXPECT_EQ(npy->dataset.train.x, "tx.npy");
+  EXPECT_EQ(npy->dataset.layout, "NHWC");
+  auto npz = ParseJobSpecText(R"({"model": "lenet5", "dataset": {"format": "npz", "path": "d.npz"}})");
+  ASSERT_TRUE(npz.ok()) << npz.status();
+  EXPECT_EQ(npz->dataset.train.x, "x_train");
+  EXPECT_EQ(npz->dataset.test.y, "y_test");
+  auto folder = ParseJobSpecText(R"({"model": "lenet5", "dataset": {"format": "image-folder", "path": "imgs",
+      "on_corrupt": "skip", "input_shape": [1, 28, 28]}})");
+  ASSERT_TRUE(folder.ok()) << folder.status();
+  EXPECT_EQ(folder->dataset.on_corrupt, "skip");
+  for (const auto* s : {&*npy, &*npz, &*folder}) {
+    auto again = ParseJobSpec(JobSpecToJson(*s));
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(JobSpecToJson(*again), JobSpecToJson(*s));
+  }
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "npy", "test": {"x": "a", "y": "b"}}})"),
+              HasSubstr("dataset.train: required with format npy"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "npy", "train": {"x": "a"},
+      "test": {"x": "a", "y": "b"}}})"), HasSubstr("dataset.train: needs both"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "npz", "path": "d.npz", "layout": "CHW"}})"),
+              HasSubstr("dataset.layout: unknown value \"CHW\""));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "image-folder", "path": "p", "on_corrupt": "ignore"}})"),
+              HasSubstr("dataset.on_corrupt: unknown value"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "idx", "path": "p", "layout": "NHWC"}})"),
+              HasSubstr("dataset.layout: only valid with format npy or npz"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "image-folder", "path": "p", "train": {}}})"),
+              HasSubstr("dataset.train: only valid with format npy or npz"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "tfrecord", "path": "p"}})"),
+              HasSubstr("dataset.format: unknown value \"tfrecord\"; expected one of: idx, cifar10-bin, npy, npz, image-folder"));
+}
+
+TEST(SpecTest, ServicePathPolicyAllowsOnlyDataRoots) {
+  auto spec_with = [](const std::string& dataset) {
+    auto spec = ParseJobSpecText(R"({"model": "lenet5", "dataset": )" + dataset + "}");
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    return spec->dataset;
+  };
+  const DatasetSpec catalog = spec_with(R"({"name": "fashion-mnist"})");
+  EXPECT_TRUE(CheckDatasetPathsAllowed(catalog, {}).ok());
+  const DatasetSpec passwd = spec_with(R"({"format": "idx", "path": "/etc/passwd"})");
+  const std::string none = std::string(CheckDatasetPathsAllowed(passwd, {}).message());
+  EXPECT_THAT(none, HasSubstr("dataset.path: \"/etc/passwd\" is outside the folders this service reads data from"));
+  EXPECT_THAT(none, HasSubstr("started without --data-root"));
+  EXPECT_THAT(none, HasSubstr("bitsearch datasets upload"));
+  EXPECT_FALSE(CheckDatasetPathsAllowed(passwd, {"/srv/data"}).ok());
+  const DatasetSpec climb = spec_with(R"({"format": "image-folder", "path": "/srv/data/../../etc"})");
+  EXPECT_THAT(std::string(CheckDatasetPathsAllowed(climb, {"/srv/data"}).message()), HasSubstr("climbs out"));
+  const DatasetSpec relative = spec_with(R"({"format": "image-folder", "path": "imgs"})");
+  EXPECT_FALSE(CheckDatasetPathsAllowed(relative, {"/srv/data"}).ok());
+  const DatasetSpec inside = spec_with(R"({"format": "npy", "train": {"x": "/srv/data/a/x.npy", "y": "/srv/data/a/y.npy"},
+      "test": {"x": "/srv/data/b/x.npy", "y": "/srv/data2/y.npy"}})");
+  EXPECT_THAT(std::string(CheckDatasetPathsAllowed(inside, {"/srv/data"}).message()), HasSubstr("dataset.test.y"));
+  EXPECT_TRUE(CheckDatasetPathsAllowed(inside, {"/srv/data/", "/srv/data2"}).ok());
+  EXPECT_TRUE(CheckDatasetPathsAllowed(spec_with(R"({"format": "image-folder", "path": "/srv/data"})"), {"/srv/data"}).ok());
+}
+
 TEST(SpecTest, MissingFileNamesThePath) {
   auto spec = LoadJobSpecFile("/nonexistent/spec.json");
   ASSERT_FALSE(spec.ok());
