@@ -1,17 +1,26 @@
 #include "search/trainer.h"
 
 #include "absl/strings/str_cat.h"
+#include "search/data/augment.h"
 
 namespace bitsearch {
 
 int64_t StepsPerEpoch(int64_t n, int batch_size) { return (n + batch_size - 1) / batch_size; }
 
-torch::Tensor EpochPermutation(int64_t n, uint64_t seed, const std::string& phase, int epoch) {
-  // FNV-1a of the phase name: stable across builds, so a checkpoint resumes anywhere.
+namespace {
+
+// A seed from (job seed, phase, counter): FNV-1a of the phase name is stable across builds, so a
+// checkpoint resumes anywhere with the same draws.
+uint64_t PhaseSeed(uint64_t seed, const std::string& phase, uint64_t counter) {
   uint64_t name_hash = 1469598103934665603ull;
   for (char c : phase) name_hash = (name_hash ^ static_cast<uint8_t>(c)) * 1099511628211ull;
-  uint64_t h = seed * 0x9E3779B97F4A7C15ull ^ name_hash ^
-               (static_cast<uint64_t>(epoch) + 1) * 0xBF58476D1CE4E5B9ull;
+  return seed * 0x9E3779B97F4A7C15ull ^ name_hash ^ (counter + 1) * 0xBF58476D1CE4E5B9ull;
+}
+
+}  // namespace
+
+torch::Tensor EpochPermutation(int64_t n, uint64_t seed, const std::string& phase, int epoch) {
+  uint64_t h = PhaseSeed(seed, phase, static_cast<uint64_t>(epoch));
   auto gen = at::make_generator<at::CPUGeneratorImpl>(h);
   return torch::randperm(n, gen, torch::kLong);
 }
@@ -52,6 +61,8 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
       if (plan.schedule) plan.schedule(global, total);
       auto idx = perm.slice(0, step * plan.batch_size, std::min(n, (step + 1) * plan.batch_size));
       auto x = data.x.index_select(0, idx);
+      // Augmentation draws use another stream than the epoch order (offset counter).
+      if (data.augment.enabled()) x = AugmentBatch(x, data.augment, PhaseSeed(plan.seed, plan.name, (1ull << 40) + global));
       auto y = data.y.index_select(0, idx);
       optimizer.zero_grad();
       auto logits = net.forward(x);

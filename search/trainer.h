@@ -11,7 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "search/data.h"
+#include "search/data/dataset.h"
 #include "search/network.h"
 #include "search/observer.h"
 
@@ -50,7 +50,8 @@ int64_t StepsPerEpoch(int64_t n, int batch_size);
 // resumed run sees the same batches.
 torch::Tensor EpochPermutation(int64_t n, uint64_t seed, const std::string& phase, int epoch);
 
-// Runs `plan` from `cursor` to its end. `save` writes a checkpoint at the given cursor; it runs
+// Runs `plan` from `cursor` to its end, on `data` augmented as data.augment says (the draws
+// depend on seed, phase and step alone, so a resumed phase sees the same batches). `save` writes a checkpoint at the given cursor; it runs
 // every `checkpoint_every` steps (0 = never mid-phase) and before returning CANCELLED.
 absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, const Split& data,
                       const PhasePlan& plan, PhaseCursor cursor, JobObserver* observer,

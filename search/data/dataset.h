@@ -1,10 +1,10 @@
-// Data sets held in memory as tensors: the IDX format (MNIST family; Fashion-MNIST from the
-// Debian package dataset-fashion-mnist, gzip-compressed as shipped), the CIFAR-10 binary format,
-// and a seeded synthetic set that a small network can learn. Training samples are shuffled with
-// the job's seed, limited, and split into train / validation; pixels are normalised with the
-// training split's per-channel mean and deviation. Thread-safety: immutable after loading.
-#ifndef BITSEARCH_SEARCH_DATA_H_
-#define BITSEARCH_SEARCH_DATA_H_
+// Data sets held in memory as tensors, whatever format they come from (idx_reader.h,
+// cifar_reader.h, array_reader.h, image_folder.h, synthetic.h): training samples are shuffled
+// with the job's seed, limited and split into train / validation; then the preprocessing contract
+// (preprocess.h) turns every split's raw values into network inputs.
+// Thread-safety: immutable after loading.
+#ifndef BITSEARCH_SEARCH_DATA_DATASET_H_
+#define BITSEARCH_SEARCH_DATA_DATASET_H_
 
 #include <torch/torch.h>
 
@@ -12,36 +12,41 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "search/spec.h"
+#include "search/data/idx_reader.h"
+#include "search/data/preprocess.h"
+#include "search/dataset_spec.h"
 
 namespace bitsearch {
 
-// Where `fashion-mnist` is read from (override: BITSEARCH_FASHION_MNIST_DIR).
-std::string FashionMnistDir();
-
 struct Split {
-  torch::Tensor x;  // [N, C, H, W] float
+  torch::Tensor x;  // [N, C, H, W] float, preprocessed
   torch::Tensor y;  // [N] int64
+  // Training-time augmentation; set on the training split only (RunPhase applies it, Evaluate
+  // never does).
+  AugmentSpec augment;
   int64_t size() const { return x.defined() ? x.size(0) : 0; }
 };
 
 struct Dataset {
   std::string name;
   Split train, validation, test;
+  torch::Tensor test_raw_x;          // the test samples before preprocessing (uint8 or float)
   std::vector<int64_t> input_shape;  // C, H, W
   int64_t classes = 0;
+  Preprocessing preprocessing;       // as applied to every split
+  std::vector<std::string> notes;    // the reader's remarks (images skipped or converted, cache)
 };
 
-// Loads what `spec` names. `model_input_shape`, if given, shapes synthetic samples (an imported
-// model's input). Errors carry the file path and what is wrong with it.
-absl::StatusOr<Dataset> LoadDataset(const DatasetSpec& spec, uint64_t seed,
-                                    const std::vector<int64_t>& model_input_shape = {});
+struct LoadOptions {
+  // An imported model's C,H,W: shapes synthetic samples and decoded images.
+  std::vector<int64_t> model_input_shape;
+  std::string cache_dir;  // decoded image folders are cached here ("" = no cache)
+  int threads = 0;        // decoding threads (0 = number of cores)
+};
 
-// Raw readers, exposed for tests.
-absl::StatusOr<torch::Tensor> ReadIdxImages(const std::string& path);   // [N, 1, H, W] uint8
-absl::StatusOr<torch::Tensor> ReadIdxLabels(const std::string& path);   // [N] int64
-absl::StatusOr<Split> ReadCifar10Batch(const std::string& path);        // raw 0..255 floats
+// Loads what `spec` names. Errors carry the file path (and array) and what is wrong with it.
+absl::StatusOr<Dataset> LoadDataset(const DatasetSpec& spec, uint64_t seed, const LoadOptions& options = {});
 
 }  // namespace bitsearch
 
-#endif  // BITSEARCH_SEARCH_DATA_H_
+#endif  // BITSEARCH_SEARCH_DATA_DATASET_H_

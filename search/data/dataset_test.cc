@@ -5,7 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "search/data.h"
+#include "search/data/cifar_reader.h"
+#include "search/data/dataset.h"
 
 namespace bitsearch {
 namespace {
@@ -40,9 +41,36 @@ TEST(DataTest, ReadsTheDebianFashionMnist) {
   EXPECT_EQ(ds->test.size(), 200);
   EXPECT_EQ(ds->input_shape, (std::vector<int64_t>{1, 28, 28}));
   EXPECT_EQ(ds->classes, 10);
-  // Normalised with the training statistics.
+  // "auto" (the default): normalised with the training split's statistics, which are recorded.
   EXPECT_NEAR(ds->train.x.mean().item<float>(), 0.0f, 1e-3);
   EXPECT_NEAR(ds->train.x.std().item<float>(), 1.0f, 1e-2);
+  EXPECT_EQ(ds->preprocessing.source, "auto");
+  ASSERT_EQ(ds->preprocessing.mean.size(), 1u);
+  EXPECT_NEAR(ds->preprocessing.mean[0], 72.9, 3.0);  // Fashion-MNIST pixel mean, 0..255
+  // The raw test samples stay as the files hold them, and the contract maps them to the inputs.
+  EXPECT_EQ(ds->test_raw_x.scalar_type(), torch::kByte);
+  EXPECT_TRUE(torch::equal(ds->preprocessing.Apply(ds->test_raw_x), ds->test.x));
+}
+
+TEST(DataTest, ExplicitPreprocessingIsAppliedAsGiven) {
+  DatasetSpec spec;
+  spec.train_limit = 300;
+  spec.test_limit = 50;
+  spec.preprocess.given = true;
+  spec.preprocess.automatic = false;
+  spec.preprocess.scale = 1.0 / 255;
+  auto ds = LoadDataset(spec, 1);
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  EXPECT_EQ(ds->preprocessing.source, "spec");
+  EXPECT_GE(ds->train.x.min().item<float>(), 0.0f);
+  EXPECT_LE(ds->train.x.max().item<float>(), 1.0f);
+  EXPECT_GT(ds->train.x.max().item<float>(), 0.9f);
+  EXPECT_TRUE(torch::allclose(ds->test.x, ds->test_raw_x.to(torch::kFloat) / 255, 1e-6, 1e-6));
+  spec.preprocess.mean = {0.1, 0.2};  // two values for a one-channel data set
+  auto bad = LoadDataset(spec, 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("dataset.preprocess.mean: has 2 values but the samples have 1 channels"),
+            std::string::npos);
 }
 
 TEST(DataTest, SameSeedSameSplitOtherSeedOtherOrder) {
@@ -120,8 +148,10 @@ TEST(DataTest, SyntheticTakesTheRequestedShapeAndIsSeeded) {
   spec.name = "synthetic";
   spec.synthetic_train = 300;
   spec.synthetic_test = 50;
-  auto a = LoadDataset(spec, 3, {3, 32, 32});
-  auto b = LoadDataset(spec, 3, {3, 32, 32});
+  LoadOptions options;
+  options.model_input_shape = {3, 32, 32};
+  auto a = LoadDataset(spec, 3, options);
+  auto b = LoadDataset(spec, 3, options);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->input_shape, (std::vector<int64_t>{3, 32, 32}));
   EXPECT_TRUE(torch::equal(a->train.x, b->train.x));
