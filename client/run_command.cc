@@ -104,6 +104,9 @@ int RunEmbedded(const RunArgs& args) {
   (void)store.Remove();
   absl::StatusOr<ResultView> view = ReadResultView(*result);
   if (view.ok()) std::cout << "\n" << FormatResultTable(*view);
+  for (const auto& warning : result->value("warnings", nlohmann::json::array())) {
+    if (warning.is_string()) std::cout << "WARNING: " << warning.get<std::string>() << "\n";
+  }
   std::cout << "result written to " << files->json << "\nchart written to " << files->svg
             << "\nreport written to " << files->html << "\n";
   if (result->contains("export")) {

@@ -12,7 +12,7 @@
 #include "base/atomic_file.h"
 #include "latency_models/profile_json.h"
 #include "latency_models/profile_registry.h"
-#include "search/data.h"
+#include "search/data/dataset.h"
 #include "search/hardware.h"
 #include "search/job_checkpoint.h"
 #include "search/network.h"
@@ -127,17 +127,29 @@ class JobRun {
       if (!imported.ok()) return imported.status();
       imported_ = std::move(*imported);
     }
-    auto data = LoadDataset(spec_.dataset, spec_.search.seed,
-                            imported_ ? imported_->input_shape : std::vector<int64_t>{});
+    LoadOptions load;
+    if (imported_) load.model_input_shape = imported_->input_shape;
+    if (!options_.cache_dir.empty()) load.cache_dir = options_.cache_dir + "/data";
+    load.threads = threads;
+    auto data = LoadDataset(spec_.dataset, spec_.search.seed, load);
     if (!data.ok()) return data.status();
     data_ = std::move(*data);
+    for (const std::string& note : data_.notes) Log(absl::StrCat("data: ", note));
+    meta_["preprocessing"] = data_.preprocessing.ToJson();
+    meta_["preprocessing"]["in_exported_model"] = spec_.export_options.include_preprocessing;
+    meta_["data"] = {{"name", data_.name}, {"classes", data_.classes}, {"input_shape", data_.input_shape},
+                     {"train", data_.train.size()}, {"validation", data_.validation.size()},
+                     {"test", data_.test.size()}, {"notes", data_.notes}};
     if (imported_) {
       if (data_.input_shape != imported_->input_shape || imported_->classes < data_.classes) {
+        const auto& m = imported_->input_shape;
+        const auto& d = data_.input_shape;
+        // NHWC arrays read as NCHW show up as a rotated shape: say which field fixes it.
+        const bool rotated = d[0] == m[1] && d[1] == m[2] && d[2] == m[0];
         return absl::InvalidArgumentError(absl::StrFormat(
             "model.onnx: the model takes %dx%dx%d inputs and gives %d logits; the data set has "
-            "%dx%dx%d samples and %d classes", imported_->input_shape[0], imported_->input_shape[1],
-            imported_->input_shape[2], imported_->classes, data_.input_shape[0], data_.input_shape[1],
-            data_.input_shape[2], data_.classes));
+            "%dx%dx%d samples and %d classes%s", m[0], m[1], m[2], imported_->classes, d[0], d[1], d[2],
+            data_.classes, rotated ? " (channels last? set dataset.layout to \"NHWC\")" : ""));
       }
       graph_ = imported_->graph;
     } else {
@@ -349,11 +361,14 @@ class JobRun {
       return SaveBoundary(kPhaseSearch);
     }
     Network net(graph_, net_options_);
+    net->SetQuantMode(BBQuantizerImpl::Mode::kBypass);
     if (imported_) {  // the ONNX initializers are the pretrained weights: no training
       absl::Status loaded = LoadImportedWeights(*imported_, *net);
       if (!loaded.ok()) return loaded;
+      // The model as the user gave it, before anything else touches it.
+      meta_["accuracy_fp32"] = Evaluate(*net, data_.test).accuracy;
+      WarnIfNearChance(meta_["accuracy_fp32"].get<double>());
     }
-    net->SetQuantMode(BBQuantizerImpl::Mode::kBypass);
     Optim opt = MakeAdam({{net->WeightParameters(), spec_.pretrain.lr}});
     PhaseCursor cursor;
     if (Resuming(phase) && !resume_->optimizer_state.empty()) {
@@ -379,15 +394,30 @@ class JobRun {
     // BN folded into the convs: the FP reference every later phase starts from.
     Network folded = FoldBatchNorm(*net);
     fp_state_ = SerializeModule(*folded);
-    EvalResult fp = Evaluate(*folded, data_.test);
-    meta_["accuracy_fp32"] = fp.accuracy;
+    if (!imported_) meta_["accuracy_fp32"] = Evaluate(*folded, data_.test).accuracy;
+    const double fp_accuracy = meta_["accuracy_fp32"].get<double>();
     if (!cache.empty()) {
       absl::Status written = WriteFileAtomically(cache, PretrainEntry());
       if (!written.ok()) Log(absl::StrCat("pretrained model not cached: ", written.message()));
     }
-    MarkDone(phase, Seconds(start), absl::StrFormat("fp32 top-1 %.2f%%", fp.accuracy));
+    MarkDone(phase, Seconds(start), absl::StrFormat("fp32 top-1 %.2f%%%s", fp_accuracy,
+                                                    meta_.contains("warnings") ? " (NEAR CHANCE: see the warning)" : ""));
     next_start_state_ = fp_state_;
     return SaveBoundary(kPhaseSearch);
+  }
+
+  // An imported model near chance on the test data has almost always been fed other inputs
+  // than it was trained on; say so loudly rather than let the search train the problem away.
+  void WarnIfNearChance(double accuracy) {
+    const double chance = 100.0 / std::max<int64_t>(1, data_.classes);
+    if (accuracy >= chance + 0.1 * (100.0 - chance)) return;
+    const std::string warning = absl::StrFormat(
+        "the imported model scores %.2f%% top-1 on the test data before any change, near chance (%.1f%% for "
+        "%d classes). The usual cause is a dataset.preprocess other than the model was trained with (this job "
+        "applies %s); check it before trusting this job's figures.",
+        accuracy, chance, data_.classes, data_.preprocessing.ToJson().dump());
+    meta_["warnings"].push_back(warning);
+    Log("WARNING: " + warning);
   }
 
   absl::Status Search() {
@@ -598,7 +628,9 @@ class JobRun {
     *accuracy = acc.accuracy;
     if (!baseline && !options_.export_dir.empty()) {
       ExportOptions export_options;
-      export_options.check_inputs = data_.test.x;  // predictions compared on the test split
+      export_options.preprocessing = data_.preprocessing;
+      export_options.include_preprocessing = spec_.export_options.include_preprocessing;
+      export_options.check_inputs = data_.test_raw_x;  // predictions compared on the raw test split
       auto exported = ExportQuantized(*net, options_.export_dir, export_options);
       if (!exported.ok()) return exported.status();
       meta_["export"] = exported->ToJson();

@@ -69,6 +69,9 @@ json BuildResult(const Graph& graph, const json& meta) {
       {"timings", meta.value("timings", json::object())},
       {"threads", meta.value("threads", 0)},
       {"spec", meta.at("spec")},
+      {"preprocessing", meta.value("preprocessing", json())},
+      {"data", meta.value("data", json())},
+      {"warnings", meta.value("warnings", json::array())},
   };
 }
 

@@ -393,7 +393,7 @@ TEST_F(WorkerRpcTest, EmptyUploadAndOversizedChunkAreRejected) {
 
 TEST_F(WorkerRpcTest, UploadedModelTravelsWithTheLease) {
   bitsearch::v1::SubmitJobRequest req;
-  req.set_spec_json(R"({"model":{"onnx":"net.onnx"},"dataset":{"name":"synthetic"}})");
+  req.set_spec_json(R"({"model":{"onnx":"net.onnx"},"dataset":{"name":"synthetic","preprocess":"auto"}})");
   req.set_onnx_model(std::string("\x08\x07onnx", 6));
   bitsearch::v1::SubmitJobResponse resp;
   ASSERT_TRUE(jobs_->SubmitJob(Ctx().get(), req, &resp).ok());

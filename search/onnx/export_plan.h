@@ -20,10 +20,12 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "search/data/preprocess.h"
 #include "search/graph.h"
 #include "search/network.h"
 
@@ -76,6 +78,10 @@ struct ExportPlan {
   // BatchNorms left in the graph (not after a conv): gamma, beta, running mean, running var.
   std::map<int, std::vector<torch::Tensor>> batch_norms;
   int64_t removed_channels = 0;
+  // The data preprocessing the network was trained behind (quant.json records it); with
+  // `preprocessing_in_graph` the exported models start with it and take raw data set values.
+  std::optional<Preprocessing> preprocessing;
+  bool preprocessing_in_graph = false;
 };
 
 // Builds the plan of a Network whose quantizers are fixed (SetFixed), normally with its BNs folded

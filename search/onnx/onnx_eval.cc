@@ -91,6 +91,8 @@ class Evaluator {
       y = x.matmul(In(n, 1));
     } else if (op == "Add") {
       y = x + In(n, 1);
+    } else if (op == "Sub") {
+      y = x - In(n, 1);
     } else if (op == "Mul") {
       y = x * In(n, 1);
     } else if (op == "Div") {

@@ -3,7 +3,7 @@
 // around Conv, Gemm, pools, ...) and what it reads, so exported files are checked by executing
 // them rather than by re-importing them. No ONNX runtime is packaged in Debian 12.
 //
-// Ops: Conv, Gemm, MatMul, Add, Mul, Div, Round, Relu, Clip (float and integer), MaxPool,
+// Ops: Conv, Gemm, MatMul, Add, Sub, Mul, Div, Round, Relu, Clip (float and integer), MaxPool,
 // AveragePool, GlobalAveragePool, Flatten, Reshape, BatchNormalization, Identity, Dropout,
 // Constant, QuantizeLinear and DequantizeLinear (per-tensor, int8/uint8; round half to even and
 // saturation as the spec says). Thread-safety: pure functions.

@@ -47,6 +47,7 @@ class OnnxWriter {
       switch (n.op) {
         case Op::kInput:
           value[i] = TensorInfo(g_->add_input(), "input", plan_.input_shape);
+          if (plan_.preprocessing_in_graph && plan_.preprocessing) value[i] = Preprocess(value[i], *plan_.preprocessing);
           continue;
         case Op::kConv:
         case Op::kLinear: {
@@ -151,6 +152,18 @@ class OnnxWriter {
     for (const auto& i : inputs) node->add_input(i);
     node->add_output(absl::StrCat(name, ":", op));
     return node;
+  }
+
+  // (x * scale - mean) / std with per-channel [C,1,1] constants: the same float32 operations, in
+  // the same order, as Preprocessing::Apply, so the quantized input sees identical values.
+  std::string Preprocess(const std::string& x, const Preprocessing& p) {
+    const int64_t c = static_cast<int64_t>(p.mean.size());
+    auto* mul = AddNode("Mul", "preprocess/scale", {x, Init("preprocess.scale", torch::tensor(p.scale))});
+    auto* sub = AddNode("Sub", "preprocess/mean",
+                        {mul->output(0), Init("preprocess.mean", torch::tensor(p.mean).reshape({c, 1, 1}))});
+    return AddNode("Div", "preprocess/std",
+                   {sub->output(0), Init("preprocess.std", torch::tensor(p.std).reshape({c, 1, 1}))})
+        ->output(0);
   }
 
   // Q -> Clip -> DQ for 2..8 bits; Clip/Div/Round/Mul for 16; Clip for 32.
@@ -260,6 +273,8 @@ absl::StatusOr<ExportReport> ExportQuantized(NetworkImpl& net, const std::string
     torch::NoGradGuard no_grad;
     auto plan = BuildExportPlan(net);
     if (!plan.ok()) return plan.status();
+    plan->preprocessing = options.preprocessing;
+    plan->preprocessing_in_graph = options.include_preprocessing && options.preprocessing.has_value();
     auto bytes = PlanToOnnx(*plan);
     if (!bytes.ok()) return bytes.status();
     std::error_code ec;
@@ -292,14 +307,16 @@ absl::StatusOr<ExportReport> ExportQuantized(NetworkImpl& net, const std::string
       double max_diff = 0;
       const int64_t n = options.check_inputs.size(0);
       for (int64_t s = 0; s < n; s += 256) {
-        torch::Tensor x = options.check_inputs.slice(0, s, std::min(n, s + 256));
+        torch::Tensor raw = options.check_inputs.slice(0, s, std::min(n, s + 256));
+        torch::Tensor x = options.preprocessing ? options.preprocessing->Apply(raw) : raw.to(torch::kFloat);
+        torch::Tensor fed = plan->preprocessing_in_graph ? raw.to(torch::kFloat) : x;
         torch::Tensor ref = net.forward(x);
-        auto y = RunOnnxModel(*bytes, x);
+        auto y = RunOnnxModel(*bytes, fed);
         if (!y.ok()) return y.status();
         agree_onnx += ref.argmax(1).eq(y->argmax(1)).sum().item<int64_t>();
         max_diff = std::max(max_diff, (ref - *y).abs().max().item<double>());
         if (options.torchscript) {
-          torch::Tensor t = ts.forward({x}).toTensor();
+          torch::Tensor t = ts.forward({fed}).toTensor();
           agree_ts += ref.argmax(1).eq(t.argmax(1)).sum().item<int64_t>();
         }
       }

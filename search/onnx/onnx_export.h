@@ -7,23 +7,34 @@
 //    weights packed at their bit width (quant_json.h documents the format).
 //  - model.pt: a TorchScript module of the same fake-quantized model (built from TorchScript
 //    source with torch::jit in C++; load it with torch.jit.load).
+//  - with ExportOptions::include_preprocessing, both models start with the data preprocessing
+//    ((x * scale - mean) / std per channel) and take the data set's raw values.
 // Thread-safety: functions over one network; drive it from one thread.
 #ifndef BITSEARCH_SEARCH_ONNX_ONNX_EXPORT_H_
 #define BITSEARCH_SEARCH_ONNX_ONNX_EXPORT_H_
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "search/data/preprocess.h"
 #include "search/network.h"
 
 namespace bitsearch {
 
 struct ExportOptions {
   bool torchscript = true;    // also write model.pt
-  torch::Tensor check_inputs; // optional [N,C,H,W]: compare the exported files with the Network
+  // The data preprocessing the network was trained behind, recorded in quant.json; with
+  // include_preprocessing it becomes the first nodes of model.onnx and model.pt (Mul, Sub, Div),
+  // which then take the data set's raw values.
+  std::optional<Preprocessing> preprocessing;
+  bool include_preprocessing = false;
+  // Optional [N,C,H,W] samples before preprocessing: the exported files are run on what a user
+  // feeds them and compared with the Network on the preprocessed samples.
+  torch::Tensor check_inputs;
 };
 
 struct ExportReport {

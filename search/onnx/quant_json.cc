@@ -55,6 +55,13 @@ nlohmann::json BuildQuantJson(const ExportPlan& plan) {
   j["format"] = "bitsearch-quant";
   j["version"] = 1;
   j["input_shape"] = plan.input_shape;
+  if (plan.preprocessing) {
+    j["preprocessing"] = plan.preprocessing->ToJson();
+    j["preprocessing"]["in_model"] = plan.preprocessing_in_graph;
+    j["preprocessing"]["model_input"] = plan.preprocessing_in_graph
+                                            ? "the data set's raw values (model.onnx and model.pt apply the preprocessing)"
+                                            : "preprocessed values: apply the preprocessing before model.onnx and model.pt";
+  }
   j["activations"] = nlohmann::json::array();
   for (size_t a = 0; a < plan.acts.size(); ++a) {
     nlohmann::json e = GridJson(plan.acts[a].grid);

@@ -2,6 +2,8 @@
 //
 // Format (version 1):
 //   {"format": "bitsearch-quant", "version": 1, "input_shape": [C,H,W],
+//    "preprocessing": {"source": "auto"|"spec", "formula", "scale", "mean": [per channel],
+//                      "std": [per channel], "in_model": bool, "model_input": text} (when known),
 //    "activations": [{"index", "tensor", "bits", "signed", "scale", "zero_point", "qmin", "qmax",
 //                     "x_max"}],
 //    "layers": [{"name", "type": "conv"|"linear", "weight_bits", "act_bits", "act_index",

@@ -48,6 +48,7 @@ std::string TorchScriptSource(const ExportPlan& plan) {
     switch (n.op) {
       case Op::kInput:
         expr = "x";
+        if (plan.preprocessing_in_graph && plan.preprocessing) expr = "(x * self.pre_scale - self.pre_mean) / self.pre_std";
         break;
       case Op::kConv:
       case Op::kLinear: {
@@ -129,6 +130,13 @@ absl::Status SaveTorchScript(const ExportPlan& plan, const std::string& path) {
     for (const auto& [i, p] : plan.batch_norms) {
       const char* suffix[4] = {"_g", "_b", "_m", "_v"};
       for (int k = 0; k < 4; ++k) m.register_buffer(absl::StrCat("bn", i, suffix[k]), p[k].contiguous());
+    }
+    if (plan.preprocessing_in_graph && plan.preprocessing) {
+      const Preprocessing& p = *plan.preprocessing;
+      const int64_t c = static_cast<int64_t>(p.mean.size());
+      m.register_buffer("pre_scale", torch::tensor(p.scale));
+      m.register_buffer("pre_mean", torch::tensor(p.mean).reshape({c, 1, 1}));
+      m.register_buffer("pre_std", torch::tensor(p.std).reshape({c, 1, 1}));
     }
     m.define(TorchScriptSource(plan));
     m.eval();
