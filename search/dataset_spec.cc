@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/sha256.h"
 #include "base/status_macros.h"
+#include "search/dataset_manifest.h"
 #include "search/spec.h"
 #include "search/spec_reader.h"
 
@@ -122,6 +124,41 @@ absl::Status ParseInputShape(ObjectReader& r, std::vector<int64_t>* shape) {
   return absl::OkStatus();
 }
 
+// An uploaded data set's paths name files inside it: relative, without "." or ".." parts.
+absl::Status CheckInsideUpload(const std::string& field, const std::string& path) {
+  bool ok = !path.empty() && path.front() != '/';
+  for (const auto& part : std::filesystem::path(path)) ok = ok && part != ".." && part != ".";
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": \"", path, "\" must name a file inside the uploaded data set (a relative path without \"..\")"));
+}
+
+// `ref` and `digest`: which uploaded data set, and (once the server pinned it) which content.
+absl::Status CheckUploadFields(const DatasetSpec& d) {
+  if (d.ref.empty()) {
+    if (!d.digest.empty()) return absl::InvalidArgumentError("dataset.digest: only valid with dataset.ref");
+    return absl::OkStatus();
+  }
+  if (absl::Status name = ValidateDatasetName(d.ref); !name.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("dataset.ref: ", name.message()));
+  }
+  if (d.format.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset.ref: give the uploaded data set's \"format\" as well (", absl::StrJoin(DatasetFormatNames(), ", "), ")"));
+  }
+  const std::string prefix = "sha256:";
+  if (!d.digest.empty() && (d.digest.compare(0, prefix.size(), prefix) != 0 || !IsSha256Hex(d.digest.substr(prefix.size())))) {
+    return absl::InvalidArgumentError(absl::StrCat("dataset.digest: \"", d.digest, "\" is not sha256:<64 hex digits>"));
+  }
+  for (const auto& [field, path] : std::vector<std::pair<std::string, std::string>>{
+           {"dataset.path", d.path}, {"dataset.train.x", d.train.x}, {"dataset.train.y", d.train.y},
+           {"dataset.test.x", d.test.x}, {"dataset.test.y", d.test.y}}) {
+    if (path.empty() || (d.format == "npz" && field != "dataset.path")) continue;  // npz: array names
+    BS_RETURN_IF_ERROR(CheckInsideUpload(field, path));
+  }
+  return absl::OkStatus();
+}
+
 // Which fields belong to which format: a field another format reads is refused by name, so a
 // typo'd combination does not silently fall back to a default.
 absl::Status CheckFormatFields(const json& obj, const DatasetSpec& d) {
@@ -136,13 +173,7 @@ absl::Status CheckFormatFields(const json& obj, const DatasetSpec& d) {
     BS_RETURN_IF_ERROR(refuse("layout", "format npy or npz"));
   }
   if (f != "image-folder") BS_RETURN_IF_ERROR(refuse("on_corrupt", "format image-folder"));
-  if (f != "image-folder" && d.name != "synthetic") {
-    BS_RETURN_IF_ERROR(refuse("input_shape", "name synthetic or format image-folder"));
-  }
-  if (d.name != "synthetic") {
-    BS_RETURN_IF_ERROR(refuse("synthetic_train", "name synthetic"));
-    BS_RETURN_IF_ERROR(refuse("synthetic_test", "name synthetic"));
-  }
+  // (input_shape and synthetic_* were always accepted and ignored by other data sets: kept so.)
   if (f == "npy") BS_RETURN_IF_ERROR(refuse("path", "a folder format or npz (npy names its files in train/test)"));
   return absl::OkStatus();
 }
@@ -167,7 +198,7 @@ std::string PreprocessRequiredMessage() {
 
 std::vector<std::pair<std::string, std::string>> DatasetSpecPaths(const DatasetSpec& d) {
   std::vector<std::pair<std::string, std::string>> paths;
-  if (d.format.empty()) return paths;
+  if (d.format.empty() || !d.ref.empty()) return paths;
   if (!d.path.empty()) paths.push_back({"dataset.path", d.path});
   if (d.format == "npy") {
     paths.push_back({"dataset.train.x", d.train.x});
@@ -218,6 +249,8 @@ absl::Status ParseDatasetSpec(ObjectReader& root, DatasetSpec* d) {
   bool has_name = obj->contains("name");
   BS_RETURN_IF_ERROR(r.String("name", &d->name));
   BS_RETURN_IF_ERROR(r.String("format", &d->format));
+  BS_RETURN_IF_ERROR(r.String("ref", &d->ref));
+  BS_RETURN_IF_ERROR(r.String("digest", &d->digest));
   BS_RETURN_IF_ERROR(r.String("path", &d->path));
   BS_RETURN_IF_ERROR(r.String("layout", &d->layout));
   BS_RETURN_IF_ERROR(r.String("on_corrupt", &d->on_corrupt));
@@ -238,7 +271,7 @@ absl::Status ParseDatasetSpec(ObjectReader& root, DatasetSpec* d) {
     }
     d->name.clear();
     if (!OneOf(d->format, DatasetFormatNames())) return NotOneOf("dataset.format", d->format, DatasetFormatNames());
-    if (d->path.empty() && d->format != "npy") {
+    if (d->path.empty() && d->format != "npy" && d->ref.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("dataset.path: required with dataset.format ", d->format));
     }
   } else if (!OneOf(d->name, CatalogDatasetNames())) {
@@ -256,6 +289,7 @@ absl::Status ParseDatasetSpec(ObjectReader& root, DatasetSpec* d) {
     BS_RETURN_IF_ERROR(ParseArrayPair(r, "train", !npz, npz ? ArrayPair{"x_train", "y_train"} : ArrayPair{}, &d->train));
     BS_RETURN_IF_ERROR(ParseArrayPair(r, "test", !npz, npz ? ArrayPair{"x_test", "y_test"} : ArrayPair{}, &d->test));
   }
+  BS_RETURN_IF_ERROR(CheckUploadFields(*d));
   return r.NoUnknownFields();
 }
 
@@ -278,6 +312,8 @@ json DatasetSpecToJson(const DatasetSpec& d) {
     out["name"] = d.name;
   } else {
     out["format"] = d.format;
+    if (!d.ref.empty()) out["ref"] = d.ref;
+    if (!d.digest.empty()) out["digest"] = d.digest;
     if (!d.path.empty()) out["path"] = d.path;
   }
   if (d.format == "npy" || d.format == "npz") {
@@ -294,6 +330,24 @@ json DatasetSpecToJson(const DatasetSpec& d) {
   if (d.augment.enabled()) {
     out["augment"] = {{"crop_padding", d.augment.crop_padding},
                       {"horizontal_flip", d.augment.horizontal_flip}};
+  }
+  return out;
+}
+
+absl::StatusOr<DatasetSpec> WithLocalPaths(const DatasetSpec& d) {
+  if (d.ref.empty()) return d;
+  if (d.local_root.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dataset.ref: \"", d.ref, "\" is a data set uploaded to a bitsearch server, which its workers fetch; "
+        "to run here, name the local files with \"format\" and \"path\" (or \"train\"/\"test\") instead"));
+  }
+  DatasetSpec out = d;
+  const std::filesystem::path root(d.local_root);
+  // A job on one uploaded file reads that file unless the spec names another.
+  const std::string relative = !d.path.empty() ? d.path : d.local_file;
+  if (d.format != "npy") out.path = relative.empty() ? root.string() : (root / relative).string();
+  if (d.format == "npy") {
+    for (std::string* p : {&out.train.x, &out.train.y, &out.test.x, &out.test.y}) *p = (root / *p).string();
   }
   return out;
 }

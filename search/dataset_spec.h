@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
 namespace bitsearch {
@@ -46,6 +47,11 @@ struct ArrayPair {
 struct DatasetSpec {
   std::string name = "fashion-mnist";   // catalog name, or empty when `format` is set
   std::string format;                   // one of DatasetFormatNames()
+  // A data set uploaded to the service (`bitsearch datasets upload`): its name; `path`, `train`
+  // and `test` are then relative to the uploaded folder (`path` defaults to the uploaded file, or
+  // to the folder itself) and may not leave it.
+  std::string ref;
+  std::string digest;                   // "sha256:<hex>" the server pinned `ref` to at submission
   std::string path;                     // idx, cifar10-bin, image-folder: a folder; npz: the file
   ArrayPair train, test;                // npy: .npy files; npz: array names (x_train, y_train, ...)
   std::string layout = "NCHW";          // npy, npz: "NCHW" or "NHWC" (4-d x; 3-d x is N,H,W)
@@ -59,6 +65,10 @@ struct DatasetSpec {
   int64_t synthetic_test = 1000;        // synthetic only: test samples generated
   PreprocessSpec preprocess;
   AugmentSpec augment;                  // training phases only; never validation or test data
+  // Not part of the spec: where a worker keeps the uploaded data set `ref` (its folder, and the
+  // file's name when one file was uploaded). The readers resolve the relative paths against it.
+  std::string local_root;
+  std::string local_file;
 };
 
 namespace spec_internal {
@@ -76,7 +86,7 @@ nlohmann::json PreprocessSpecToJson(const PreprocessSpec& p);
 std::string PreprocessRequiredMessage();
 
 // The files and folders `d` names, as {field, path} ("dataset.train.x", ...); none for the
-// catalog and for an uploaded data set.
+// catalog and for an uploaded data set (its paths lie inside it, which parsing checks).
 std::vector<std::pair<std::string, std::string>> DatasetSpecPaths(const DatasetSpec& d);
 
 // What a service lets a spec read: every path must be absolute, contain no "..", and lie inside
@@ -84,6 +94,11 @@ std::vector<std::pair<std::string, std::string>> DatasetSpecPaths(const DatasetS
 // uploaded data sets only). The error names the field and says how to upload the data instead.
 // Lexical: the worker resolves symbolic links as well before it reads (ResolveAllowedPath).
 absl::Status CheckDatasetPathsAllowed(const DatasetSpec& d, const std::vector<std::string>& roots);
+
+// The spec with an uploaded data set's paths made absolute under its local_root (the readers
+// call it): a spec without `ref` comes back as it is; one whose data set is not on this machine
+// (`bitsearch run`, or a worker that has not fetched it) is refused with what to do instead.
+absl::StatusOr<DatasetSpec> WithLocalPaths(const DatasetSpec& d);
 
 }  // namespace bitsearch
 

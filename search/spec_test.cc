@@ -237,6 +237,47 @@ TEST(SpecTest, ServicePathPolicyAllowsOnlyDataRoots) {
   EXPECT_TRUE(CheckDatasetPathsAllowed(spec_with(R"({"format": "image-folder", "path": "/srv/data"})"), {"/srv/data"}).ok());
 }
 
+TEST(SpecTest, UploadedDataSetRefStaysInsideItAndResolvesLocally) {
+  auto spec = ParseJobSpecText(R"({"model": "lenet5", "dataset": {"ref": "fm", "format": "npz"}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dataset.ref, "fm");
+  EXPECT_TRUE(spec->dataset.name.empty());
+  EXPECT_TRUE(DatasetSpecPaths(spec->dataset).empty());  // nothing for the path policy to check
+  EXPECT_TRUE(CheckDatasetPathsAllowed(spec->dataset, {}).ok());
+  // Not on this machine: refused with what to do instead.
+  EXPECT_THAT(std::string(WithLocalPaths(spec->dataset).status().message()), HasSubstr("uploaded to a bitsearch server"));
+  DatasetSpec local = spec->dataset;
+  local.local_root = "/cache/abc";
+  local.local_file = "fm.npz";
+  EXPECT_EQ(WithLocalPaths(local)->path, "/cache/abc/fm.npz");
+  local.local_file.clear();
+  EXPECT_EQ(WithLocalPaths(local)->path, "/cache/abc");
+  // The pinned digest survives the round trip through JSON.
+  spec->dataset.digest = "sha256:" + std::string(64, 'a');
+  auto again = ParseJobSpec(JobSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->dataset.digest, spec->dataset.digest);
+  auto npy = ParseJobSpecText(R"({"model": "lenet5", "dataset": {"ref": "arrays", "format": "npy",
+      "train": {"x": "tr/x.npy", "y": "tr/y.npy"}, "test": {"x": "te/x.npy", "y": "te/y.npy"}}})");
+  ASSERT_TRUE(npy.ok()) << npy.status();
+  npy->dataset.local_root = "/cache/d";
+  EXPECT_EQ(WithLocalPaths(npy->dataset)->test.y, "/cache/d/te/y.npy");
+
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"ref": "fm", "format": "npz", "path": "../../etc/passwd"}})"),
+              HasSubstr("dataset.path: \"../../etc/passwd\" must name a file inside the uploaded data set"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"ref": "fm", "format": "image-folder", "path": "/etc"}})"),
+              HasSubstr("inside the uploaded data set"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"ref": "a", "format": "npy",
+      "train": {"x": "x.npy", "y": "../y.npy"}, "test": {"x": "x.npy", "y": "y.npy"}}})"),
+              HasSubstr("dataset.train.y"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"ref": "fm"}})"), HasSubstr("dataset.ref: give the uploaded data set's \"format\""));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"ref": "../x", "format": "npz"}})"), HasSubstr("dataset.ref: data set name"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"ref": "fm", "format": "npz", "digest": "md5:1"}})"),
+              HasSubstr("dataset.digest"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "npz", "path": "d.npz", "digest": "sha256:1"}})"),
+              HasSubstr("dataset.digest: only valid with dataset.ref"));
+}
+
 TEST(SpecTest, MissingFileNamesThePath) {
   auto spec = LoadJobSpecFile("/nonexistent/spec.json");
   ASSERT_FALSE(spec.ok());

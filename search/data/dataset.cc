@@ -9,7 +9,11 @@
 namespace bitsearch {
 namespace {
 
-absl::StatusOr<RawData> ReadRaw(const DatasetSpec& spec, uint64_t seed, const LoadOptions& options) {
+absl::StatusOr<RawData> ReadRaw(const DatasetSpec& given, uint64_t seed, const LoadOptions& options) {
+  // An uploaded data set: its paths are relative to where the worker keeps it.
+  absl::StatusOr<DatasetSpec> located = WithLocalPaths(given);
+  if (!located.ok()) return located.status();
+  const DatasetSpec& spec = *located;
   if (spec.name == "synthetic") {
     std::vector<int64_t> shape = spec.input_shape;
     if (shape.empty()) shape = options.model_input_shape.empty() ? std::vector<int64_t>{1, 28, 28} : options.model_input_shape;
