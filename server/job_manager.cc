@@ -10,6 +10,7 @@
 #include "base/quote.h"
 #include "base/status_macros.h"
 #include "search/spec.h"
+#include "server/dataset_manager.h"
 #include "server/export_blobs.h"
 #include "server/profile_rules.h"
 
@@ -52,11 +53,13 @@ absl::StatusOr<std::string> NormalizedSpecJson(const JobSpec& spec) {
 // (workers/job_inputs.h resolves it there). What can be refused without knowing those folders is
 // refused here, before the job is queued: absolute paths, "..", control characters.
 absl::Status CheckWorkerPath(const char* field, const std::string& path) {
+  const bool data = absl::string_view(field).substr(0, 8) == "dataset.";
   auto refuse = [&](const char* why) {
     return absl::InvalidArgumentError(absl::StrCat(
         "invalid spec: ", field, " ", Quoted(path), ": ", why,
-        "; a path names a file inside the workers' --data-root folders (or upload the model "
-        "with the job: bitsearch submit --onnx FILE)"));
+        "; a path names a file inside the workers' --data-root folders (or ",
+        data ? "upload the data: bitsearch datasets upload PATH --name NAME, then \"dataset\": {\"ref\": NAME, ...})"
+             : "upload the model with the job: bitsearch submit --onnx FILE)"));
   };
   if (path.size() > 1024) return refuse("is longer than 1024 bytes");
   if (path[0] == '/') return refuse("must be relative");
@@ -121,6 +124,9 @@ absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const Sub
   }
   absl::StatusOr<SubmitOutcome> outcome = [&]() -> absl::StatusOr<SubmitOutcome> {
     BS_ASSIGN_OR_RETURN(JobSpec spec, ValidateSpec(req.spec_json));
+    if (!spec.dataset.ref.empty()) {  // pinned: a later upload under the name changes no queued job
+      BS_ASSIGN_OR_RETURN(spec.dataset.digest, ResolveDatasetRef(*store_, spec.dataset.ref, spec.dataset.digest));
+    }
     // A worker must be able to resolve the profile: a built-in, or one stored here.
     BS_RETURN_IF_ERROR(CheckJobProfile(*store_, spec.hardware.profile));
     if (!req.onnx_model.empty() && spec.model.onnx.empty()) {
@@ -131,8 +137,9 @@ absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const Sub
     if (req.onnx_model.empty() && !spec.model.onnx.empty()) {
       BS_RETURN_IF_ERROR(CheckWorkerPath("model.onnx", spec.model.onnx));
     }
-    if (!spec.dataset.path.empty()) {
-      BS_RETURN_IF_ERROR(CheckWorkerPath("dataset.path", spec.dataset.path));
+    // Every file a data set names (not those inside an uploaded one: parsing keeps them there).
+    for (const auto& [field, path] : DatasetSpecPaths(spec.dataset)) {
+      BS_RETURN_IF_ERROR(CheckWorkerPath(field.c_str(), path));
     }
     BS_ASSIGN_OR_RETURN(std::string spec_json, NormalizedSpecJson(spec));
     NewJob job;

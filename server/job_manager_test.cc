@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 constexpr char kSpec[] =
     R"({"model":"lenet5","dataset":{"name":"synthetic","synthetic_train":64,"synthetic_test":32}})";
-constexpr char kOnnxSpec[] = R"({"model":{"onnx":"net.onnx"},"dataset":{"name":"synthetic"}})";
+constexpr char kOnnxSpec[] = R"({"model":{"onnx":"net.onnx"},"dataset":{"name":"synthetic","preprocess":"auto"}})";
 
 class CountingListener : public EventListener {
  public:

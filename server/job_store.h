@@ -1,7 +1,7 @@
 // The server's persistent state, split by concern into interfaces that one database implements
 // (sqlite_job_store.h): JobStore (jobs, their event logs and results), LeaseQueue (leases,
-// workers, reaping; lease_queue.h), ProfileStore (profile_store.h) and SweepStore
-// (sweep_store.h). ServerStore
+// workers, reaping; lease_queue.h), ProfileStore (profile_store.h), SweepStore (sweep_store.h)
+// and DatasetStore (uploaded data sets; dataset_store.h). ServerStore
 // bundles them for the server, which takes it by interface (a PostgreSQL store could replace the
 // SQLite one).
 //
@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/dataset_store.h"
 #include "server/job_records.h"
 #include "server/lease_queue.h"
 #include "server/profile_store.h"
@@ -56,7 +57,8 @@ class JobStore {
   virtual absl::Status ClearJobBlobs(const std::string& id) = 0;
 };
 
-class ServerStore : public JobStore, public LeaseQueue, public ProfileStore, public SweepStore {
+class ServerStore : public JobStore, public LeaseQueue, public ProfileStore, public SweepStore,
+                    public DatasetStore {
  public:
   // Flushes and closes; later calls fail with UNAVAILABLE.
   virtual absl::Status Close() = 0;

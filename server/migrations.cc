@@ -90,6 +90,19 @@ const std::vector<std::string>& Migrations() {
       CREATE INDEX jobs_by_sweep ON jobs(sweep_id, seq) WHERE sweep_id != '';
       CREATE INDEX jobs_by_dependency ON jobs(depends_on) WHERE depends_on != '';
       )sql",
+      // 4: data sets uploaded to the service (their chunks are blobs; the manifest lists them).
+      R"sql(
+      CREATE TABLE datasets (
+        name TEXT PRIMARY KEY,                   -- points at its latest upload
+        digest TEXT NOT NULL,                    -- sha256:<hex> of the canonical manifest
+        size_bytes INTEGER NOT NULL,
+        files INTEGER NOT NULL,
+        single_file INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        manifest TEXT NOT NULL                   -- JSON (dataset_manager.cc)
+      );
+      CREATE INDEX datasets_by_digest ON datasets(digest);
+      )sql",
   };
   return *migrations;
 }

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "server/auth.h"
+#include "server/dataset_manager.h"
 #include "server/job_manager.h"
 #include "server/metrics.h"
 #include "server/status_map.h"
@@ -21,6 +22,7 @@ namespace bitsearch::server {
 
 struct ServiceContext {
   JobManager* jobs = nullptr;
+  DatasetManager* datasets = nullptr;
   const Authenticator* auth = nullptr;
   ServerMetrics* metrics = nullptr;
 };

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/pem_file.h"
+#include "server/dataset_service.h"
 #include "server/job_service.h"
 #include "server/profile_service.h"
 #include "server/reaper.h"
@@ -70,6 +71,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->options_ = options;
   if (options.lease_seconds <= 0) return absl::InvalidArgumentError("--lease-seconds must be > 0");
   if (options.retention_days < 0) return absl::InvalidArgumentError("--retention-days must be >= 0");
+  if (options.dataset_limits.max_dataset_bytes < 0) {
+    return absl::InvalidArgumentError("--max-dataset-bytes must be >= 0");
+  }
+
   AuthOptions auth;
   auth.client_token_file = options.client_token_file;
   auth.worker_token_file = options.worker_token_file;
@@ -104,15 +109,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   const Clock* time = clock != nullptr ? clock : &s->system_clock_;
   s->jobs_ = std::make_unique<JobManager>(s->store_.get(), s->blobs_.get(), &s->hub_,
                                           s->metrics_.get(), time, manager);
+  s->datasets_ = std::make_unique<DatasetManager>(s->store_.get(), s->blobs_.get(), time,
+                                                  options.dataset_limits);
 
   ServiceContext& c = s->context_;
   c.jobs = s->jobs_.get();
+  c.datasets = s->datasets_.get();
   c.auth = s->auth_.get();
   c.metrics = s->metrics_.get();
 
   s->job_service_ = std::make_unique<JobServiceImpl>(c);
   s->profile_service_ = std::make_unique<ProfileServiceImpl>(c);
   s->worker_service_ = std::make_unique<WorkerServiceImpl>(c);
+  s->dataset_service_ = std::make_unique<DatasetServiceImpl>(c);
   s->reaper_ = std::make_unique<Reaper>(s->jobs_.get(), options.reap_interval_ms);
 
   if (!options.metrics.empty()) {
@@ -136,6 +145,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   builder.RegisterService(s->job_service_.get());
   builder.RegisterService(s->profile_service_.get());
   builder.RegisterService(s->worker_service_.get());
+  builder.RegisterService(s->dataset_service_.get());
   s->grpc_server_ = builder.BuildAndStart();
   if (s->grpc_server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
@@ -143,7 +153,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   }
   grpc::HealthCheckServiceInterface* health = s->grpc_server_->GetHealthCheckService();
   for (const char* service : {"bitsearch.v1.JobService", "bitsearch.v1.ProfileService",
-                              "bitsearch.v1.WorkerService"}) {
+                              "bitsearch.v1.WorkerService", "bitsearch.v1.DatasetService"}) {
     health->SetServingStatus(service, true);
   }
   health->SetServingStatus(true);

@@ -1,6 +1,7 @@
-// The bitsearch server: JobService, ProfileService and WorkerService over gRPC (callback API) in
-// front of the JobManager core, grpc.health.v1 and reflection, the reaper, the Prometheus
-// endpoint and the read-only web page (web_server.h). main() parses flags into ServerOptions and calls BuildAndStart() then Wait().
+// The bitsearch server: JobService, ProfileService, WorkerService and DatasetService over gRPC
+// (callback API) in front of the JobManager core, grpc.health.v1 and reflection, the reaper, the
+// Prometheus endpoint and the read-only web page (web_server.h). main() parses flags into
+// ServerOptions and calls BuildAndStart() then Wait().
 //
 // Thread-safety: Shutdown() may be called from any thread (a signal thread), once or more.
 #ifndef BITSEARCH_SERVER_SERVER_H_
@@ -11,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
@@ -29,6 +31,7 @@ class Exposer;
 
 namespace bitsearch::server {
 
+class DatasetServiceImpl;
 class JobServiceImpl;
 class ProfileServiceImpl;
 class WorkerServiceImpl;
@@ -55,6 +58,7 @@ struct ServerOptions {
   bool job_ownership = false;               // a client token sees only its own jobs
   double retention_days = 7;                // uploaded models, failed jobs' checkpoints; 0 = keep
   Limits limits;
+  DatasetLimits dataset_limits;             // uploaded data sets (--max-dataset-bytes)
 };
 
 // True for 127.0.0.0/8, ::1 and localhost.
@@ -95,7 +99,9 @@ class Server {
   std::unique_ptr<Authenticator> auth_;
   EventHub hub_;
   std::unique_ptr<JobManager> jobs_;
+  std::unique_ptr<DatasetManager> datasets_;
   ServiceContext context_;
+  std::unique_ptr<DatasetServiceImpl> dataset_service_;
   std::unique_ptr<JobServiceImpl> job_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;

@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--drain-seconds", o.drain_seconds, "grace period for in-flight calls on exit")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--max-dataset-bytes", o.dataset_limits.max_dataset_bytes,
+                 "largest data set `bitsearch datasets upload` may store (bytes, all files together)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   std::string backup_path;
   app.add_option("--backup", backup_path,
                  "copy --db to PATH with SQLite's online backup API (safe while a server runs on "

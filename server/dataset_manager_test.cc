@@ -1,0 +1,181 @@
+// The DatasetManager core without gRPC: chunks verified before they are stored, commits that
+// need every chunk and respect the size limit, an upload cut off half-way that resumes, names
+// resolved to digests for jobs, and the job submission rules (refs pinned, paths refused).
+#include "server/dataset_manager.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "base/sha256.h"
+#include "server/job_manager.h"
+#include "server/sqlite_job_store.h"
+
+namespace bitsearch::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DatasetManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "bitsearch-datasets-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    auto store = SqliteJobStore::Open(dir_ + "/jobs.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    auto blobs = BlobStore::Open(dir_ + "/data");
+    ASSERT_TRUE(blobs.ok());
+    blobs_ = std::move(*blobs);
+    DatasetLimits limits;
+    limits.max_dataset_bytes = 3 * kDatasetChunkBytes;
+    manager_ = std::make_unique<DatasetManager>(store_.get(), blobs_.get(), &clock_, limits);
+  }
+  void TearDown() override {
+    manager_.reset();
+    (void)store_->Close();
+    fs::remove_all(dir_);
+  }
+
+  // A folder of two files: "a.bin" (1.5 chunks) and "sub/b.bin" (small), and its manifest.
+  DatasetManifest WriteFolder(std::vector<LocalChunk>* chunks) {
+    fs::create_directories(dir_ + "/src/sub");
+    std::string a(kDatasetChunkBytes + kDatasetChunkBytes / 2, 'a');
+    a[7] = 'x';
+    std::ofstream(dir_ + "/src/a.bin", std::ios::binary) << a;
+    std::ofstream(dir_ + "/src/sub/b.bin", std::ios::binary) << "hello";
+    std::ofstream(dir_ + "/src/.hidden", std::ios::binary) << "skipped";
+    auto m = BuildManifest(dir_ + "/src", chunks);
+    EXPECT_TRUE(m.ok()) << m.status();
+    return *m;
+  }
+
+  std::string ChunkBytes(const LocalChunk& c) {
+    std::ifstream in(c.file, std::ios::binary);
+    std::string data(c.size, '\0');
+    in.seekg(c.offset);
+    in.read(data.data(), c.size);
+    return data;
+  }
+
+  std::string dir_;
+  FakeClock clock_;
+  std::unique_ptr<SqliteJobStore> store_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<DatasetManager> manager_;
+};
+
+TEST_F(DatasetManagerTest, UploadResumesAndCommitsWhenEveryChunkIsThere) {
+  std::vector<LocalChunk> chunks;
+  DatasetManifest m = WriteFolder(&chunks);
+  ASSERT_EQ(m.files.size(), 2u);  // the hidden file is not part of it
+  EXPECT_EQ(m.files[1].path, "sub/b.bin");
+  ASSERT_EQ(chunks.size(), 3u);
+  std::vector<std::string> digests;
+  for (const LocalChunk& c : chunks) digests.push_back(c.sha256);
+  EXPECT_EQ(manager_->FindMissingChunks(digests)->size(), 3u);
+
+  // The first chunk arrives, then the connection drops: committing names what is missing.
+  bool already = true;
+  ASSERT_TRUE(manager_->PutChunk(chunks[0].sha256, ChunkBytes(chunks[0]), &already).ok());
+  EXPECT_FALSE(already);
+  auto early = manager_->Commit("fmnist", m);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(early.status().message(), "has not been uploaded")) << early.status();
+
+  // The resumed upload is told to send only the rest.
+  auto missing = manager_->FindMissingChunks(digests);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(*missing, (std::vector<std::string>{chunks[1].sha256, chunks[2].sha256}));
+  for (size_t i = 1; i < chunks.size(); ++i) {
+    ASSERT_TRUE(manager_->PutChunk(chunks[i].sha256, ChunkBytes(chunks[i]), &already).ok());
+  }
+  ASSERT_TRUE(manager_->PutChunk(chunks[0].sha256, ChunkBytes(chunks[0]), &already).ok());
+  EXPECT_TRUE(already);
+  auto d = manager_->Commit("fmnist", m);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->digest, ManifestDigest(m));
+  EXPECT_EQ(d->files, 2);
+  EXPECT_EQ(ResolveDatasetRef(*store_, "fmnist", "").value(), d->digest);
+  auto back = manager_->GetByDigest(d->digest);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(ManifestDigest(back->second), d->digest);
+  ASSERT_EQ(manager_->List()->size(), 1u);
+  auto f = manager_->OpenChunk(chunks[2].sha256);
+  ASSERT_TRUE(f.ok());
+  char buf[16];
+  EXPECT_EQ(std::fread(buf, 1, sizeof(buf), *f), 5u);
+  std::fclose(*f);
+}
+
+TEST_F(DatasetManagerTest, TamperedChunksAndBadManifestsAreRefused) {
+  std::vector<LocalChunk> chunks;
+  DatasetManifest m = WriteFolder(&chunks);
+  std::string data = ChunkBytes(chunks[2]);
+  data[0] ^= 1;
+  bool already = false;
+  absl::Status st = manager_->PutChunk(chunks[2].sha256, data, &already);
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(st.message(), "tampered")) << st;
+  EXPECT_EQ(manager_->FindMissingChunks({chunks[2].sha256})->size(), 1u);  // nothing stored
+  EXPECT_FALSE(manager_->FindMissingChunks({"not-a-digest"}).ok());
+
+  DatasetManifest climbing = m;
+  climbing.files[1].path = "../escape.bin";
+  EXPECT_TRUE(absl::StrContains(manager_->Commit("x", climbing).status().message(), "\"..\""));
+  EXPECT_TRUE(absl::StrContains(manager_->Commit("../bad", m).status().message(), "data set name"));
+  // Over --max-dataset-bytes (three chunks here).
+  DatasetManifest big = m;
+  big.files[0].size = 3 * kDatasetChunkBytes + 1;
+  big.files[0].chunks.assign(4, chunks[0].sha256);
+  auto over = manager_->Commit("big", big);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(absl::StrContains(over.status().message(), "--max-dataset-bytes")) << over.status();
+  EXPECT_EQ(ResolveDatasetRef(*store_, "nothing", "").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(DatasetManagerTest, SubmissionPinsRefsAndRefusesOutsidePaths) {
+  std::vector<LocalChunk> chunks;
+  DatasetManifest m = WriteFolder(&chunks);
+  bool already;
+  for (const LocalChunk& c : chunks) ASSERT_TRUE(manager_->PutChunk(c.sha256, ChunkBytes(c), &already).ok());
+  auto d = manager_->Commit("imgs", m);
+  ASSERT_TRUE(d.ok());
+
+  EventHub hub;
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServerMetrics metrics(*registry);
+  JobManager jobs(store_.get(), blobs_.get(), &hub, &metrics, &clock_, JobManagerOptions{});
+  SubmitRequest req;
+  req.spec_json = R"({"model":"lenet5","dataset":{"ref":"imgs","format":"image-folder"}})";
+  auto job = jobs.Submit(Caller{}, req);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_TRUE(absl::StrContains(job->job.spec_json, d->digest)) << job->job.spec_json;
+
+  req.spec_json = R"({"model":"lenet5","dataset":{"ref":"nope","format":"npz"}})";
+  EXPECT_EQ(jobs.Submit(Caller{}, req).status().code(), absl::StatusCode::kNotFound);
+  // Paths name files inside the workers' --data-root folders: relative, without "..".
+  req.spec_json = R"({"model":"lenet5","dataset":{"format":"idx","path":"/etc/passwd"}})";
+  auto outside = jobs.Submit(Caller{}, req);
+  EXPECT_EQ(outside.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(outside.status().message(), "must be relative")) << outside.status();
+  EXPECT_TRUE(absl::StrContains(outside.status().message(), "bitsearch datasets upload")) << outside.status();
+  req.spec_json = R"({"model":"lenet5","dataset":{"format":"image-folder","path":"imgs/../../etc"}})";
+  EXPECT_TRUE(absl::StrContains(jobs.Submit(Caller{}, req).status().message(), "may not contain '..'"));
+  req.spec_json = R"({"model":"lenet5","dataset":{"format":"npy","train":{"x":"a/x.npy","y":"/etc/passwd"},
+                      "test":{"x":"b/x.npy","y":"b/y.npy"}}})";
+  EXPECT_TRUE(absl::StrContains(jobs.Submit(Caller{}, req).status().message(), "dataset.train.y")) << jobs.Submit(Caller{}, req).status();
+  req.spec_json = R"({"model":"lenet5","dataset":{"format":"image-folder","path":"imgs"}})";
+  EXPECT_TRUE(jobs.Submit(Caller{}, req).ok());
+  // Nothing refused was queued: the two accepted jobs alone.
+  auto listing = jobs.ListJobs(Caller{}, std::nullopt, "", 0);
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->jobs.size(), 2u);
+}
+
+}  // namespace
+}  // namespace bitsearch::server

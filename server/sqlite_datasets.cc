@@ -1,0 +1,75 @@
+// SqliteJobStore, part 4: uploaded data sets.
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "server/sqlite_job_store.h"
+
+namespace bitsearch::server {
+namespace {
+
+DatasetRecord ReadRow(Statement& stmt, bool with_manifest) {
+  DatasetRecord d;
+  d.name = stmt.ColumnText(0);
+  d.digest = stmt.ColumnText(1);
+  d.size_bytes = stmt.ColumnInt(2);
+  d.files = stmt.ColumnInt(3);
+  d.single_file = stmt.ColumnInt(4) != 0;
+  d.created_ms = stmt.ColumnInt(5);
+  if (with_manifest) d.manifest_json = stmt.ColumnText(6);
+  return d;
+}
+
+constexpr char kColumns[] = "name, digest, size_bytes, files, single_file, created_ms";
+
+}  // namespace
+
+absl::Status SqliteJobStore::PutDataset(const DatasetRecord& d) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare("INSERT INTO datasets(name, digest, size_bytes, files, single_file, created_ms, manifest) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET digest = excluded.digest, "
+                   "size_bytes = excluded.size_bytes, files = excluded.files, single_file = excluded.single_file, "
+                   "created_ms = excluded.created_ms, manifest = excluded.manifest"));
+  stmt.Bind(1, d.name).Bind(2, d.digest).Bind(3, d.size_bytes).Bind(4, d.files)
+      .Bind(5, static_cast<int64_t>(d.single_file)).Bind(6, d.created_ms).Bind(7, d.manifest_json);
+  return stmt.Run();
+}
+
+absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByName(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns, ", manifest FROM datasets WHERE name = ?")));
+  stmt.Bind(1, name);
+  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return absl::NotFoundError(absl::StrCat("data set \"", name, "\" not found (upload it with `bitsearch datasets upload PATH --name ", name, "`)"));
+  }
+  return ReadRow(stmt, true);
+}
+
+absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByDigest(const std::string& digest) {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare(absl::StrCat("SELECT ", kColumns, ", manifest FROM datasets WHERE digest = ? LIMIT 1")));
+  stmt.Bind(1, digest);
+  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("no data set with digest ", digest));
+  return ReadRow(stmt, true);
+}
+
+absl::StatusOr<std::vector<DatasetRecord>> SqliteJobStore::ListDatasets() {
+  absl::MutexLock lock(&mu_);
+  BS_RETURN_IF_ERROR(CheckOpen());
+  BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns, " FROM datasets ORDER BY name")));
+  std::vector<DatasetRecord> out;
+  while (true) {
+    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(ReadRow(stmt, false));
+  }
+  return out;
+}
+
+}  // namespace bitsearch::server
