@@ -73,7 +73,21 @@ absl::Status ResolveJobInputs(JobSpec* spec, bool model_uploaded,
     BS_RETURN_IF_ERROR(CheckRegularFile("model.onnx", model, max_file_bytes));
     spec->model.onnx = model.string();
   }
-  if (!spec->dataset.path.empty()) {
+  DatasetSpec& d = spec->dataset;
+  if (!d.ref.empty()) return absl::OkStatus();  // uploaded: its files come from the server
+  // Files named one by one: an .npz archive, the .npy arrays.
+  std::vector<std::pair<std::string, std::string*>> files;
+  if (d.format == "npz") files.push_back({"dataset.path", &d.path});
+  if (d.format == "npy") {
+    files = {{"dataset.train.x", &d.train.x}, {"dataset.train.y", &d.train.y},
+             {"dataset.test.x", &d.test.x}, {"dataset.test.y", &d.test.y}};
+  }
+  for (auto& [field, path] : files) {
+    BS_ASSIGN_OR_RETURN(fs::path file, Resolve(field, *path, data_roots));
+    BS_RETURN_IF_ERROR(CheckRegularFile(field, file, max_file_bytes));
+    *path = file.string();
+  }
+  if (!d.path.empty() && d.format != "npz") {
     BS_ASSIGN_OR_RETURN(fs::path dir, Resolve("dataset.path", spec->dataset.path, data_roots));
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) return Refuse("dataset.path", spec->dataset.path, "is not a folder");

@@ -87,5 +87,36 @@ TEST_F(JobInputsTest, WithoutDataRootOnlyUploadsAndCatalogsRun) {
   EXPECT_TRUE(ResolveJobInputs(&zoo, false, {}, 1 << 20).ok());
 }
 
+// An .npz archive and .npy arrays are files, each resolved and checked on its own; an uploaded
+// data set (dataset.ref) is not looked for here at all.
+TEST_F(JobInputsTest, ArrayFilesResolveOneByOneAndUploadsAreLeftAlone) {
+  std::ofstream(root_ + "/data/d.npz") << "zip";
+  std::ofstream(root_ + "/data/x.npy") << "npy";
+  JobSpec npz;
+  npz.dataset.name.clear();
+  npz.dataset.format = "npz";
+  npz.dataset.path = "data/d.npz";
+  ASSERT_TRUE(ResolveJobInputs(&npz, false, {root_}, 1 << 20).ok());
+  EXPECT_EQ(npz.dataset.path, fs::canonical(root_ + "/data/d.npz").string());
+  JobSpec npy;
+  npy.dataset.name.clear();
+  npy.dataset.format = "npy";
+  npy.dataset.train = {"data/x.npy", "data/x.npy"};
+  npy.dataset.test = {"data/x.npy", "../outside.onnx"};
+  absl::Status st = ResolveJobInputs(&npy, false, {root_}, 1 << 20);
+  EXPECT_TRUE(absl::StrContains(st.message(), "dataset.test.y")) << st;
+  EXPECT_TRUE(absl::StrContains(st.message(), "leaves")) << st;
+  npy.dataset.test.y = "data/x.npy";
+  EXPECT_TRUE(ResolveJobInputs(&npy, false, {root_}, 1 << 20).ok());
+  EXPECT_EQ(npy.dataset.test.y, fs::canonical(root_ + "/data/x.npy").string());
+  JobSpec uploaded;
+  uploaded.dataset.name.clear();
+  uploaded.dataset.format = "npz";
+  uploaded.dataset.ref = "fm";
+  uploaded.dataset.path = "fm.npz";
+  EXPECT_TRUE(ResolveJobInputs(&uploaded, false, {}, 1 << 20).ok());
+  EXPECT_EQ(uploaded.dataset.path, "fm.npz");
+}
+
 }  // namespace
 }  // namespace bitsearch

@@ -119,6 +119,7 @@ Worker::Worker(WorkerOptions options, JobFn run_job)
   if (channel.ok()) {
     channel_ = std::move(*channel);
     stub_ = bitsearch::v1::WorkerService::NewStub(channel_);
+    datasets_ = std::make_unique<DatasetFetcher>(channel_, options_.token, options_.data_dir);
   } else {
     channel_status_ = channel.status();
   }
@@ -217,6 +218,28 @@ absl::Status Worker::PrepareJob(const std::string& id, bool model_uploaded, JobS
   return absl::OkStatus();
 }
 
+absl::Status Worker::PrepareData(JobSpec* spec) {
+  DatasetSpec& d = spec->dataset;
+  if (d.ref.empty()) return absl::OkStatus();  // local files: PrepareJob resolved them
+  if (d.digest.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dataset.ref \"", d.ref, "\" came without the digest the server pins at submission; refused"));
+  }
+  absl::StatusOr<FetchedDataset> fetched;
+  Backoff backoff({/*initial_seconds=*/0.2, options_.max_backoff_seconds});
+  RetryWithBackoff(
+      [&] {  // a server restarting half-way: try again; a digest mismatch or a refusal: stop
+        fetched = datasets_->Fetch(d.ref, d.digest);
+        return fetched.ok() || (fetched.status().code() != absl::StatusCode::kUnavailable &&
+                                fetched.status().code() != absl::StatusCode::kDeadlineExceeded);
+      },
+      backoff, options_.give_up_seconds);
+  if (!fetched.ok()) return fetched.status();
+  d.local_root = fetched->dir;
+  d.local_file = fetched->single_file;
+  return absl::OkStatus();
+}
+
 void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
   const std::string& id = lease.lease().job_id();
   Log(absl::StrCat("job ", id, ": leased (attempt ", lease.lease().attempt(), ")",
@@ -268,6 +291,14 @@ void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
     return;
   }
 
+  WorkerSession session(stub_.get(), options_, lease);
+  session.Start();  // heartbeats from here on: fetching a large data set may outlast a lease period
+  if (absl::Status data = PrepareData(&*spec); !data.ok()) {
+    session.Finish();
+    if (!session.lease_lost()) report(false, std::string(data.message()));
+    return;
+  }
+
   LeasedInputs inputs;
   inputs.profile_json = lease.profile_json();
   inputs.pretrain_only = lease.kind() == bitsearch::v1::JOB_KIND_PRETRAIN;
@@ -288,8 +319,6 @@ void Worker::RunLeased(const bitsearch::v1::LeaseResponse& lease) {
     }
   } remove_export_dir{inputs.export_dir};
 
-  WorkerSession session(stub_.get(), options_, lease);
-  session.Start();
   absl::StatusOr<nlohmann::json> result;
   try {
     result = run_job_(*spec, inputs, &session, &session);

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -21,6 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "search/observer.h"
 #include "search/spec.h"
+#include "workers/dataset_fetcher.h"
 #include "workers/job_memory.h"
 
 namespace bitsearch {
@@ -42,7 +44,8 @@ struct WorkerOptions {
   int64_t max_job_memory = 0;               // bytes a job may need (job_memory.h); 0 = 80% of RAM
   ModelInspector inspect_model;
   std::string worker_id;                    // "" = <hostname>-<pid>
-  std::string data_dir = "bitsearch-worker-data";  // uploaded models land here
+  std::string data_dir = "bitsearch-worker-data";  // uploaded models land here, and the cache of
+                                                   // uploaded data sets (datasets/<digest>/)
   double poll_seconds = 1.0;                // wait between empty leases
   double heartbeat_seconds = 0;             // 0 = a third of the server's lease period
   int progress_every_steps = 10;            // report progress at least once per this many steps
@@ -89,6 +92,8 @@ class Worker {
   // Adds the files the job exported into `dir` to the completion (none when over the limit).
   void AttachExport(const std::string& id, const std::string& dir,
                     bitsearch::v1::CompleteRequest* req) const;
+  // Fetches an uploaded data set (dataset.ref) into the cache, once, and points the spec at it.
+  absl::Status PrepareData(JobSpec* spec);
   // Sleeps up to `seconds`, waking early on Stop(); false when stopping.
   bool SleepUnlessStopped(double seconds);
 
@@ -98,6 +103,7 @@ class Worker {
   absl::Status channel_status_;  // why no channel could be made (a TLS file), else OK
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<bitsearch::v1::WorkerService::Stub> stub_;
+  std::unique_ptr<DatasetFetcher> datasets_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };

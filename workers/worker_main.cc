@@ -27,15 +27,16 @@ int main(int argc, char** argv) {
   app.add_option("--server", o.server, "server HOST:PORT (env BITSEARCH_SERVER)")->capture_default_str();
   app.add_option("--token-file", token_file, "file with a worker bearer token (env BITSEARCH_TOKEN)");
   app.add_option("--threads", threads, "LibTorch threads per job (0 = all cores)")->capture_default_str();
-  app.add_option("--data-dir", o.data_dir, "scratch folder (uploaded models)")->capture_default_str();
+  app.add_option("--data-dir", o.data_dir, "scratch folder (uploaded models, cache of uploaded data sets)")
+      ->capture_default_str();
   app.add_option("--worker-id", o.worker_id, "stable id (default HOSTNAME-PID)");
   app.add_option("--tls-ca-file", o.tls_ca_file, "PEM roots to verify a TLS server");
   app.add_option("--tls-cert-file", o.tls_cert_file,
                  "PEM client certificate for servers that require mutual TLS from workers");
   app.add_option("--tls-key-file", o.tls_key_file, "PEM private key of --tls-cert-file");
   app.add_option("--data-root", o.data_roots,
-                 "folder whose files jobs may name (model.onnx, dataset.path); repeatable; "
-                 "without it, jobs use uploaded models and catalog data sets only");
+                 "folder whose files jobs may name (model.onnx, the data set's files); repeatable; "
+                 "without it, jobs use uploaded models, uploaded data sets and the catalog only");
   app.add_option("--max-job-memory", o.max_job_memory,
                  "memory a job may need, e.g. 8GB (0 = 80% of this machine's or container's)")
       ->transform(CLI::AsSizeValue(false));

@@ -15,6 +15,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/sha256.h"
+#include "bitsearch/v1/datasets.grpc.pb.h"
 #include "search/pretrain_key.h"
 #include "server/reaper.h"
 #include "server/test_server.h"
@@ -307,7 +309,7 @@ TEST(WorkerTest, JobsThatCannotFitOrNameForbiddenFilesFailBeforeTheyStart) {
   std::string path_job = SubmitOk(
       *ts.Jobs(), "",
       R"({"model":{"onnx":"models/net.onnx"},"dataset":{"name":"synthetic","synthetic_train":64,)"
-      R"("synthetic_test":16}})");
+      R"("synthetic_test":16,"preprocess":"auto"}})");
   WorkerOptions o = Options(ts, "w1");
   o.max_job_memory = 64 << 20;  // below LibTorch's own footprint: nothing fits
   std::atomic<int> started{0};
@@ -389,6 +391,64 @@ TEST(WorkerTest, UnreadableOrInvalidTlsFilesAreErrors) {
   o.tls_ca_file = "";
   o.tls_cert_file = junk;
   EXPECT_EQ(Worker(o, FakeJob(1, 1)).Run().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// An uploaded data set reaches the job as a local folder: downloaded and verified once, then
+// served from the worker's cache.
+TEST(WorkerTest, UploadedDataSetIsFetchedOnceThenCached) {
+  TestServer ts;
+  auto stub = bitsearch::v1::DatasetService::NewStub(ts.channel());
+  const std::string bytes = "not really an archive, but the worker does not read it";
+  const std::string chunk = Sha256Hex(bytes);
+  {
+    bitsearch::v1::UploadChunksResponse up;
+    auto ctx = Ctx();
+    auto writer = stub->UploadChunks(ctx.get(), &up);
+    bitsearch::v1::DatasetChunk c;
+    c.set_sha256(chunk);
+    c.set_data(bytes);
+    ASSERT_TRUE(writer->Write(c));
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  bitsearch::v1::CommitDatasetRequest commit;
+  commit.set_name("tiny");
+  commit.mutable_manifest()->set_single_file(true);
+  auto* f = commit.mutable_manifest()->add_files();
+  f->set_path("tiny.npz");
+  f->set_size_bytes(static_cast<int64_t>(bytes.size()));
+  f->set_sha256(chunk);
+  f->add_chunks(chunk);
+  bitsearch::v1::CommitDatasetResponse committed;
+  ASSERT_TRUE(stub->CommitDataset(Ctx().get(), commit, &committed).ok());
+  const std::string spec = R"({"model":"lenet5","dataset":{"ref":"tiny","format":"npz"}})";
+  std::string first = SubmitOk(*ts.Jobs(), "", spec);
+  std::string second = SubmitOk(*ts.Jobs(), "", spec);
+
+  std::vector<std::string> seen;
+  WorkerOptions o = Options(ts, "w1");
+  Worker* self = nullptr;
+  Worker worker(o, [&](const JobSpec& s, const LeasedInputs&, JobObserver*, CheckpointStore*)
+                       -> absl::StatusOr<nlohmann::json> {
+    EXPECT_EQ(s.dataset.digest, committed.dataset().digest());
+    auto located = WithLocalPaths(s.dataset);
+    EXPECT_TRUE(located.ok()) << located.status();
+    std::ifstream in(located->path, std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    seen.push_back(got);
+    if (seen.size() == 2) self->Stop();
+    return nlohmann::json{{"ok", true}};
+  });
+  self = &worker;
+  ASSERT_TRUE(worker.Run().ok());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], bytes);
+  EXPECT_EQ(seen[1], bytes);
+  for (const std::string& id : {first, second}) {
+    EXPECT_EQ(GetJob(ts, id).state(), bitsearch::v1::JOB_STATE_SUCCEEDED);
+  }
+  const std::string hex = committed.dataset().digest().substr(7);
+  EXPECT_TRUE(std::filesystem::exists(o.data_dir + "/datasets/" + hex + "/tiny.npz"));
 }
 
 }  // namespace
