@@ -7,6 +7,7 @@
 #include "client/bench_load_command.h"
 #include "client/cli_common.h"
 #include "client/compare_command.h"
+#include "client/dataset_commands.h"
 #include "client/profile_commands.h"
 #include "client/profile_measure_command.h"
 #include "client/remote_profiles.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   bitsearch::AddServiceCommands(app, connection);
   bitsearch::AddSweepCommand(app, connection);
   bitsearch::AddCompareCommand(app, connection);
+  bitsearch::AddDatasetCommands(app, connection);
   bitsearch::AddBenchLoadCommand(app, connection);
   try {
     app.parse(argc, argv);
