@@ -14,6 +14,8 @@ PACKAGES=(
   g++ make cmake git pkg-config ca-certificates
   # the numerical core
   libtorch-dev libopenblas0-pthread zlib1g-dev dataset-fashion-mnist libonnx-dev
+  # data sets: image folders (OpenCV imgcodecs), SHA-256 of uploaded data sets (OpenSSL)
+  libopencv-imgcodecs-dev libssl-dev
   # service, storage, metrics
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libsqlite3-dev
   prometheus-cpp-dev
@@ -25,6 +27,9 @@ PACKAGES=(
   libcpp-httplib-dev prometheus docker-compose python3-yaml yamllint
   # ONNX interop checks: a model written by the reference Python library, its checker on our export
   python3-onnx
+  # "your own model" acceptance: a model trained in PyTorch, data saved with numpy; ONNX Runtime
+  # (npm onnxruntime-node, installed by tests/onnxruntime/ort_eval.sh) judges every export
+  python3-torch python3-numpy nodejs npm
 )
 
 missing=()

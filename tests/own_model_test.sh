@@ -19,11 +19,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 export BITSEARCH_ORT_CACHE=${BITSEARCH_ORT_CACHE:-$(dirname "$CLIENT_BIN")/onnxruntime}
 ORT="$HERE/onnxruntime/ort_eval.sh"
-PY=""
-for candidate in /usr/bin/python3 python3; do
-  if "$candidate" -c 'import torch, numpy, onnx' 2>/dev/null; then PY=$candidate; break; fi
-done
-[[ -n $PY ]] || fail "no python3 with torch, numpy and onnx (Debian python3-torch python3-numpy python3-onnx)"
+source "$HERE/python_lib.sh"
+find_python torch numpy onnx
 bash "$ORT" --install || fail "ONNX Runtime could not be installed (see above)"
 cd "$WORK"
 

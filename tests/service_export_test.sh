@@ -9,11 +9,8 @@
 source "$(dirname "$0")/service_lib.sh" "$@"
 
 # The ONNX reference library comes from Debian's python3-onnx; find an interpreter that has it.
-PY=""
-for candidate in python3 /usr/bin/python3; do
-  if "$candidate" -c 'import onnx' 2>/dev/null; then PY=$candidate; break; fi
-done
-[[ -n $PY ]] || fail "no python3 with the onnx module (Debian package python3-onnx)"
+source "$(dirname "$0")/python_lib.sh"
+find_python onnx numpy
 "$PY" "$(dirname "$0")/make_test_onnx.py" "$WORK/mine.onnx"
 "$PY" "$(dirname "$0")/make_test_onnx.py" "$WORK/odd.onnx" --unsupported
 # The data the job reads: Fashion-MNIST subsets as uint8 NCHW .npy files.
@@ -30,12 +27,12 @@ export BITSEARCH_ORT_CACHE=${BITSEARCH_ORT_CACHE:-$(dirname "$CLIENT_BIN")/onnxr
 bash "$(dirname "$0")/onnxruntime/ort_eval.sh" --install || fail "ONNX Runtime could not be installed"
 
 start_server
-start_worker w1
+start_worker w1 --data-root "$WORK"  # the job reads .npy files from $WORK
 
 cat >"$WORK/onnx-job.json" <<JSON
 {"name":"onnx-upload","model":{"onnx":"mine.onnx"},
- "dataset":{"format":"npy","train":{"x":"$WORK/train_x.npy","y":"$WORK/train_y.npy"},
-            "test":{"x":"$WORK/test_x.npy","y":"$WORK/test_y.npy"},"preprocess":{"scale":0.00392156862745098}},
+ "dataset":{"format":"npy","train":{"x":"train_x.npy","y":"train_y.npy"},
+            "test":{"x":"test_x.npy","y":"test_y.npy"},"preprocess":{"scale":0.00392156862745098}},
  "export":{"include_preprocessing":true},
  "search":{"epochs":1,"batch_size":64},"finetune":{"epochs":1}}
 JSON

@@ -8,11 +8,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bitsearch-judge-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-PY=""
-for candidate in /usr/bin/python3 python3; do
-  if "$candidate" -c 'import onnx, numpy' 2>/dev/null; then PY=$candidate; break; fi
-done
-[[ -n $PY ]] || fail "no python3 with onnx and numpy (Debian python3-onnx python3-numpy)"
+source "$HERE/../python_lib.sh"
+find_python onnx numpy
 "$PY" - "$WORK" <<'PY'
 import sys, numpy as np, onnx
 from onnx import TensorProto, helper, numpy_helper
