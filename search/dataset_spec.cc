@@ -209,36 +209,6 @@ std::vector<std::pair<std::string, std::string>> DatasetSpecPaths(const DatasetS
   return paths;
 }
 
-absl::Status CheckDatasetPathsAllowed(const DatasetSpec& d, const std::vector<std::string>& roots) {
-  for (const auto& [field, path] : DatasetSpecPaths(d)) {
-    const std::string upload =
-        "; upload the data with `bitsearch datasets upload PATH --name NAME` and refer to it as "
-        "{\"ref\": \"NAME\"}";
-    const std::filesystem::path p(path);
-    for (const auto& part : p) {
-      if (part == "..") {
-        return absl::InvalidArgumentError(absl::StrCat(field, ": \"", path, "\" climbs out of its folder (\"..\"); the service refuses such paths", upload));
-      }
-    }
-    bool inside = false;
-    if (p.is_absolute()) {
-      const std::string normal = p.lexically_normal().string();
-      for (const std::string& root : roots) {
-        std::string r = std::filesystem::path(root).lexically_normal().string();
-        if (!r.empty() && r.back() != '/') r += '/';
-        if ((normal + "/").compare(0, r.size(), r) == 0) inside = true;  // the root itself, or below it
-      }
-    }
-    if (!inside) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": \"", path, "\" is outside the folders this service reads data from (",
-          roots.empty() ? "none: it was started without --data-root" : absl::StrCat("--data-root ", absl::StrJoin(roots, ", ")),
-          ")", upload));
-    }
-  }
-  return absl::OkStatus();
-}
-
 namespace spec_internal {
 
 absl::Status ParseDatasetSpec(ObjectReader& root, DatasetSpec* d) {

@@ -85,15 +85,10 @@ nlohmann::json PreprocessSpecToJson(const PreprocessSpec& p);
 // Why an imported model needs dataset.preprocess, with examples (the refusal's message).
 std::string PreprocessRequiredMessage();
 
-// The files and folders `d` names, as {field, path} ("dataset.train.x", ...); none for the
-// catalog and for an uploaded data set (its paths lie inside it, which parsing checks).
+// The files and folders `d` names, as {field, path} ("dataset.train.x", ...): what a service
+// checks against its workers' --data-root. None for the catalog and for an uploaded data set (its
+// paths lie inside it, which parsing checks).
 std::vector<std::pair<std::string, std::string>> DatasetSpecPaths(const DatasetSpec& d);
-
-// What a service lets a spec read: every path must be absolute, contain no "..", and lie inside
-// one of `roots` (the operators' --data-root folders; none = no path at all: the catalog and
-// uploaded data sets only). The error names the field and says how to upload the data instead.
-// Lexical: the worker resolves symbolic links as well before it reads (ResolveAllowedPath).
-absl::Status CheckDatasetPathsAllowed(const DatasetSpec& d, const std::vector<std::string>& roots);
 
 // The spec with an uploaded data set's paths made absolute under its local_root (the readers
 // call it): a spec without `ref` comes back as it is; one whose data set is not on this machine

@@ -1,6 +1,7 @@
 // The DatasetManager core without gRPC: chunks verified before they are stored, commits that
 // need every chunk and respect the size limit, an upload cut off half-way that resumes, names
-// resolved to digests for jobs, and the job submission rules (refs pinned, paths refused).
+// resolved to digests for jobs, and the job submission rules (refs pinned, paths that could leave
+// the workers' --data-root refused).
 #include "server/dataset_manager.h"
 
 #include <gtest/gtest.h>

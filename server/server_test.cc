@@ -91,20 +91,24 @@ TEST(JobServiceTest, PathsOutsideTheWorkersDataRootAreRefusedAtSubmission) {
   bitsearch::v1::SubmitJobResponse resp;
   for (const char* model : {"/etc/shadow", "/proc/self/environ", "/dev/zero", "../../etc/passwd",
                             "models/../../x.onnx"}) {
-    req.set_spec_json(absl::StrCat(R"({"model":{"onnx":")", model, R"("}})"));
+    req.set_spec_json(absl::StrCat(R"({"model":{"onnx":")", model, R"("},"dataset":{"preprocess":"auto"}})"));
     grpc::Status st = jobs->SubmitJob(Ctx().get(), req, &resp);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << model;
     EXPECT_TRUE(absl::StrContains(st.error_message(), "model.onnx")) << st.error_message();
     EXPECT_TRUE(absl::StrContains(st.error_message(), "--data-root")) << st.error_message();
   }
-  req.set_spec_json(R"({"model":"lenet5","dataset":{"format":"idx","path":"/etc"}})");
-  EXPECT_EQ(jobs->SubmitJob(Ctx().get(), req, &resp).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  for (const char* dataset : {R"({"format":"idx","path":"/etc"})",
+                              R"({"format":"npy","train":{"x":"x.npy","y":"y.npy"},"test":{"x":"../x.npy","y":"y.npy"}})"}) {
+    req.set_spec_json(absl::StrCat(R"({"model":"lenet5","dataset":)", dataset, "}"));
+    grpc::Status st = jobs->SubmitJob(Ctx().get(), req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << dataset;
+    EXPECT_TRUE(absl::StrContains(st.error_message(), "bitsearch datasets upload")) << st.error_message();
+  }
   bitsearch::v1::ListJobsResponse list;
   ASSERT_TRUE(jobs->ListJobs(Ctx().get(), {}, &list).ok());
   EXPECT_EQ(list.jobs_size(), 0);
   // Relative paths are the workers' to resolve; an upload needs no path check at all.
-  req.set_spec_json(R"({"model":{"onnx":"models/net.onnx"}})");
+  req.set_spec_json(R"({"model":{"onnx":"models/net.onnx"},"dataset":{"preprocess":"auto"}})");
   EXPECT_TRUE(jobs->SubmitJob(Ctx().get(), req, &resp).ok());
 }
 
@@ -120,7 +124,7 @@ TEST(JobServiceTest, HugeFieldValuesGiveShortInvalidArgumentErrors) {
        {absl::StrCat(R"({"model":")", big, R"("})"),
         absl::StrCat(R"({"model":"lenet5",")", big, R"(":1})"),
         absl::StrCat(R"({"model":"lenet5","hardware":{"profile":")", big, R"("}})"),
-        absl::StrCat(R"({"model":{"onnx":"/)", big, R"("}})")}) {
+        absl::StrCat(R"({"model":{"onnx":"/)", big, R"("},"dataset":{"preprocess":"auto"}})")}) {
     req.set_spec_json(spec);
     grpc::Status st = jobs->SubmitJob(Ctx().get(), req, &resp);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message().substr(0, 200);

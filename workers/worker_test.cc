@@ -333,7 +333,7 @@ TEST(WorkerTest, UploadedModelIsRemovedAfterTheJob) {
   TestServer ts;
   bitsearch::v1::SubmitJobRequest req;
   req.set_spec_json(R"({"model":{"onnx":"net.onnx"},"dataset":{"name":"synthetic",)"
-                    R"("synthetic_train":64,"synthetic_test":16}})");
+                    R"("synthetic_train":64,"synthetic_test":16,"preprocess":"auto"}})");
   req.set_onnx_model("model bytes");
   bitsearch::v1::SubmitJobResponse resp;
   ASSERT_TRUE(ts.Jobs()->SubmitJob(Ctx().get(), req, &resp).ok());
