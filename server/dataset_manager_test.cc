@@ -157,6 +157,17 @@ TEST_F(DatasetManagerTest, SubmissionPinsRefsAndRefusesOutsidePaths) {
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_TRUE(absl::StrContains(job->job.spec_json, d->digest)) << job->job.spec_json;
 
+  // A sweep's points are pinned the same way; a sweep naming a path outside is refused too.
+  auto sweep = jobs.SubmitSweep(Caller{}, SubmitSweepRequest{
+      R"({"model":"lenet5","dataset":{"ref":"imgs","format":"image-folder"},"sweep":{"search.mu":[0.1,1]}})", ""});
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  ASSERT_EQ(sweep->sweep.points.size(), 2u);
+  for (const JobRecord& point : sweep->sweep.points) {
+    EXPECT_TRUE(absl::StrContains(point.spec_json, d->digest)) << point.spec_json;
+  }
+  EXPECT_FALSE(jobs.SubmitSweep(Caller{}, SubmitSweepRequest{
+      R"({"model":"lenet5","dataset":{"format":"idx","path":"/etc"},"sweep":{"search.mu":[0.1,1]}})", ""}).ok());
+
   req.spec_json = R"({"model":"lenet5","dataset":{"ref":"nope","format":"npz"}})";
   EXPECT_EQ(jobs.Submit(Caller{}, req).status().code(), absl::StatusCode::kNotFound);
   // Paths name files inside the workers' --data-root folders: relative, without "..".
@@ -172,10 +183,10 @@ TEST_F(DatasetManagerTest, SubmissionPinsRefsAndRefusesOutsidePaths) {
   EXPECT_TRUE(absl::StrContains(jobs.Submit(Caller{}, req).status().message(), "dataset.train.y")) << jobs.Submit(Caller{}, req).status();
   req.spec_json = R"({"model":"lenet5","dataset":{"format":"image-folder","path":"imgs"}})";
   EXPECT_TRUE(jobs.Submit(Caller{}, req).ok());
-  // Nothing refused was queued: the two accepted jobs alone.
+  // Nothing refused was queued: the two accepted jobs and the sweep's jobs alone.
   auto listing = jobs.ListJobs(Caller{}, std::nullopt, "", 0);
   ASSERT_TRUE(listing.ok());
-  EXPECT_EQ(listing->jobs.size(), 2u);
+  EXPECT_EQ(listing->jobs.size(), 2 + sweep->sweep.points.size() + sweep->sweep.pretrain_jobs.size());
 }
 
 }  // namespace

@@ -124,9 +124,6 @@ absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const Sub
   }
   absl::StatusOr<SubmitOutcome> outcome = [&]() -> absl::StatusOr<SubmitOutcome> {
     BS_ASSIGN_OR_RETURN(JobSpec spec, ValidateSpec(req.spec_json));
-    if (!spec.dataset.ref.empty()) {  // pinned: a later upload under the name changes no queued job
-      BS_ASSIGN_OR_RETURN(spec.dataset.digest, ResolveDatasetRef(*store_, spec.dataset.ref, spec.dataset.digest));
-    }
     // A worker must be able to resolve the profile: a built-in, or one stored here.
     BS_RETURN_IF_ERROR(CheckJobProfile(*store_, spec.hardware.profile));
     if (!req.onnx_model.empty() && spec.model.onnx.empty()) {
@@ -134,13 +131,7 @@ absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const Sub
           "onnx_model was uploaded but the spec's model has no \"onnx\" entry; use "
           "\"model\": {\"onnx\": \"NAME.onnx\"}");
     }
-    if (req.onnx_model.empty() && !spec.model.onnx.empty()) {
-      BS_RETURN_IF_ERROR(CheckWorkerPath("model.onnx", spec.model.onnx));
-    }
-    // Every file a data set names (not those inside an uploaded one: parsing keeps them there).
-    for (const auto& [field, path] : DatasetSpecPaths(spec.dataset)) {
-      BS_RETURN_IF_ERROR(CheckWorkerPath(field.c_str(), path));
-    }
+    BS_RETURN_IF_ERROR(CheckSpecInputs(&spec, !req.onnx_model.empty()));
     BS_ASSIGN_OR_RETURN(std::string spec_json, NormalizedSpecJson(spec));
     NewJob job;
     job.id = NewJobId();
@@ -166,6 +157,21 @@ absl::StatusOr<SubmitOutcome> JobManager::Submit(const Caller& caller, const Sub
                             : outcome->deduplicated ? "deduplicated"
                                                     : "accepted");
   return outcome;
+}
+
+absl::Status JobManager::CheckSpecInputs(JobSpec* spec, bool model_uploaded) {
+  if (!model_uploaded && !spec->model.onnx.empty()) {
+    BS_RETURN_IF_ERROR(CheckWorkerPath("model.onnx", spec->model.onnx));
+  }
+  // Every file a data set names (not those inside an uploaded one: parsing keeps them there).
+  for (const auto& [field, path] : DatasetSpecPaths(spec->dataset)) {
+    BS_RETURN_IF_ERROR(CheckWorkerPath(field.c_str(), path));
+  }
+  if (!spec->dataset.ref.empty()) {
+    BS_ASSIGN_OR_RETURN(spec->dataset.digest,
+                        ResolveDatasetRef(*store_, spec->dataset.ref, spec->dataset.digest));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<JobRecord> JobManager::VisibleJob(const Caller& caller, const std::string& id) {

@@ -28,6 +28,7 @@
 #include "server/caller.h"
 #include "server/event_hub.h"
 #include "server/job_records.h"
+#include "search/spec.h"
 #include "server/job_store.h"
 #include "server/metrics.h"
 
@@ -220,6 +221,10 @@ class JobManager {
   // The sweep if `caller` may see it (NOT_FOUND / PERMISSION_DENIED otherwise), with its jobs.
   absl::StatusOr<SweepInfo> VisibleSweep(const Caller& caller, const std::string& id);
   absl::StatusOr<SweepInfo> SweepInfoOf(SweepRow sweep);
+  // The files a spec names, checked before it is stored (a job's or a sweep point's): paths the
+  // workers resolve inside their --data-root (absolute ones and ".." refused here), and an
+  // uploaded data set's name pinned to its digest, so a later upload changes no queued job.
+  absl::Status CheckSpecInputs(JobSpec* spec, bool model_uploaded);
   std::string NewJobId();
   std::string NewSweepId();
   std::string NewLeaseToken();

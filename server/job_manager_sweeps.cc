@@ -78,13 +78,14 @@ absl::StatusOr<SubmitSweepOutcome> JobManager::SubmitSweep(const Caller& caller,
     return absl::InvalidArgumentError(absl::StrCat("client_request_id is longer than ", kMaxIdBytes, " bytes"));
   }
   BS_ASSIGN_OR_RETURN(SweepPlan plan, ExpandSpec(req.spec_json));
-  for (const SweepPoint& p : plan.points) {
+  for (SweepPoint& p : plan.points) {
     if (!p.spec.model.onnx.empty()) {
       return absl::InvalidArgumentError(
           "invalid sweep: model.onnx: the service does not run sweeps of an uploaded ONNX model; "
           "run the sweep embedded (bitsearch run) or submit its points as jobs");
     }
     BS_RETURN_IF_ERROR(CheckJobProfile(*store_, p.spec.hardware.profile));
+    BS_RETURN_IF_ERROR(CheckSpecInputs(&p.spec, /*model_uploaded=*/false));
   }
   const std::string owner = options_.job_ownership ? caller.principal : "";
   NewSweep sweep{NewSweepId(), plan.name, SweepSpecJson(plan).dump(), req.client_request_id, owner};
