@@ -64,11 +64,18 @@ class SqliteJobStore : public ServerStore {
   absl::StatusOr<Profile> GetProfile(const std::string& name) override;
   absl::StatusOr<std::vector<Profile>> ListProfiles() override;
 
-// ServerStore (JobStore + LeaseQueue + ProfileStore + SweepStore + DatasetStore) on one SQLite
-// file (WAL, busy timeout, migrated schema, integrity-checked at open). The implementation is split
-// by concern: sqlite_job_store.cc (jobs, events, results), sqlite_lease_ops.cc (leases, workers,
-// reaping), sqlite_profiles.cc (profiles), sqlite_sweeps.cc (sweeps and job dependencies),
-// sqlite_datasets.cc (uploaded data sets). Events are stored as serialized bitsearch.v1.JobEvent.
+  absl::StatusOr<SweepRow> CreateSweep(const NewSweep& sweep, const std::vector<NewJob>& jobs,
+                                       int64_t now_ms, bool* deduplicated) override;
+  absl::StatusOr<SweepRow> GetSweep(const std::string& id) override;
+  absl::StatusOr<std::vector<JobRecord>> ListSweepJobs(const std::string& sweep_id) override;
+  absl::StatusOr<SweepPage> ListSweeps(int64_t cursor, int limit, const std::string& owner) override;
+  absl::StatusOr<std::vector<JobRecord>> CancelSweep(const std::string& id, int64_t now_ms) override;
+  absl::StatusOr<std::vector<JobRecord>> FailBlockedJobs(int64_t now_ms) override;
+
+  absl::Status PutDataset(const DatasetRecord& dataset) override;
+  absl::StatusOr<DatasetRecord> GetDatasetByName(const std::string& name) override;
+  absl::StatusOr<DatasetRecord> GetDatasetByDigest(const std::string& digest) override;
+  absl::StatusOr<std::vector<DatasetRecord>> ListDatasets() override;
 
   absl::Status Close() override;
 
