@@ -4,7 +4,7 @@
 //   memory  = bytes moved / bytes_per_cycle   (weights at w bits, input at a bits, output at
 //             8 bits, or at a bits when a >= 16: fp16/fp32 networks keep float outputs)
 //   latency = overhead + (overlap_memory ? max(compute, memory) : compute + memory)
-// Good for SIMD MCUs with known kernels (ALGORITHMS.md section 6). Thread-safety: immutable.
+// Good for SIMD MCUs with known kernels. Thread-safety: immutable.
 #ifndef BITSEARCH_LATENCY_MODELS_ANALYTIC_MODEL_H_
 #define BITSEARCH_LATENCY_MODELS_ANALYTIC_MODEL_H_
 

@@ -1,6 +1,6 @@
 // LayerSignature: the shape of one conv/linear layer as far as a latency model cares.
 //
-// Free Bits (ALGORITHMS.md section 5) reduces every conv/linear layer to a signature so that
+// Free Bits (arXiv:2307.02894) reduces every conv/linear layer to a signature so that
 // identical layers merge into one row of a measured table. Linear layers are written as 1x1
 // convolutions on a 1x1 image (kernel 1, spatial 1x1, groups 1). Thread-safety: plain value type.
 #ifndef BITSEARCH_LATENCY_MODELS_LAYER_SIGNATURE_H_

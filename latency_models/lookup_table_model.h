@@ -1,6 +1,6 @@
 // LookupTableModel: latencies measured on the device, one per (signature, act bits, weight bits).
 //
-// The most accurate model (ALGORITHMS.md section 6). A shape the table lacks is an error by
+// The most accurate model (measured on the device). A shape the table lacks is an error by
 // default, because a silently guessed number would defeat the point of measuring. With the
 // opt-in fallback, the nearest measured signature of the same type and bit pair is scaled by the
 // ratio of MACs, and the estimate is marked extrapolated so the result can say so.

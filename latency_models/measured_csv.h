@@ -1,6 +1,6 @@
-// The measured-table CSV of the Free Bits device flow (ARCHITECTURE.md): a header naming the
-// layer-signature columns, `act_bits`, `weight_bits` and `latency`, then one row per signature
-// and bit pair. `profiles export-spec` writes it with an empty latency column, the user measures
+// The measured-table CSV of the Free Bits device flow: a header naming the layer-signature
+// columns, `act_bits`, `weight_bits` and `latency`, then one row per signature and bit pair.
+// `profiles export-spec` writes it with an empty latency column, the user measures
 // on the device, and `profiles import` reads it back through ParseMeasuredCsv.
 //
 // Errors name the line (1-based, the header is line 1) and column (1-based, with its name), so a

@@ -1,4 +1,5 @@
-// The Bayesian Bits quantizer's arithmetic (ALGORITHMS.md section 1): clip, doubling residual
+// The Bayesian Bits quantizer's arithmetic (van Baalen et al., arXiv:2005.07093): clip
+// to [lo, x_max], s2 = (x_max - lo) / 3 and s_2b = s_b / (2^b + 1), doubling residual
 // decomposition up to 32 bits, gated sum. Two implementations of one function:
 //  - BBQuantize: a fused CPU kernel (one pass over the tensor forward, one backward) wrapped in
 //    a custom autograd function; other devices fall back to the composite version.

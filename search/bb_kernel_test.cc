@@ -1,4 +1,4 @@
-// Unit tests of the Bayesian Bits quantizer's math (ALGORITHMS.md sections 1-3).
+// Unit tests of the Bayesian Bits quantizer's math (arXiv:2005.07093: quantizer, gates, prior).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -1,6 +1,7 @@
 // Hardware-independent costs of a quantized network: MACs, keep ratios after pruning, relative
-// BOPs (the Bayesian Bits paper's figure) and model size (ALGORITHMS.md section 3, "Reported
-// cost"). Torch-free. Thread-safety: pure functions.
+// BOPs (the Bayesian Bits paper's figure, arXiv:2005.07093: sum of b_a * b_w * keep ratio * MACs
+// over sum of MACs * 32 * 32, in percent) and model size. Torch-free.
+// Thread-safety: pure functions.
 #ifndef BITSEARCH_SEARCH_COST_H_
 #define BITSEARCH_SEARCH_COST_H_
 

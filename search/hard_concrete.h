@@ -1,5 +1,6 @@
 // Hard-concrete gates (Louizos et al., L0 regularisation) as Bayesian Bits uses them
-// (ALGORITHMS.md section 2). Thread-safety: pure functions; sampling uses the given generator.
+// (Louizos et al., arXiv:1712.01312: beta 2/3, gamma -0.1, zeta 1.1; a gate is on at test time when
+// P(z = 0) < 0.34). Thread-safety: pure functions; sampling uses the given generator.
 #ifndef BITSEARCH_SEARCH_HARD_CONCRETE_H_
 #define BITSEARCH_SEARCH_HARD_CONCRETE_H_
 

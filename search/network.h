@@ -40,7 +40,9 @@ class NetworkImpl : public torch::nn::Module {
   void SetQuantMode(BBQuantizerImpl::Mode mode);
   void SetGenerator(at::Generator generator);
 
-  // The three parameter groups of the search (ALGORITHMS.md section 4).
+  // The three parameter groups of the search (each with its own learning rate): weights (and
+  // biases and BN affine parameters), the quantizers' own parameters (the Bayesian Bits gates)
+  // and their clipping bounds. The network input's quantizer contributes to neither of the last two.
   std::vector<torch::Tensor> WeightParameters();
   std::vector<torch::Tensor> GateParameters();
   std::vector<torch::Tensor> RangeParameters();
@@ -83,7 +85,7 @@ class NetworkImpl : public torch::nn::Module {
 TORCH_MODULE(Network);
 
 // A copy with every BatchNorm that follows a conv folded into that conv's weights and bias
-// (eval-mode statistics), as ALGORITHMS.md section 4 asks before quantizing.
+// (eval-mode statistics): quantizers see the weights inference will use.
 Network FoldBatchNorm(NetworkImpl& src);
 
 // Makes a module-safe name ("block1.conv1" -> "block1_conv1").

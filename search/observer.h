@@ -1,5 +1,5 @@
-// Ports through which a running job talks to whoever drives it (ARCHITECTURE.md: the embedded CLI
-// and the worker are two adapters of this one interface, so a job behaves the same in both).
+// Ports through which a running job talks to whoever drives it (the embedded CLI and the worker
+// are two adapters of this one interface, so a job behaves the same in both).
 //
 // Thread-safety: the pipeline calls an observer and a checkpoint store from the one thread that
 // runs the job; CancelRequested() may read state that other threads set (use atomics there).

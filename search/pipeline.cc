@@ -454,7 +454,7 @@ class JobRun {
     plan.batch_size = spec_.search.batch_size;
     plan.seed = spec_.search.seed;
     plan.schedule = [&](int64_t step, int64_t total) {
-      // Weights: constant for 2/3 of the steps, then linear decay to 0 (ALGORITHMS.md 4).
+      // Weights' learning rate: constant for 2/3 of the steps, then linear decay to 0.
       double knee = total * 2.0 / 3.0;
       double f = step < knee ? 1.0 : std::max(0.0, (total - step) / (total - knee));
       opt.SetLr(0, opt.base_lr[0] * f);

@@ -1,5 +1,5 @@
 // The job pipeline: pretrain -> range init -> Bayesian Bits search -> refine -> fine-tune ->
-// evaluate, plus fixed-bit baselines (ALGORITHMS.md section 4). One call runs one job.
+// evaluate, plus fixed-bit baselines. One call runs one job.
 //
 // Thread-safety: RunJob is reentrant; LibTorch's intra-op thread count is process-wide, so set it
 // once per process (RunOptions::threads) rather than per job when several run at once.
@@ -34,7 +34,7 @@ struct RunOptions {
                                    // (a sweep point's shared pretraining); "" = pretrain as usual
 };
 
-// Runs `spec` to the end and returns the result JSON (ARCHITECTURE.md "Result").
+// Runs `spec` to the end and returns the result JSON (docs/SPEC.md and the README describe it).
 // Errors: INVALID_ARGUMENT for a spec the pipeline cannot run (unknown profile, data missing),
 // CANCELLED when the observer asked to stop (a checkpoint was saved first).
 // `observer` and `checkpoints` may be null.

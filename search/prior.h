@@ -1,4 +1,5 @@
-// The search's prior (ALGORITHMS.md section 3): loss = cross_entropy + mu * Compute(net).
+// The search's prior (Bayesian Bits, arXiv:2005.07093): loss = cross_entropy +
+// mu * Compute(net), not divided by the dataset size.
 // Behind an interface so the BOP-weighted prior of the paper and the hardware-aware (expected
 // latency) prior plug in the same way. Thread-safety: one thread, like the network.
 #ifndef BITSEARCH_SEARCH_PRIOR_H_

@@ -1,5 +1,5 @@
 // One Bayesian Bits quantizer: a learnable range, gates z4..z32 (scalar per tensor) and, on
-// prunable weights, one 0-bit gate z2 per output channel (ALGORITHMS.md sections 1-2).
+// prunable weights, one 0-bit gate z2 per output channel (Bayesian Bits, arXiv:2005.07093).
 //
 // Modes: kBypass (float), kCalibrate (records the range from the data passing through), kSearch
 // (stochastic gates in training, the 0.34 rule in eval), kFixed (gates fixed to a chosen bit

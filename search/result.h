@@ -1,4 +1,4 @@
-// The result JSON of a job (ARCHITECTURE.md "Result"), built from the job's metadata: accuracy,
+// The result JSON of a job (the README's "Reading a result"), built from the job's metadata: accuracy,
 // relative BOPs, latency, model size, per-layer bits, baselines and timings.
 // Thread-safety: pure functions.
 #ifndef BITSEARCH_SEARCH_RESULT_H_

@@ -42,7 +42,7 @@ struct PretrainSpec {
 
 struct SearchSpec {
   int epochs = 3;                      // Bayesian Bits search epochs
-  double mu = 0.1;                     // prior strength (ALGORITHMS.md section 3)
+  double mu = 0.1;                     // prior strength: loss = CE + mu * prior
   std::string regularizer = "bops";    // "bops" | "latency"
   int max_bits = 8;                    // highest bit width a gate may reach: 2,4,8,16,32
   bool prune = true;                   // per-output-channel 0-bit gates on weights

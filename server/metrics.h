@@ -1,5 +1,6 @@
-// Prometheus metrics of the server (ARCHITECTURE.md "Service"): names prefixed bitsearch_, units
-// as suffixes. The registry is injected; server.cc exposes it over HTTP on --metrics.
+// Prometheus metrics of the server (README.md, "Operating a bitsearch cluster"): names prefixed
+// bitsearch_, units as suffixes. The registry is injected; server.cc exposes it over HTTP on
+// --metrics.
 //
 // Thread-safety: all methods are safe to call from any thread (prometheus-cpp locks inside).
 #ifndef BITSEARCH_SERVER_METRICS_H_

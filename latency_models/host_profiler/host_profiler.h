@@ -1,4 +1,4 @@
-// The host-measured latency model (ALGORITHMS.md section 6): times every layer signature on this
+// The host-measured latency model: times every layer signature on this
 // machine with real LibTorch kernels, so a user without a board still gets a measured table.
 //
 // What runs for an (act_bits, weight_bits) pair:

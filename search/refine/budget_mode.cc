@@ -1,4 +1,5 @@
-// Budget mode (ALGORITHMS.md section 5 (b)): lower precision one (tensor, step) at a time, ranked
+// Budget mode (our extension of Free Bits, arXiv:2307.02894): when the freebie result still misses
+// the job's latency budget, lower precision one (tensor, step) at a time, ranked
 // by validation-loss increase per unit of latency saved, until the budget is met or accuracy
 // would fall more than max_accuracy_drop below the starting point.
 //

@@ -1,4 +1,6 @@
-// The freebie pass of Free Bits, extended to shared activations (ALGORITHMS.md section 5 (a)).
+// The freebie pass of Free Bits (arXiv:2307.02894), extended to shared activations: an activation
+// read by several layers gets one bit width, decided over all its consumers (the reference code
+// lets the last consumer win).
 //
 // Layers partition by their input activation tensor, and a layer's latency depends only on its
 // own weight bits and that tensor's bits, so each tensor's group can be decided on its own:

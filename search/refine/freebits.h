@@ -1,4 +1,5 @@
-// Free Bits refinement (ALGORITHMS.md section 5) on an abstract, torch-free problem.
+// Free Bits refinement (Rutishauser, Conti, Benini, arXiv:2307.02894) on an abstract, torch-free
+// problem.
 //
 // After the Bayesian Bits search has chosen per-layer bits, this module asks the device's latency
 // model where higher precision is *faster* and takes those "freebies", then, if the job set a
