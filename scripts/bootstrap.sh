@@ -56,7 +56,10 @@ case "${1:-build}" in
 esac
 
 JOBS=${BITSEARCH_BUILD_JOBS:-$(nproc)}
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+# `test` builds what the suite runs; the benchmarks (bench/) come with `build`.
+BENCH=ON
+if [ "${1:-build}" = test ]; then BENCH=OFF; fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBITSEARCH_BUILD_BENCH=$BENCH
 if [ "${1:-build}" = run ]; then
   # The example needs the CLI alone: the test binaries, the server and the benchmarks wait for
   # `test` or `build`, so a fresh machine reaches the example's first progress bar sooner.
