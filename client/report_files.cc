@@ -23,6 +23,20 @@ ResultFiles ResultFilesFor(const std::string& json_path) {
   return {json_path, stem + ".svg", stem + ".html"};
 }
 
+namespace {
+
+// The JSON as stored, then the chart and the report rendered from it, each written atomically.
+absl::Status WriteThree(const nlohmann::json& result, const ResultFiles& files, const std::string& svg,
+                        const std::string& html) {
+  const std::string text = result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  absl::Status st = WriteFileAtomically(files.json, text);
+  if (st.ok()) st = WriteFileAtomically(files.svg, svg);
+  if (st.ok()) st = WriteFileAtomically(files.html, html);
+  return st;
+}
+
+}  // namespace
+
 absl::StatusOr<ResultFiles> WriteResultFiles(const nlohmann::json& result, const std::string& json_path,
                                              ReportContext context) {
   absl::StatusOr<ResultView> view = ReadResultView(result);
@@ -30,10 +44,7 @@ absl::StatusOr<ResultFiles> WriteResultFiles(const nlohmann::json& result, const
   ResultFiles files = ResultFilesFor(json_path);
   context.json_file = BaseName(files.json);
   context.svg_file = BaseName(files.svg);
-  const std::string text = result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  absl::Status st = WriteFileAtomically(files.json, text);
-  if (st.ok()) st = WriteFileAtomically(files.svg, RenderResultChart(*view).svg);
-  if (st.ok()) st = WriteFileAtomically(files.html, RenderHtmlReport(*view, context));
+  absl::Status st = WriteThree(result, files, RenderResultChart(*view).svg, RenderHtmlReport(*view, context));
   if (!st.ok()) return st;
   return files;
 }
@@ -45,10 +56,7 @@ absl::StatusOr<ResultFiles> WriteSweepFiles(const nlohmann::json& result, const 
   ResultFiles files = ResultFilesFor(json_path);
   context.json_file = BaseName(files.json);
   context.svg_file = BaseName(files.svg);
-  const std::string text = result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  absl::Status st = WriteFileAtomically(files.json, text);
-  if (st.ok()) st = WriteFileAtomically(files.svg, RenderSweepChart(*view).svg);
-  if (st.ok()) st = WriteFileAtomically(files.html, RenderSweepHtml(*view, context));
+  absl::Status st = WriteThree(result, files, RenderSweepChart(*view).svg, RenderSweepHtml(*view, context));
   if (!st.ok()) return st;
   return files;
 }
