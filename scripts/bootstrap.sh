@@ -32,8 +32,15 @@ PACKAGES=(
   python3-torch python3-numpy nodejs npm
 )
 
+# A machine may already carry Node.js and npm from elsewhere (NodeSource's nodejs bundles npm and
+# conflicts with Debian's npm package): a working command counts as installed.
+declare -A PROVIDED_BY_COMMAND=([nodejs]=node [npm]=npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
+  if [ -n "${PROVIDED_BY_COMMAND[$p]:-}" ] && command -v "${PROVIDED_BY_COMMAND[$p]}" >/dev/null; then
+    continue
+  fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
