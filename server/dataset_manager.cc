@@ -1,5 +1,8 @@
 #include "server/dataset_manager.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -23,14 +26,28 @@ bool DatasetManager::HasChunk(const std::string& sha256) const {
   return std::filesystem::is_regular_file(blobs_->PathOf(ChunkBlob(sha256)), ec);
 }
 
+void DatasetManager::TouchChunk(const std::string& sha256) {
+  const int64_t now_ms = clock_->NowMs();
+  const struct timespec times[2] = {{now_ms / 1000, (now_ms % 1000) * 1'000'000},
+                                    {now_ms / 1000, (now_ms % 1000) * 1'000'000}};
+  // Best effort: a chunk that cannot be touched only becomes eligible for cleaning sooner, and
+  // only when no committed data set lists it.
+  (void)utimensat(AT_FDCWD, blobs_->PathOf(ChunkBlob(sha256)).c_str(), times, 0);
+}
+
 absl::StatusOr<std::vector<std::string>> DatasetManager::FindMissingChunks(const std::vector<std::string>& chunks) {
   if (static_cast<int>(chunks.size()) > limits_.max_digests_per_call) {
     return absl::InvalidArgumentError(absl::StrCat(chunks.size(), " digests in one call; at most ", limits_.max_digests_per_call));
   }
   std::vector<std::string> missing;
+  absl::MutexLock lock(&mu_);  // a chunk reported present stays for the upload's commit
   for (const std::string& c : chunks) {
     if (!IsSha256Hex(c)) return absl::InvalidArgumentError(absl::StrCat("\"", c, "\" is not a SHA-256 hex digest"));
-    if (!HasChunk(c)) missing.push_back(c);
+    if (HasChunk(c)) {
+      TouchChunk(c);
+    } else {
+      missing.push_back(c);
+    }
   }
   return missing;
 }
@@ -45,11 +62,20 @@ absl::Status DatasetManager::PutChunk(const std::string& sha256, absl::string_vi
     return absl::DataLossError(absl::StrCat("chunk ", sha256, " arrived with SHA-256 ", actual,
                                             ": tampered with or corrupted in transit; not stored"));
   }
-  *already_present = HasChunk(sha256);
-  if (*already_present) return absl::OkStatus();
+  {
+    absl::MutexLock lock(&mu_);
+    *already_present = HasChunk(sha256);
+    if (*already_present) {
+      TouchChunk(sha256);
+      return absl::OkStatus();
+    }
+  }
   std::error_code ec;  // chunks fan out into 256 folders by their first two hex digits
   std::filesystem::create_directories(std::filesystem::path(blobs_->PathOf(ChunkBlob(sha256))).parent_path(), ec);
-  return blobs_->WriteAtomic(ChunkBlob(sha256), data);
+  BS_RETURN_IF_ERROR(blobs_->WriteAtomic(ChunkBlob(sha256), data));
+  absl::MutexLock lock(&mu_);
+  TouchChunk(sha256);  // the upload's time on this server's clock
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DatasetRecord> DatasetManager::Commit(const std::string& name, const DatasetManifest& m) {
@@ -60,6 +86,7 @@ absl::StatusOr<DatasetRecord> DatasetManager::Commit(const std::string& name, co
                                                      " bytes; this server takes at most ", limits_.max_dataset_bytes,
                                                      " (bitsearch-server --max-dataset-bytes)"));
   }
+  absl::MutexLock lock(&mu_);  // no cleaning between the check and the row
   for (const ManifestFile& f : m.files) {
     for (const std::string& c : f.chunks) {
       if (!HasChunk(c)) {
@@ -103,7 +130,9 @@ absl::StatusOr<std::pair<DatasetRecord, DatasetManifest>> DatasetManager::GetByD
 
 absl::StatusOr<FILE*> DatasetManager::OpenChunk(const std::string& sha256) {
   if (!IsSha256Hex(sha256)) return absl::InvalidArgumentError(absl::StrCat("\"", sha256, "\" is not a SHA-256 hex digest"));
+  absl::MutexLock lock(&mu_);
   if (!HasChunk(sha256)) return absl::NotFoundError(absl::StrCat("chunk ", sha256, " is not stored"));
+  TouchChunk(sha256);
   return blobs_->OpenForRead(ChunkBlob(sha256));
 }
 

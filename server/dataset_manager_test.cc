@@ -1,7 +1,7 @@
 // The DatasetManager core without gRPC: chunks verified before they are stored, commits that
 // need every chunk and respect the size limit, an upload cut off half-way that resumes, names
 // resolved to digests for jobs, and the job submission rules (refs pinned, paths that could leave
-// the workers' --data-root refused).
+// the workers' --data-root refused), and the cleaning of uploads that were never committed.
 #include "server/dataset_manager.h"
 
 #include <gtest/gtest.h>
@@ -137,6 +137,70 @@ TEST_F(DatasetManagerTest, TamperedChunksAndBadManifestsAreRefused) {
   EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(absl::StrContains(over.status().message(), "--max-dataset-bytes")) << over.status();
   EXPECT_EQ(ResolveDatasetRef(*store_, "nothing", "").status().code(), absl::StatusCode::kNotFound);
+}
+
+// Uploads never committed: their chunks go once idle past the timeout (touching a chunk, as a
+// resuming upload does, restarts its wait), half-written files go at a server's start, and nothing
+// a committed data set lists is ever removed, however old.
+TEST_F(DatasetManagerTest, AbandonedUploadsAreRemovedAfterTheIdleTimeoutCommittedDataSetsNever) {
+  DatasetLimits limits = manager_->limits();
+  limits.upload_idle_ms = 3600'000;
+  manager_ = std::make_unique<DatasetManager>(store_.get(), blobs_.get(), &clock_, limits);
+  std::vector<LocalChunk> chunks;
+  DatasetManifest m = WriteFolder(&chunks);
+  bool already;
+  for (const LocalChunk& c : chunks) ASSERT_TRUE(manager_->PutChunk(c.sha256, ChunkBytes(c), &already).ok());
+  ASSERT_TRUE(manager_->Commit("kept", m).ok());
+  const std::string abandoned = "an upload nobody commits", resuming = "an upload that resumes";
+  ASSERT_TRUE(manager_->PutChunk(Sha256Hex(abandoned), abandoned, &already).ok());
+  const std::string temp = blobs_->PathOf("datasets/chunks/ab/" + std::string(64, 'a') + ".tmp.1.x1y2z3");
+  fs::create_directories(fs::path(temp).parent_path());
+  std::ofstream(temp) << "half a chunk";  // its time is the real one, far past the fake clock's
+  clock_.AdvanceMs(1800'000);
+  ASSERT_TRUE(manager_->PutChunk(Sha256Hex(resuming), resuming, &already).ok());
+  // Asking whether a chunk is stored touches it, as a resuming upload's question does.
+  auto stored = [&](const std::string& digest) { return manager_->FindMissingChunks({digest})->empty(); };
+
+  clock_.AdvanceMs(1800'001);  // the abandoned chunk and the committed ones idle for over an hour
+  auto pass = manager_->RemoveAbandonedUploads(/*at_start=*/false);
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->chunks, 1);
+  EXPECT_EQ(pass->bytes, static_cast<int64_t>(abandoned.size()));
+  EXPECT_EQ(pass->temp_files, 0);  // written "now" on the real clock: not idle
+  EXPECT_TRUE(fs::exists(temp));
+  EXPECT_FALSE(stored(Sha256Hex(abandoned)));
+  EXPECT_TRUE(stored(Sha256Hex(resuming)));  // idle for half an hour; asked about now
+  for (const LocalChunk& c : chunks) EXPECT_TRUE(stored(c.sha256)) << c.file;
+  clock_.AdvanceMs(3000'000);
+  EXPECT_EQ(manager_->RemoveAbandonedUploads(false)->chunks, 0);
+  EXPECT_TRUE(stored(Sha256Hex(resuming)));
+  clock_.AdvanceMs(3600'001);
+  EXPECT_EQ(manager_->RemoveAbandonedUploads(false)->chunks, 1);
+  EXPECT_FALSE(stored(Sha256Hex(resuming)));
+  EXPECT_NE(DescribeAbandonedUploads(*pass, limits.upload_idle_ms).find("idle for over 3600 s"), std::string::npos);
+
+  // A server starting: half-written files go whatever their age; the committed data set stays.
+  auto start = manager_->RemoveAbandonedUploads(/*at_start=*/true);
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(start->temp_files, 1);
+  EXPECT_EQ(start->chunks, 0);
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_TRUE(manager_->FindMissingChunks({chunks[0].sha256, chunks[1].sha256, chunks[2].sha256})->empty());
+  EXPECT_TRUE(manager_->Commit("kept-again", m).ok());
+
+  // --upload-idle-timeout 0 keeps everything; a committed manifest that does not parse stops the
+  // pass before it removes anything.
+  ASSERT_TRUE(manager_->PutChunk(Sha256Hex(abandoned), abandoned, &already).ok());
+  clock_.AdvanceMs(10 * 3600'000);
+  limits.upload_idle_ms = 0;
+  EXPECT_FALSE(DatasetManager(store_.get(), blobs_.get(), &clock_, limits).RemoveAbandonedUploads(false)->Any());
+  DatasetRecord broken;
+  broken.name = "broken";
+  broken.digest = "sha256:" + std::string(64, 'b');
+  broken.manifest_json = "{not json";
+  ASSERT_TRUE(store_->PutDataset(broken).ok());
+  EXPECT_EQ(manager_->RemoveAbandonedUploads(false).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(stored(Sha256Hex(abandoned)));
 }
 
 TEST_F(DatasetManagerTest, SubmissionPinsRefsAndRefusesOutsidePaths) {

@@ -1,5 +1,6 @@
 #include "server/reaper.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "absl/time/time.h"
@@ -29,7 +30,29 @@ absl::StatusOr<int> Reaper::RunOnce() {
     std::cerr << "bitsearch-server: reaper: removed the models and checkpoints of " << cleaned
               << " job(s) past their retention period\n";
   }
+  CleanUploadsIfDue();
   return reaped;
+}
+
+void Reaper::CleanUploadsIfDue() {
+  if (datasets_ == nullptr || datasets_->limits().upload_idle_ms <= 0) return;
+  const int64_t idle_ms = datasets_->limits().upload_idle_ms;
+  {
+    // A walk of the chunk folder: a quarter of the timeout apart (an abandoned upload goes at
+    // most 25% after its timeout), at most every reaper pass and at least every 10 minutes.
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    if (now < next_upload_cleaning_) return;
+    next_upload_cleaning_ = now + absl::Milliseconds(std::max<int64_t>(interval_ms_, std::min<int64_t>(idle_ms / 4, 600'000)));
+  }
+  // A failure is logged, not returned: it must not stop the reaping of leases (nor the server's
+  // start), and the next pass tries again.
+  absl::StatusOr<AbandonedUploads> removed = datasets_->RemoveAbandonedUploads(/*at_start=*/false);
+  if (!removed.ok()) {
+    std::cerr << "bitsearch-server: reaper: cleaning abandoned uploads: " << removed.status() << "\n";
+  } else if (removed->Any()) {
+    std::cerr << "bitsearch-server: reaper: " << DescribeAbandonedUploads(*removed, idle_ms) << "\n";
+  }
 }
 
 void Reaper::Loop() {

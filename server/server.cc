@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <exception>
+#include <iostream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -74,6 +75,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   if (options.dataset_limits.max_dataset_bytes < 0) {
     return absl::InvalidArgumentError("--max-dataset-bytes must be >= 0");
   }
+  if (options.dataset_limits.upload_idle_ms < 0) {
+    return absl::InvalidArgumentError("--upload-idle-timeout must be >= 0");
+  }
 
   AuthOptions auth;
   auth.client_token_file = options.client_token_file;
@@ -122,7 +126,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::BuildAndStart(
   s->profile_service_ = std::make_unique<ProfileServiceImpl>(c);
   s->worker_service_ = std::make_unique<WorkerServiceImpl>(c);
   s->dataset_service_ = std::make_unique<DatasetServiceImpl>(c);
-  s->reaper_ = std::make_unique<Reaper>(s->jobs_.get(), options.reap_interval_ms);
+  s->reaper_ = std::make_unique<Reaper>(s->jobs_.get(), options.reap_interval_ms, s->datasets_.get());
+  // Before serving: what uploads of an earlier server process left uncommitted. Its half-written
+  // chunks all go now; its uncommitted chunks once idle past the timeout (a client resuming an
+  // upload the restart cut off keeps what it sent).
+  // A failure is the reaper's to retry, not a reason to refuse serving.
+  absl::StatusOr<AbandonedUploads> leftovers = s->datasets_->RemoveAbandonedUploads(/*at_start=*/true);
+  if (!leftovers.ok()) {
+    std::cerr << "bitsearch-server: at start: cleaning abandoned uploads: " << leftovers.status() << std::endl;
+  } else if (leftovers->Any()) {
+    std::cerr << "bitsearch-server: at start: "
+              << DescribeAbandonedUploads(*leftovers, options.dataset_limits.upload_idle_ms) << std::endl;
+  }
 
   if (!options.metrics.empty()) {
     try {

@@ -47,6 +47,12 @@ int main(int argc, char** argv) {
   app.add_option("--max-dataset-bytes", o.dataset_limits.max_dataset_bytes,
                  "largest data set `bitsearch datasets upload` may store (bytes, all files together)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  double upload_idle_seconds = o.dataset_limits.upload_idle_ms / 1000.0;
+  app.add_option("--upload-idle-timeout", upload_idle_seconds,
+                 "remove the chunks of a data-set upload that was never committed once no client "
+                 "has touched them for this many seconds (also at start, for an earlier server's "
+                 "leftovers; committed data sets are never removed; 0 = keep)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   std::string backup_path;
   app.add_option("--backup", backup_path,
                  "copy --db to PATH with SQLite's online backup API (safe while a server runs on "
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;  // --help/--version 0; a rejected command line 2, as bitsearch
   }
+  o.dataset_limits.upload_idle_ms = static_cast<int64_t>(upload_idle_seconds * 1000);
   if (!backup_path.empty()) {
     auto stats = bitsearch::server::BackupDatabase(o.db_path, backup_path);
     if (!stats.ok()) {
