@@ -2,11 +2,12 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "server/sqlite_job_store.h"
+#include "server/sqlite_rows.h"
 
 namespace bitsearch::server {
 namespace {
 
-DatasetRecord ReadRow(Statement& stmt, bool with_manifest) {
+DatasetRecord ReadRow(const Statement& stmt, bool with_manifest) {
   DatasetRecord d;
   d.name = stmt.ColumnText(0);
   d.digest = stmt.ColumnText(1);
@@ -63,13 +64,7 @@ absl::StatusOr<std::vector<DatasetRecord>> SqliteJobStore::ListDatasets() {
   absl::MutexLock lock(&mu_);
   BS_RETURN_IF_ERROR(CheckOpen());
   BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns, " FROM datasets ORDER BY name")));
-  std::vector<DatasetRecord> out;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    out.push_back(ReadRow(stmt, false));
-  }
-  return out;
+  return ReadAllRows(stmt, [](const Statement& s) { return ReadRow(s, false); });
 }
 
 }  // namespace bitsearch::server

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/migrations.h"
 #include "server/proto_convert.h"
+#include "server/sqlite_rows.h"
 #include "base/status_macros.h"
 
 namespace bitsearch::server {
@@ -166,26 +167,13 @@ absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t n
   *deduplicated = false;
   Transaction tx(db_.get());
   BS_RETURN_IF_ERROR(tx.status());
-  if (!job.client_request_id.empty()) {
-    BS_ASSIGN_OR_RETURN(Statement find,
-                        db_->Prepare(absl::StrCat("SELECT ", kJobColumns,
-                                                  " FROM jobs j WHERE j.client_request_id = ?")));
-    find.Bind(1, job.client_request_id);
-    BS_ASSIGN_OR_RETURN(bool row, find.Step());
-    if (row) {
-      JobRecord existing = ReadJobRow(find);
-      if (existing.owner != job.owner) {  // never reveal another client's job
-        return absl::AlreadyExistsError(absl::StrCat(
-            "client_request_id '", job.client_request_id, "' is taken; choose another"));
-      }
-      if (existing.spec_json != job.spec_json) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("client_request_id '", job.client_request_id, "' was already used by job ",
-                         existing.id, " with a different spec"));
-      }
-      *deduplicated = true;
-      return existing;
-    }
+  BS_ASSIGN_OR_RETURN(
+      std::optional<JobRecord> existing,
+      FindRetriedCreate(*db_, absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.client_request_id = ?"),
+                        ReadJobRow, job, "job"));
+  if (existing) {
+    *deduplicated = true;
+    return *std::move(existing);
   }
   BS_ASSIGN_OR_RETURN(JobRecord created, InsertJobLocked(job, now_ms));
   BS_RETURN_IF_ERROR(tx.Commit());
@@ -259,15 +247,7 @@ absl::StatusOr<JobPage> SqliteJobStore::ListJobs(std::optional<JobState> state, 
   if (!owner.empty()) stmt.Bind(i++, owner);
   stmt.Bind(i++, static_cast<int64_t>(limit) + 1);
   JobPage page;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    if (static_cast<int>(page.jobs.size()) == limit) {
-      page.next_cursor = page.jobs.back().seq;
-      break;
-    }
-    page.jobs.push_back(ReadJobRow(stmt));
-  }
+  BS_RETURN_IF_ERROR(ReadPage(stmt, limit, ReadJobRow, &page.jobs, &page.next_cursor));
   return page;
 }
 
@@ -356,13 +336,7 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ListJobsWithExpiredBlobs(
                                 "(j.model_blob IS NOT NULL OR j.checkpoint_blob IS NOT NULL) "
                                 "ORDER BY j.finished_ms LIMIT ?")));
   stmt.Bind(1, before_ms).Bind(2, static_cast<int64_t>(limit));
-  std::vector<JobRecord> jobs;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    jobs.push_back(ReadJobRow(stmt));
-  }
-  return jobs;
+  return ReadAllRows(stmt, ReadJobRow);
 }
 
 absl::Status SqliteJobStore::ClearJobBlobs(const std::string& id) {

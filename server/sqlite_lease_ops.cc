@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/sqlite_job_store.h"
+#include "server/sqlite_rows.h"
 #include "base/status_macros.h"
 
 namespace bitsearch::server {
@@ -230,12 +231,7 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ReapExpiredLeases(int64_t
                                                 " FROM jobs j WHERE j.state = 'RUNNING' AND "
                                                 "j.lease_expires_ms < ?")));
   find.Bind(1, now_ms);
-  std::vector<JobRecord> expired;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, find.Step());
-    if (!row) break;
-    expired.push_back(ReadJobRow(find));
-  }
+  BS_ASSIGN_OR_RETURN(std::vector<JobRecord> expired, ReadAllRows(find, ReadJobRow));
   std::vector<JobRecord> changed;
   for (const JobRecord& job : expired) {
     bool give_up = job.attempt >= max_attempts;

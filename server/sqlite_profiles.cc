@@ -1,6 +1,7 @@
 // SqliteJobStore, part 3: latency profiles.
 #include "absl/strings/str_cat.h"
 #include "server/sqlite_job_store.h"
+#include "server/sqlite_rows.h"
 #include "base/status_macros.h"
 
 namespace bitsearch::server {
@@ -37,14 +38,9 @@ absl::StatusOr<std::vector<Profile>> SqliteJobStore::ListProfiles() {
   BS_ASSIGN_OR_RETURN(Statement stmt,
                       db_->Prepare("SELECT name, format, updated_ms, length(content) FROM profiles "
                                    "ORDER BY name"));
-  std::vector<Profile> profiles;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    profiles.push_back(
-        Profile{stmt.ColumnText(0), stmt.ColumnText(1), "", stmt.ColumnInt(2), stmt.ColumnInt(3)});
-  }
-  return profiles;
+  return ReadAllRows(stmt, [](const Statement& s) {
+    return Profile{s.ColumnText(0), s.ColumnText(1), "", s.ColumnInt(2), s.ColumnInt(3)};
+  });
 }
 
 }  // namespace bitsearch::server

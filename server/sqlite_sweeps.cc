@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "server/sqlite_job_store.h"
+#include "server/sqlite_rows.h"
 
 namespace bitsearch::server {
 namespace {
@@ -44,13 +45,7 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ListSweepJobsLocked(const
                       db_->Prepare(absl::StrCat("SELECT ", kJobColumns,
                                                 " FROM jobs j WHERE j.sweep_id = ? ORDER BY j.seq")));
   stmt.Bind(1, sweep_id);
-  std::vector<JobRecord> jobs;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    jobs.push_back(ReadJobRow(stmt));
-  }
-  return jobs;
+  return ReadAllRows(stmt, ReadJobRow);
 }
 
 absl::StatusOr<SweepRow> SqliteJobStore::CreateSweep(const NewSweep& sweep, const std::vector<NewJob>& jobs,
@@ -60,26 +55,13 @@ absl::StatusOr<SweepRow> SqliteJobStore::CreateSweep(const NewSweep& sweep, cons
   *deduplicated = false;
   Transaction tx(db_.get());
   BS_RETURN_IF_ERROR(tx.status());
-  if (!sweep.client_request_id.empty()) {
-    BS_ASSIGN_OR_RETURN(Statement find,
-                        db_->Prepare(absl::StrCat("SELECT ", kSweepColumns,
-                                                  " FROM sweeps s WHERE s.client_request_id = ?")));
-    find.Bind(1, sweep.client_request_id);
-    BS_ASSIGN_OR_RETURN(bool row, find.Step());
-    if (row) {
-      SweepRow existing = ReadSweepRow(find);
-      if (existing.owner != sweep.owner) {  // never reveal another client's sweep
-        return absl::AlreadyExistsError(absl::StrCat(
-            "client_request_id '", sweep.client_request_id, "' is taken; choose another"));
-      }
-      if (existing.spec_json != sweep.spec_json) {
-        return absl::AlreadyExistsError(absl::StrCat("client_request_id '", sweep.client_request_id,
-                                                     "' was already used by sweep ", existing.id,
-                                                     " with a different spec"));
-      }
-      *deduplicated = true;
-      return existing;
-    }
+  BS_ASSIGN_OR_RETURN(
+      std::optional<SweepRow> existing,
+      FindRetriedCreate(*db_, absl::StrCat("SELECT ", kSweepColumns, " FROM sweeps s WHERE s.client_request_id = ?"),
+                        ReadSweepRow, sweep, "sweep"));
+  if (existing) {
+    *deduplicated = true;
+    return *std::move(existing);
   }
   BS_ASSIGN_OR_RETURN(
       Statement ins,
@@ -131,15 +113,7 @@ absl::StatusOr<SweepPage> SqliteJobStore::ListSweeps(int64_t cursor, int limit, 
   if (!owner.empty()) stmt.Bind(i++, owner);
   stmt.Bind(i++, static_cast<int64_t>(limit) + 1);
   SweepPage page;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    if (static_cast<int>(page.sweeps.size()) == limit) {
-      page.next_cursor = page.sweeps.back().seq;
-      break;
-    }
-    page.sweeps.push_back(ReadSweepRow(stmt));
-  }
+  BS_RETURN_IF_ERROR(ReadPage(stmt, limit, ReadSweepRow, &page.sweeps, &page.next_cursor));
   return page;
 }
 
