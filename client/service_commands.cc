@@ -24,6 +24,7 @@
 #include "client/report_files.h"
 #include "client/result_table.h"
 #include "client/service_client.h"
+#include "client/service_text.h"
 #include "client/sweep_commands.h"
 #include "base/atomic_file.h"
 #include "base/retry.h"
@@ -35,21 +36,6 @@ namespace {
 
 namespace v1 = ::bitsearch::v1;
 using Clock = std::chrono::steady_clock;
-
-std::string StateName(v1::JobState state) {
-  std::string name = v1::JobState_Name(state);
-  return name.rfind("JOB_STATE_", 0) == 0 ? name.substr(10) : name;
-}
-
-std::string FormatTime(int64_t unix_ms) {
-  if (unix_ms <= 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(unix_ms), absl::LocalTimeZone());
-}
-
-// A server string for a table column of `width`: printable, cut to fit.
-std::string Cell(const std::string& s, size_t width) {
-  return s.size() <= width ? PrintableText(s) : PrintableText(s, width - 3);
-}
 
 // Indented JSON; text that is not UTF-8 is replaced rather than thrown on.
 std::string DumpJson(const nlohmann::json& j) {
@@ -86,7 +72,7 @@ nlohmann::json JobJson(const v1::Job& job) {
   nlohmann::json spec = nlohmann::json::parse(job.spec_json(), nullptr, false);
   return {{"id", job.id()},
           {"name", job.name()},
-          {"state", StateName(job.state())},
+          {"state", JobStateText(job.state())},
           {"phase", job.phase()},
           {"attempt", job.attempt()},
           {"worker_id", job.worker_id()},
@@ -146,7 +132,7 @@ class EventPrinter {
     const std::string phase = PrintableText(e.phase(), 40);
     switch (e.type()) {
       case v1::JobEvent::TYPE_STATE:
-        Line(absl::StrCat("[", e.sequence(), "] ", StateName(e.state()), message));
+        Line(absl::StrCat("[", e.sequence(), "] ", JobStateText(e.state()), message));
         break;
       case v1::JobEvent::TYPE_PHASE_START:
         Line(absl::StrCat("[", e.sequence(), "] phase ", phase,
@@ -233,7 +219,7 @@ void Watch(ServiceClient& client, const std::string& id, double give_up_s) {
   }
   v1::Job job = GetJob(client, id);
   if (job.state() != v1::JOB_STATE_SUCCEEDED) {
-    Die(absl::StrCat("job ", id, " ", StateName(job.state()),
+    Die(absl::StrCat("job ", id, " ", JobStateText(job.state()),
                      job.error().empty() ? "" : ": " + PrintableText(job.error(), 2000)));
   }
   printer.Line(absl::StrCat("job ", id, " SUCCEEDED; `bitsearch result ", id, "` shows it"));
@@ -322,9 +308,9 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
     }
     std::printf("%-22s %-10s %-20s %-10s %3s  %s\n", "ID", "STATE", "NAME", "PHASE", "TRY", "CREATED");
     for (const auto& j : jobs) {
-      std::printf("%-22s %-10s %-20s %-10s %3d  %s\n", Cell(j.id(), 22).c_str(), StateName(j.state()).c_str(),
-                  Cell(j.name(), 20).c_str(), Cell(j.phase(), 10).c_str(), j.attempt(),
-                  FormatTime(j.created_unix_ms()).c_str());
+      std::printf("%-22s %-10s %-20s %-10s %3d  %s\n", TableCell(j.id(), 22).c_str(), JobStateText(j.state()).c_str(),
+                  TableCell(j.name(), 20).c_str(), TableCell(j.phase(), 10).c_str(), j.attempt(),
+                  LocalTimeText(j.created_unix_ms()).c_str());
     }
   });
 
@@ -343,10 +329,10 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
     std::printf("id:        %s\nname:      %s\nstate:     %s\nphase:     %s\nattempt:   %d\n"
                 "worker:    %s\ncreated:   %s\nstarted:   %s\nfinished:  %s\nresult:    %s\n",
                 PrintableText(job.id()).c_str(), PrintableText(job.name()).c_str(),
-                StateName(job.state()).c_str(), PrintableText(job.phase()).c_str(), job.attempt(),
+                JobStateText(job.state()).c_str(), PrintableText(job.phase()).c_str(), job.attempt(),
                 PrintableText(job.worker_id()).c_str(),
-                FormatTime(job.created_unix_ms()).c_str(), FormatTime(job.started_unix_ms()).c_str(),
-                FormatTime(job.finished_unix_ms()).c_str(), job.has_result() ? "yes" : "no");
+                LocalTimeText(job.created_unix_ms()).c_str(), LocalTimeText(job.started_unix_ms()).c_str(),
+                LocalTimeText(job.finished_unix_ms()).c_str(), job.has_result() ? "yes" : "no");
     if (!job.error().empty()) std::printf("error:     %s\n", PrintableText(job.error(), 2000).c_str());
   });
 
@@ -403,7 +389,7 @@ void AddServiceCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
     req.set_job_id(a->job);
     v1::Job job;
     client.Check(client.jobs().CancelJob(client.Ctx().get(), req, &job));
-    std::printf("job %s %s\n", job.id().c_str(), StateName(job.state()).c_str());
+    std::printf("job %s %s\n", job.id().c_str(), JobStateText(job.state()).c_str());
   });
 }
 

@@ -13,6 +13,7 @@
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "client/report_files.h"
 #include "client/result_table.h"
+#include "client/service_text.h"
 #include "search/report/result_view.h"
 #include "search/report/sweep_result.h"
 
@@ -22,20 +23,6 @@ namespace {
 namespace v1 = ::bitsearch::v1;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-std::string StateName(v1::JobState state) {
-  std::string name = v1::JobState_Name(state);
-  return name.rfind("JOB_STATE_", 0) == 0 ? name.substr(10) : name;
-}
-
-std::string FormatTime(int64_t unix_ms) {
-  if (unix_ms <= 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(unix_ms), absl::LocalTimeZone());
-}
-
-std::string Cut(const std::string& s, size_t width) {
-  return s.size() <= width ? PrintableText(s) : PrintableText(s, width - 3);
-}
 
 v1::Sweep FetchSweep(ServiceClient& client, const std::string& id, grpc::Status* status = nullptr) {
   v1::GetSweepRequest req;
@@ -52,7 +39,7 @@ v1::Sweep FetchSweep(ServiceClient& client, const std::string& id, grpc::Status*
 
 json JobSummary(const v1::Job& j) {
   json settings = json::parse(j.settings_json(), nullptr, false);
-  return {{"id", j.id()}, {"name", j.name()}, {"state", StateName(j.state())}, {"phase", j.phase()},
+  return {{"id", j.id()}, {"name", j.name()}, {"state", JobStateText(j.state())}, {"phase", j.phase()},
           {"error", j.error()}, {"depends_on", j.depends_on()},
           {"settings", settings.is_discarded() ? json::object() : settings}};
 }
@@ -62,7 +49,7 @@ json SweepJson(const v1::Sweep& s) {
   json points = json::array(), pretrain = json::array();
   for (const v1::Job& j : s.points()) points.push_back(JobSummary(j));
   for (const v1::Job& j : s.pretrain_jobs()) pretrain.push_back(JobSummary(j));
-  return {{"id", s.id()}, {"name", s.name()}, {"state", StateName(s.state())}, {"error", s.error()},
+  return {{"id", s.id()}, {"name", s.name()}, {"state", JobStateText(s.state())}, {"error", s.error()},
           {"created_unix_ms", s.created_unix_ms()}, {"finished_unix_ms", s.finished_unix_ms()},
           {"cancel_requested", s.cancel_requested()}, {"client_request_id", s.client_request_id()},
           {"points", points}, {"pretrain_jobs", pretrain},
@@ -70,8 +57,8 @@ json SweepJson(const v1::Sweep& s) {
 }
 
 void PrintJobRow(const v1::Job& j, const std::string& settings) {
-  std::printf("  %-22s %-10s %-10s %-26s %s\n", Cut(j.id(), 22).c_str(), StateName(j.state()).c_str(),
-              Cut(j.phase(), 10).c_str(), Cut(j.name(), 26).c_str(), Cut(settings, 40).c_str());
+  std::printf("  %-22s %-10s %-10s %-26s %s\n", TableCell(j.id(), 22).c_str(), JobStateText(j.state()).c_str(),
+              TableCell(j.phase(), 10).c_str(), TableCell(j.name(), 26).c_str(), TableCell(settings, 40).c_str());
   if (!j.error().empty()) std::printf("      error: %s\n", PrintableText(j.error(), 400).c_str());
 }
 
@@ -145,8 +132,8 @@ void PrintSweep(ServiceClient& client, const std::string& id, bool as_json) {
     return;
   }
   std::printf("id:        %s\nname:      %s\nstate:     %s\ncreated:   %s\nfinished:  %s\n",
-              PrintableText(s.id()).c_str(), PrintableText(s.name()).c_str(), StateName(s.state()).c_str(),
-              FormatTime(s.created_unix_ms()).c_str(), FormatTime(s.finished_unix_ms()).c_str());
+              PrintableText(s.id()).c_str(), PrintableText(s.name()).c_str(), JobStateText(s.state()).c_str(),
+              LocalTimeText(s.created_unix_ms()).c_str(), LocalTimeText(s.finished_unix_ms()).c_str());
   if (!s.error().empty()) std::printf("error:     %s\n", PrintableText(s.error(), 2000).c_str());
   if (s.pretrain_jobs_size() > 0) std::printf("pretraining (shared by the points that wait for it):\n");
   for (const v1::Job& j : s.pretrain_jobs()) PrintJobRow(j, "");
@@ -175,11 +162,11 @@ void WatchSweep(ServiceClient& client, const std::string& id, double give_up_s) 
     backoff.Reset();
     for (const auto* jobs : {&s.pretrain_jobs(), &s.points()}) {
       for (const v1::Job& j : *jobs) {
-        std::string now = absl::StrCat(StateName(j.state()), j.state() == v1::JOB_STATE_RUNNING ? " " + j.phase() : "");
+        std::string now = absl::StrCat(JobStateText(j.state()), j.state() == v1::JOB_STATE_RUNNING ? " " + j.phase() : "");
         if (seen[j.id()] == now) continue;
         seen[j.id()] = now;
         std::string time = absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone());
-        std::printf("[%s] %-26s %s%s\n", time.c_str(), Cut(j.name(), 26).c_str(), PrintableText(now, 60).c_str(),
+        std::printf("[%s] %-26s %s%s\n", time.c_str(), TableCell(j.name(), 26).c_str(), PrintableText(now, 60).c_str(),
                     j.error().empty() ? "" : (": " + PrintableText(j.error(), 400)).c_str());
       }
     }
@@ -190,7 +177,7 @@ void WatchSweep(ServiceClient& client, const std::string& id, double give_up_s) 
       return;
     }
     if (s.state() == v1::JOB_STATE_FAILED || s.state() == v1::JOB_STATE_CANCELLED) {
-      Die(absl::StrCat("sweep ", id, " ", StateName(s.state()),
+      Die(absl::StrCat("sweep ", id, " ", JobStateText(s.state()),
                        s.error().empty() ? "" : ": " + PrintableText(s.error(), 2000)));
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -231,7 +218,7 @@ void CancelSweep(ServiceClient& client, const std::string& id) {
   for (const auto* jobs : {&s.pretrain_jobs(), &s.points()}) {
     for (const v1::Job& j : *jobs) cancelled += j.state() == v1::JOB_STATE_CANCELLED;
   }
-  std::printf("sweep %s %s (%d jobs cancelled)\n", s.id().c_str(), StateName(s.state()).c_str(), cancelled);
+  std::printf("sweep %s %s (%d jobs cancelled)\n", s.id().c_str(), JobStateText(s.state()).c_str(), cancelled);
 }
 
 void ListSweeps(ServiceClient& client, int limit, bool as_json) {
@@ -255,9 +242,9 @@ void ListSweeps(ServiceClient& client, int limit, bool as_json) {
   for (const v1::Sweep& s : sweeps) {
     int done = 0;
     for (const v1::Job& j : s.points()) done += j.state() == v1::JOB_STATE_SUCCEEDED;
-    std::printf("%-24s %-10s %-24s %-8s %s\n", Cut(s.id(), 24).c_str(), StateName(s.state()).c_str(),
-                Cut(s.name(), 24).c_str(), absl::StrCat(done, "/", s.points_size()).c_str(),
-                FormatTime(s.created_unix_ms()).c_str());
+    std::printf("%-24s %-10s %-24s %-8s %s\n", TableCell(s.id(), 24).c_str(), JobStateText(s.state()).c_str(),
+                TableCell(s.name(), 24).c_str(), absl::StrCat(done, "/", s.points_size()).c_str(),
+                LocalTimeText(s.created_unix_ms()).c_str());
   }
 }
 
