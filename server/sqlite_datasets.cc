@@ -42,11 +42,9 @@ absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByName(const std::string
   BS_RETURN_IF_ERROR(CheckOpen());
   BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns, ", manifest FROM datasets WHERE name = ?")));
   stmt.Bind(1, name);
-  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) {
-    return absl::NotFoundError(absl::StrCat("data set \"", name, "\" not found (upload it with `bitsearch datasets upload PATH --name ", name, "`)"));
-  }
-  return ReadRow(stmt, true);
+  return ReadOneRow(stmt, [](const Statement& s) { return ReadRow(s, true); },
+                    absl::StrCat("data set \"", name, "\" not found (upload it with `bitsearch datasets upload PATH --name ",
+                                 name, "`)"));
 }
 
 absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByDigest(const std::string& digest) {
@@ -55,9 +53,8 @@ absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByDigest(const std::stri
   BS_ASSIGN_OR_RETURN(Statement stmt,
                       db_->Prepare(absl::StrCat("SELECT ", kColumns, ", manifest FROM datasets WHERE digest = ? LIMIT 1")));
   stmt.Bind(1, digest);
-  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return absl::NotFoundError(absl::StrCat("no data set with digest ", digest));
-  return ReadRow(stmt, true);
+  return ReadOneRow(stmt, [](const Statement& s) { return ReadRow(s, true); },
+                    absl::StrCat("no data set with digest ", digest));
 }
 
 absl::StatusOr<std::vector<DatasetRecord>> SqliteJobStore::ListDatasets() {

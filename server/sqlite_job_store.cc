@@ -127,9 +127,7 @@ absl::StatusOr<JobRecord> SqliteJobStore::GetJobLocked(const std::string& id) {
   BS_ASSIGN_OR_RETURN(Statement stmt,
                       db_->Prepare(absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.id = ?")));
   stmt.Bind(1, id);
-  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
-  return ReadJobRow(stmt);
+  return ReadOneRow(stmt, ReadJobRow, absl::StrCat("job ", id, " not found"));
 }
 
 absl::Status SqliteJobStore::AppendEventLocked(const std::string& job_id, JobEvent event,

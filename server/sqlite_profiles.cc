@@ -25,11 +25,14 @@ absl::StatusOr<Profile> SqliteJobStore::GetProfile(const std::string& name) {
                       db_->Prepare("SELECT name, format, content, updated_ms FROM profiles "
                                    "WHERE name = ?"));
   stmt.Bind(1, name);
-  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return absl::NotFoundError(absl::StrCat("profile ", name, " not found"));
-  Profile p{stmt.ColumnText(0), stmt.ColumnText(1), stmt.ColumnText(2), stmt.ColumnInt(3), 0};
-  p.size_bytes = static_cast<int64_t>(p.content.size());
-  return p;
+  return ReadOneRow(
+      stmt,
+      [](const Statement& s) {
+        Profile p{s.ColumnText(0), s.ColumnText(1), s.ColumnText(2), s.ColumnInt(3), 0};
+        p.size_bytes = static_cast<int64_t>(p.content.size());
+        return p;
+      },
+      absl::StrCat("profile ", name, " not found"));
 }
 
 absl::StatusOr<std::vector<Profile>> SqliteJobStore::ListProfiles() {

@@ -1,6 +1,6 @@
-// Reading records out of a SqliteJobStore statement, the three loops its parts (jobs, sweeps,
-// leases, data sets) share: every row, a keyset page (newest first), and the row a retried
-// create (same client_request_id) finds.
+// Reading records out of a SqliteJobStore statement, what its parts (jobs, sweeps, leases,
+// profiles, data sets) share: the one row a lookup finds, every row, a keyset page (newest
+// first), and the row a retried create (same client_request_id) finds.
 //
 // Thread-safety: as the Statement's (the store's lock held by the caller).
 #ifndef BITSEARCH_SERVER_SQLITE_ROWS_H_
@@ -20,6 +20,14 @@
 #include "server/sqlite_db.h"
 
 namespace bitsearch::server {
+
+// The row `stmt` returns, made by `read(stmt)`; NOT_FOUND with `not_found` when there is none.
+template <typename Read, typename Row = std::invoke_result_t<Read, const Statement&>>
+absl::StatusOr<Row> ReadOneRow(Statement& stmt, Read read, absl::string_view not_found) {
+  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::NotFoundError(not_found);
+  return read(stmt);
+}
 
 // Every row `stmt` returns, each made by `read(stmt)`.
 template <typename Read, typename Row = std::invoke_result_t<Read, const Statement&>>

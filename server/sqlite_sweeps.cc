@@ -35,9 +35,7 @@ absl::StatusOr<SweepRow> SqliteJobStore::GetSweepLocked(const std::string& id) {
   BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kSweepColumns,
                                                                 " FROM sweeps s WHERE s.id = ?")));
   stmt.Bind(1, id);
-  BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return absl::NotFoundError(absl::StrCat("sweep ", id, " not found"));
-  return ReadSweepRow(stmt);
+  return ReadOneRow(stmt, ReadSweepRow, absl::StrCat("sweep ", id, " not found"));
 }
 
 absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ListSweepJobsLocked(const std::string& sweep_id) {
