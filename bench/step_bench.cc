@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   bb->train();
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(bb->WeightParameters(), std::make_unique<torch::optim::AdamOptions>(1e-3));
-  groups.emplace_back(bb->GateParameters(), std::make_unique<torch::optim::AdamOptions>(1e-2));
+  groups.emplace_back(bb->QuantizerParameters(), std::make_unique<torch::optim::AdamOptions>(1e-2));
   groups.emplace_back(bb->RangeParameters(), std::make_unique<torch::optim::AdamOptions>(1e-3));
   torch::optim::Adam bb_opt(groups, torch::optim::AdamOptions(1e-3));
   bitsearch::BopsPrior prior(*bb);
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     bb_opt.zero_grad();
     (torch::cross_entropy_loss(bb->forward(x), y) + 0.1 * prior.Compute(*bb)).backward();
     bb_opt.step();
-    bb->ApplyPermanentOff();
+    bb->AfterOptimizerStep();
   };
 
   for (int i = 0; i < 3; ++i) {  // warm-up

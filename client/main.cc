@@ -5,6 +5,7 @@
 
 #include "bitsearch/version.h"
 #include "client/bench_load_command.h"
+#include "client/catalog_commands.h"
 #include "client/cli_common.h"
 #include "client/compare_command.h"
 #include "client/dataset_commands.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   auto connection = std::make_shared<bitsearch::ConnectionFlags>();
   bitsearch::AddConnectionOptions(&app, connection);
   bitsearch::AddRunCommands(app);
+  bitsearch::AddCatalogCommands(app);
   bitsearch::AddProfileCommands(app, bitsearch::SignaturesOfModel, bitsearch::ConnectProfileServer,
                                 connection);
   bitsearch::AddProfileMeasureCommand(*app.get_subcommand("profiles"));

@@ -13,7 +13,6 @@
 #include "client/result_table.h"
 #include "client/report_files.h"
 #include "client/terminal_observer.h"
-#include "search/zoo.h"
 #include "workers/job_runner.h"
 
 namespace bitsearch {
@@ -138,12 +137,6 @@ void AddRunCommands(CLI::App& app) {
                   "Pretrained FP models are reused from here (default $BITSEARCH_HOME/cache or ~/.bitsearch/cache)");
   run->add_flag("--no-cache", args->no_cache, "Always pretrain; do not read or write the cache");
   run->callback([args]() { throw CLI::RuntimeError(RunEmbedded(*args)); });
-
-  CLI::App* models = app.add_subcommand("models", "Zoo models");
-  models->require_subcommand(1);
-  models->add_subcommand("list", "List the zoo models")->callback([]() {
-    for (const ZooEntry& m : ZooModels()) std::printf("%-12s %s\n", m.name.c_str(), m.description.c_str());
-  });
 }
 
 }  // namespace bitsearch

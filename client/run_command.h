@@ -1,4 +1,4 @@
-// `bitsearch run` (a job embedded in this process) and `bitsearch models list`.
+// `bitsearch run`: a job embedded in this process (no server).
 #ifndef BITSEARCH_CLIENT_RUN_COMMAND_H_
 #define BITSEARCH_CLIENT_RUN_COMMAND_H_
 

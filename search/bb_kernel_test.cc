@@ -251,7 +251,7 @@ TEST(PriorTest, RegulariserMatchesReferenceAndFallsAsGatesClose) {
   double previous = prior.Compute(*net).item<double>();
   for (double la : {2.0, 0.0, -1.0, -3.0}) {
     torch::NoGradGuard ng;
-    for (auto& p : net->GateParameters()) p.fill_(la);
+    for (auto& p : net->QuantizerParameters()) p.fill_(la);
     double now = prior.Compute(*net).item<double>();
     EXPECT_LT(now, previous) << "log_alpha " << la;
     previous = now;

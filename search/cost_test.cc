@@ -1,6 +1,7 @@
 // Relative BOPs and model size, checked against hand computations on the LeNet-5 zoo model.
 #include <gtest/gtest.h>
 
+#include "search/catalog.h"
 #include "search/cost.h"
 #include "search/zoo.h"
 
@@ -66,7 +67,7 @@ TEST(CostTest, ModelSizeCountsBitsAndKeptChannels) {
 }
 
 TEST(ZooTest, EveryZooModelBuildsForBothInputShapes) {
-  for (const auto& m : ZooModels()) {
+  for (const auto& m : ListStrategies(StrategyKind::kZooModel)) {
     for (auto shape : {std::vector<int64_t>{1, 28, 28}, std::vector<int64_t>{3, 32, 32}}) {
       auto g = BuildZooModel(m.name, shape, 10, m.name == "mobilenetv2" ? 0.5 : 1.0);
       EXPECT_TRUE(g.ok()) << m.name << ": " << g.status();

@@ -1,6 +1,7 @@
 #include "search/network.h"
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,11 @@ std::string ModuleName(const std::string& node_name) {
     if (c == '.' || c == '/' || c == ':' || c == ' ') c = '_';
   }
   return out;
+}
+
+TensorQuantizer NetworkImpl::MakeQuantizer(const QuantizerConfig& config) const {
+  if (options_.quantizers) return options_.quantizers(config);
+  return BBQuantizer(config).ptr();
 }
 
 NetworkImpl::NetworkImpl(Graph graph, const NetworkOptions& options)
@@ -45,7 +51,7 @@ NetworkImpl::NetworkImpl(Graph graph, const NetworkOptions& options)
       qc.prunable = options_.prune && static_cast<int>(i) != last_layer;
       qc.max_bits = options_.max_bits;
       qc.gate_init = options_.gate_init;
-      BBQuantizer wq = register_module("wq_" + base, BBQuantizer(qc));
+      TensorQuantizer wq = register_module("wq_" + base, MakeQuantizer(qc));
       // One activation quantizer per producing tensor.
       int producer = n.inputs[0];
       auto it = act_of_producer_.find(producer);
@@ -55,11 +61,13 @@ NetworkImpl::NetworkImpl(Graph graph, const NetworkOptions& options)
         ac.max_bits = options_.max_bits;
         ac.gate_init = options_.gate_init;
         act = static_cast<int>(acts_.size());
-        acts_.push_back(register_module("aq_" + ModuleName(graph_.nodes[producer].name), BBQuantizer(ac)));
+        acts_.push_back(register_module("aq_" + ModuleName(graph_.nodes[producer].name), MakeQuantizer(ac)));
         // The network input's range is the data's, measured at calibration and kept: learning
         // that one scalar would make the first layer compute a gradient for its input, which
         // the float step never does (a third of a LeNet-5 step's Bayesian Bits overhead).
-        if (producer == 0) acts_.back()->x_max.set_requires_grad(false);
+        if (producer == 0) {
+          for (torch::Tensor& r : acts_.back()->RangeParameters()) r.set_requires_grad(false);
+        }
         act_producer_.push_back(producer);
         act_of_producer_[producer] = act;
       } else {
@@ -138,11 +146,10 @@ torch::Tensor NetworkImpl::forward(const torch::Tensor& x) {
   return values[graph_.output];
 }
 
-void NetworkImpl::SetQuantMode(BBQuantizerImpl::Mode mode) {
+void NetworkImpl::SetQuantMode(QuantMode mode) {
   for (LayerQuant& l : layers_) l.weight->set_mode(mode);
   for (size_t a = 0; a < acts_.size(); ++a) {
-    if (act_producer_[a] == 0 && (mode == BBQuantizerImpl::Mode::kSearch ||
-                                  mode == BBQuantizerImpl::Mode::kFixed)) {
+    if (act_producer_[a] == 0 && (mode == QuantMode::kSearch || mode == QuantMode::kFixed)) {
       acts_[a]->FixBits(8);  // the network input counts as 8-bit and is never searched
     } else {
       acts_[a]->set_mode(mode);
@@ -152,7 +159,7 @@ void NetworkImpl::SetQuantMode(BBQuantizerImpl::Mode mode) {
 
 void NetworkImpl::SetGenerator(at::Generator generator) {
   for (LayerQuant& l : layers_) l.weight->set_generator(generator);
-  for (BBQuantizer& a : acts_) a->set_generator(generator);
+  for (TensorQuantizer& a : acts_) a->set_generator(generator);
 }
 
 std::vector<torch::Tensor> NetworkImpl::WeightParameters() {
@@ -164,23 +171,26 @@ std::vector<torch::Tensor> NetworkImpl::WeightParameters() {
   return out;
 }
 
-std::vector<torch::Tensor> NetworkImpl::GateParameters() {
+std::vector<torch::Tensor> NetworkImpl::QuantizerParameters() {
   std::vector<torch::Tensor> out;
   for (LayerQuant& l : layers_) {
-    out.push_back(l.weight->log_alpha);
-    if (l.weight->log_alpha_z2.defined()) out.push_back(l.weight->log_alpha_z2);
+    for (torch::Tensor& p : l.weight->MethodParameters()) out.push_back(p);
   }
   for (size_t a = 0; a < acts_.size(); ++a) {
-    if (act_producer_[a] != 0) out.push_back(acts_[a]->log_alpha);
+    if (act_producer_[a] == 0) continue;  // the input stays at 8 bits: nothing to learn
+    for (torch::Tensor& p : acts_[a]->MethodParameters()) out.push_back(p);
   }
   return out;
 }
 
 std::vector<torch::Tensor> NetworkImpl::RangeParameters() {
   std::vector<torch::Tensor> out;
-  for (LayerQuant& l : layers_) out.push_back(l.weight->x_max);
+  for (LayerQuant& l : layers_) {
+    for (torch::Tensor& p : l.weight->RangeParameters()) out.push_back(p);
+  }
   for (size_t a = 0; a < acts_.size(); ++a) {
-    if (act_producer_[a] != 0) out.push_back(acts_[a]->x_max);  // the input's range is fixed
+    if (act_producer_[a] == 0) continue;  // the input's range is fixed
+    for (torch::Tensor& p : acts_[a]->RangeParameters()) out.push_back(p);
   }
   return out;
 }
@@ -188,16 +198,16 @@ std::vector<torch::Tensor> NetworkImpl::RangeParameters() {
 void NetworkImpl::InitRanges(const torch::Tensor& batch) {
   torch::NoGradGuard no_grad;
   for (LayerQuant& l : layers_) l.weight->InitRange(weights_.at(l.node));
-  SetQuantMode(BBQuantizerImpl::Mode::kCalibrate);
+  SetQuantMode(QuantMode::kCalibrate);
   bool was_training = is_training();
   eval();
   forward(batch);
   train(was_training);
 }
 
-void NetworkImpl::ApplyPermanentOff() {
-  for (LayerQuant& l : layers_) l.weight->ApplyPermanentOff();
-  for (BBQuantizer& a : acts_) a->ApplyPermanentOff();
+void NetworkImpl::AfterOptimizerStep() {
+  for (LayerQuant& l : layers_) l.weight->AfterStep();
+  for (TensorQuantizer& a : acts_) a->AfterStep();
 }
 
 BitConfig NetworkImpl::Decide() {
@@ -233,6 +243,27 @@ void NetworkImpl::SetFixed(const BitConfig& config) {
     a = b.act_bits;
   }
   for (size_t a = 0; a < acts_.size(); ++a) acts_[a]->FixBits(act_producer_[a] == 0 ? 8 : act_bits[a]);
+}
+
+namespace {
+
+void LoadMatching(torch::nn::Module& module, torch::serialize::InputArchive& archive) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.named_parameters(/*recurse=*/false)) archive.try_read(p.key(), p.value());
+  for (auto& b : module.named_buffers(/*recurse=*/false)) archive.try_read(b.key(), b.value(), true);
+  for (auto& child : module.named_children()) {
+    torch::serialize::InputArchive child_archive;
+    if (archive.try_read(child.key(), child_archive)) LoadMatching(*child.value(), child_archive);
+  }
+}
+
+}  // namespace
+
+void LoadMatchingState(torch::nn::Module& module, const std::string& bytes) {
+  torch::serialize::InputArchive archive;
+  std::istringstream is(bytes);
+  archive.load_from(is);
+  LoadMatching(module, archive);
 }
 
 Network FoldBatchNorm(NetworkImpl& src) {

@@ -1,6 +1,7 @@
-// A Graph made runnable in LibTorch, with a Bayesian Bits quantizer on every conv/linear weight
-// and on every activation tensor that feeds one (one quantizer per tensor, so an activation
-// consumed by several layers gets one bit width). The network input is quantized at a fixed
+// A Graph made runnable in LibTorch, with a quantizer on every conv/linear weight and on every
+// activation tensor that feeds one (one quantizer per tensor, so an activation consumed by several
+// layers gets one bit width). The quantizers are Bayesian Bits ones unless NetworkOptions names
+// another kind (search/tensor_quantizer.h). The network input is quantized at a fixed
 // 8 bits; logits stay in full precision; the last layer gets no pruning gate.
 //
 // Thread-safety: a torch module; drive it from one thread.
@@ -15,13 +16,15 @@
 #include "search/bit_config.h"
 #include "search/graph.h"
 #include "search/quantizer.h"
+#include "search/tensor_quantizer.h"
 
 namespace bitsearch {
 
 struct NetworkOptions {
-  int max_bits = 8;
-  bool prune = true;
-  double gate_init = 3.0;
+  int max_bits = 8;          // QuantizerConfig::max_bits of every quantizer
+  bool prune = true;         // prunable weight quantizers (all conv/linear but the last)
+  double gate_init = 3.0;    // QuantizerConfig::gate_init
+  QuantizerFactory quantizers;  // builds each tensor's quantizer; empty = Bayesian Bits
 };
 
 class Network;
@@ -37,19 +40,20 @@ class NetworkImpl : public torch::nn::Module {
   const NetworkOptions& options() const { return options_; }
 
   // Quantizers off (float training), calibrating (range init), searching, or fixed.
-  void SetQuantMode(BBQuantizerImpl::Mode mode);
+  void SetQuantMode(QuantMode mode);
   void SetGenerator(at::Generator generator);
 
   // The three parameter groups of the search (each with its own learning rate): weights (and
   // biases and BN affine parameters), the quantizers' own parameters (the Bayesian Bits gates)
   // and their clipping bounds. The network input's quantizer contributes to neither of the last two.
   std::vector<torch::Tensor> WeightParameters();
-  std::vector<torch::Tensor> GateParameters();
+  std::vector<torch::Tensor> QuantizerParameters();
   std::vector<torch::Tensor> RangeParameters();
 
   // Range initialisation: weights from their values, activations from one batch.
   void InitRanges(const torch::Tensor& batch);
-  void ApplyPermanentOff();
+  // After each optimizer step of a search: every quantizer's AfterStep (the permanent-off rule).
+  void AfterOptimizerStep();
 
   // Test-time decisions of every quantizer, and fixing the gates to a decision.
   BitConfig Decide();
@@ -57,12 +61,12 @@ class NetworkImpl : public torch::nn::Module {
 
   // Layer bookkeeping for priors and reports.
   struct LayerQuant {
-    int node;               // graph node index of the conv/linear
-    BBQuantizer weight;     // its weight quantizer
-    int act;                // index into act_quantizers() of its input's quantizer
+    int node;                // graph node index of the conv/linear
+    TensorQuantizer weight;  // its weight quantizer
+    int act;                 // index into act_quantizers() of its input's quantizer
   };
   std::vector<LayerQuant>& layer_quants() { return layers_; }
-  std::vector<BBQuantizer>& act_quantizers() { return acts_; }
+  std::vector<TensorQuantizer>& act_quantizers() { return acts_; }
   // Graph node whose output act quantizer i quantizes (0 = the network input, fixed at 8 bits).
   int act_producer(int i) const { return act_producer_[i]; }
 
@@ -71,13 +75,14 @@ class NetworkImpl : public torch::nn::Module {
 
  private:
   friend Network FoldBatchNorm(NetworkImpl& src);
+  TensorQuantizer MakeQuantizer(const QuantizerConfig& config) const;
 
   Graph graph_;
   NetworkOptions options_;
   std::map<int, torch::Tensor> weights_, biases_;
   std::map<int, torch::Tensor> bn_gamma_, bn_beta_, bn_mean_, bn_var_;
   std::vector<LayerQuant> layers_;
-  std::vector<BBQuantizer> acts_;
+  std::vector<TensorQuantizer> acts_;
   std::vector<int> act_producer_;
   std::map<int, int> act_of_producer_;
   std::map<int, int> layer_of_node_;  // graph node -> index into layers_
@@ -87,6 +92,11 @@ TORCH_MODULE(Network);
 // A copy with every BatchNorm that follows a conv folded into that conv's weights and bias
 // (eval-mode statistics): quantizers see the weights inference will use.
 Network FoldBatchNorm(NetworkImpl& src);
+
+// Loads the parameters and buffers of `module` that `bytes` (SerializeModule of another module)
+// holds under the same names, and leaves the rest as they are: a network with another kind of
+// quantizer starts from the float weights of a Bayesian Bits one this way.
+void LoadMatchingState(torch::nn::Module& module, const std::string& bytes);
 
 // Makes a module-safe name ("block1.conv1" -> "block1_conv1").
 std::string ModuleName(const std::string& node_name);

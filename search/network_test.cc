@@ -59,7 +59,7 @@ TEST(NetworkTest, GradientsReachWeightsRangesAndGates) {
   };
   EXPECT_EQ(nonzero(net->WeightParameters()), static_cast<int>(net->WeightParameters().size()));
   EXPECT_GT(nonzero(net->RangeParameters()), 0);
-  EXPECT_EQ(nonzero(net->GateParameters()), static_cast<int>(net->GateParameters().size()));
+  EXPECT_EQ(nonzero(net->QuantizerParameters()), static_cast<int>(net->QuantizerParameters().size()));
 }
 
 TEST(NetworkTest, DecideThenFixReproducesTheSearchedEvalOutput) {
@@ -70,7 +70,7 @@ TEST(NetworkTest, DecideThenFixReproducesTheSearchedEvalOutput) {
   net->SetQuantMode(BBQuantizerImpl::Mode::kSearch);
   {
     torch::NoGradGuard ng;
-    net->layer_quants()[1].weight->log_alpha[0] = -3.0;  // force a 2-bit layer
+    AsBayesianBits(*net->layer_quants()[1].weight).log_alpha[0] = -3.0;  // force a 2-bit layer
   }
   net->eval();
   auto searched = net->forward(x);

@@ -17,9 +17,11 @@ namespace bitsearch {
 
 // Phase names, in the order a job runs them (a baseline runs as "baseline:w8a8" and so on).
 inline constexpr char kPhasePretrain[] = "pretrain";
+inline constexpr char kPhaseRangeInit[] = "range_init";
 inline constexpr char kPhaseSearch[] = "search";
 inline constexpr char kPhaseRefine[] = "refine";
 inline constexpr char kPhaseFinetune[] = "finetune";
+inline constexpr char kPhaseExport[] = "export";
 inline constexpr char kPhaseEvaluate[] = "evaluate";
 
 // One progress sample. Fields that do not apply to a phase stay at their defaults.

@@ -14,7 +14,13 @@ int BitsFromGates(const float* z) {
   return bits;
 }
 
-BBQuantizerImpl::BBQuantizerImpl(const QuantizerConfig& config) : config_(config) {
+BBQuantizerImpl& AsBayesianBits(TensorQuantizerImpl& q) {
+  auto* bb = dynamic_cast<BBQuantizerImpl*>(&q);
+  if (!bb) throw std::logic_error("quantizer: not a Bayesian Bits quantizer");
+  return *bb;
+}
+
+BBQuantizerImpl::BBQuantizerImpl(const QuantizerConfig& config) : TensorQuantizerImpl(config) {
   if (!config_.is_weight) config_.prunable = false;
   auto alive = torch::zeros({4});
   for (int k = 0; k < 4; ++k) {
@@ -137,6 +143,11 @@ std::vector<uint8_t> BBQuantizerImpl::DecidedKeep() {
   for (size_t c = 0; c < keep.size(); ++c) keep[c] = m[c] > 0.5f;
   if (!config_.prunable && config_.is_weight) keep.assign(config_.channels, keep[0]);
   return keep;
+}
+
+std::vector<torch::Tensor> BBQuantizerImpl::MethodParameters() {
+  if (log_alpha_z2.defined()) return {log_alpha, log_alpha_z2};
+  return {log_alpha};
 }
 
 torch::Tensor BBQuantizerImpl::GateProbs() { return ProbActive(log_alpha) * alive_; }

@@ -1,9 +1,11 @@
 // One Bayesian Bits quantizer: a learnable range, gates z4..z32 (scalar per tensor) and, on
 // prunable weights, one 0-bit gate z2 per output channel (Bayesian Bits, arXiv:2005.07093).
 //
-// Modes: kBypass (float), kCalibrate (records the range from the data passing through), kSearch
-// (stochastic gates in training, the 0.34 rule in eval), kFixed (gates fixed to a chosen bit
-// width and channel mask; the range stays learnable). Thread-safety: a module; one thread.
+// The Bayesian Bits implementation of the quantizer seam (search/tensor_quantizer.h) and the
+// default quantizer of a Network. Modes: kBypass (float), kCalibrate (records the range from the
+// data passing through), kSearch (stochastic gates in training, the 0.34 rule in eval), kFixed
+// (gates fixed to a chosen bit width and channel mask; the range stays learnable).
+// Thread-safety: a module; one thread.
 #ifndef BITSEARCH_SEARCH_QUANTIZER_H_
 #define BITSEARCH_SEARCH_QUANTIZER_H_
 
@@ -12,49 +14,50 @@
 #include <string>
 #include <vector>
 
+#include "search/tensor_quantizer.h"
+
 namespace bitsearch {
 
-struct QuantizerConfig {
-  bool is_weight = false;
-  int64_t channels = 1;     // output channels (weights); 1 for activations
-  bool prunable = false;    // per-channel z2 gates (weights only, never the last layer)
-  int max_bits = 8;         // gates above this start and stay off
-  double gate_init = 3.0;   // initial log_alpha of the usable gates
-};
-
-class BBQuantizerImpl : public torch::nn::Module {
+class BBQuantizerImpl : public TensorQuantizerImpl {
  public:
-  enum class Mode { kBypass, kCalibrate, kSearch, kFixed };
+  using Mode = QuantMode;
 
+  // config.prunable adds the per-channel z2 gates; gates above config.max_bits start and stay off.
   explicit BBQuantizerImpl(const QuantizerConfig& config);
 
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& x) override;
 
-  void set_mode(Mode mode) { mode_ = mode; }
-  Mode mode() const { return mode_; }
-  // Generator for gate noise; must outlive the quantizer's use in training.
-  void set_generator(at::Generator generator) { generator_ = std::move(generator); }
+  void set_mode(Mode mode) override { mode_ = mode; }
+  Mode mode() const override { return mode_; }
+  void set_generator(at::Generator generator) override { generator_ = std::move(generator); }
 
   // Range from data: x_max = max(data.max(), 0) (kept positive); signed if data.min() < 0.
-  void InitRange(const torch::Tensor& data);
-  bool range_initialized() const { return initialized_.item<bool>(); }
+  void InitRange(const torch::Tensor& data) override;
+  bool range_initialized() override { return initialized_.item<bool>(); }
 
   // Fixes the gates: bits in {0,2,4,8,16,32}; keep (size = channels) masks pruned channels.
-  void FixBits(int bits, const std::vector<uint8_t>& keep = {});
+  void FixBits(int bits, const std::vector<uint8_t>& keep = {}) override;
   // Permanent-off rule: a gate with log_alpha <= -2 goes off with every gate above it.
   void ApplyPermanentOff();
+  void AfterStep() override { ApplyPermanentOff(); }
 
   // Test-time decisions.
-  int DecidedBits();                       // 0 when every channel is pruned
-  std::vector<uint8_t> DecidedKeep();      // per output channel, all 1 if not prunable
+  int DecidedBits() override;                   // 0 when every channel is pruned
+  std::vector<uint8_t> DecidedKeep() override;  // per output channel, all 1 if not prunable
+
+  // Gates (log_alpha, and log_alpha_z2 when prunable); the clipping bound x_max.
+  std::vector<torch::Tensor> MethodParameters() override;
+  std::vector<torch::Tensor> RangeParameters() override { return {x_max}; }
 
   // Activity probabilities (differentiable): q for z4..z32 ([4], 0 for gates that are off) and
   // q2 per channel ([C]) or an undefined tensor when not prunable.
   torch::Tensor GateProbs();
   torch::Tensor ChannelProbs();
+  // The gates' activity probabilities are the step-up probabilities of the seam.
+  BitDistribution Distribution() override { return {GateProbs(), ChannelProbs()}; }
 
-  const QuantizerConfig& config() const { return config_; }
-  bool is_signed() { return signed_.item<bool>(); }
+  bool is_signed() override { return signed_.item<bool>(); }
+  float clip_max() override { return x_max.item<float>(); }
 
   torch::Tensor x_max;          // parameter, scalar
   torch::Tensor log_alpha;      // parameter [4]: z4, z8, z16, z32
@@ -63,7 +66,6 @@ class BBQuantizerImpl : public torch::nn::Module {
  private:
   torch::Tensor CurrentGates(torch::Tensor* z2);
 
-  QuantizerConfig config_;
   Mode mode_ = Mode::kBypass;
   at::Generator generator_;
   torch::Tensor alive_;        // buffer [4]: 1 while a gate may still be used
@@ -74,6 +76,9 @@ class BBQuantizerImpl : public torch::nn::Module {
   torch::Tensor fixed_z2_;     // buffer [C] or [1]
 };
 TORCH_MODULE(BBQuantizer);
+
+// The Bayesian Bits quantizer behind `q`; throws std::logic_error when `q` is another kind.
+BBQuantizerImpl& AsBayesianBits(TensorQuantizerImpl& q);
 
 // Bits implied by a gate vector (z4..z32 as 0/1): 2 * 2^(leading ones).
 int BitsFromGates(const float* z);

@@ -13,6 +13,7 @@
 #include "base/quote.h"
 #include "base/status_macros.h"
 #include "search/spec_reader.h"
+#include "search/catalog.h"
 
 namespace bitsearch {
 namespace {
@@ -30,6 +31,12 @@ using spec_internal::kMaxLr;
 using spec_internal::kMaxMu;
 using spec_internal::kMaxSamples;
 using spec_internal::kMaxWidth;
+
+// `v` must name a catalog entry of `kind`.
+absl::Status CheckStrategy(const std::string& path, StrategyKind kind, const std::string& v) {
+  if (HasStrategy(kind, v)) return absl::OkStatus();
+  return NotOneOf(path, v, StrategyNames(kind));
+}
 
 absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
   const json* obj = root.Find("model");
@@ -49,9 +56,7 @@ absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
   if (m->zoo.empty() == m->onnx.empty()) {
     return absl::InvalidArgumentError("model: give exactly one of \"zoo\" or \"onnx\"");
   }
-  if (!m->zoo.empty() && !OneOf(m->zoo, ZooModelNames())) {
-    return NotOneOf("model.zoo", m->zoo, ZooModelNames());
-  }
+  if (!m->zoo.empty()) return CheckStrategy("model.zoo", StrategyKind::kZooModel, m->zoo);
   return absl::OkStatus();
 }
 
@@ -60,6 +65,7 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
   BS_RETURN_IF_ERROR(SubObject(root, "search", &obj));
   if (!obj) return absl::OkStatus();
   ObjectReader r(*obj, "search");
+  BS_RETURN_IF_ERROR(r.String("method", &s->method));
   BS_RETURN_IF_ERROR(r.Integer("epochs", &s->epochs, 0, kMaxEpochs));
   BS_RETURN_IF_ERROR(r.Number("mu", &s->mu, 0.0, false, kMaxMu,
                               "the prior's strength; useful values lie within 0.001..10"));
@@ -73,8 +79,8 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
   BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true, kMaxLr));
   BS_RETURN_IF_ERROR(r.Integer("seed", &s->seed, 0));
   BS_RETURN_IF_ERROR(r.NoUnknownFields());
-  const std::vector<std::string> regs = {"bops", "latency"};
-  if (!OneOf(s->regularizer, regs)) return NotOneOf("search.regularizer", s->regularizer, regs);
+  BS_RETURN_IF_ERROR(CheckStrategy("search.method", StrategyKind::kSearchMethod, s->method));
+  BS_RETURN_IF_ERROR(CheckStrategy("search.regularizer", StrategyKind::kPrior, s->regularizer));
   if (s->max_bits != 2 && s->max_bits != 4 && s->max_bits != 8 && s->max_bits != 16 &&
       s->max_bits != 32) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -106,9 +112,7 @@ absl::Status ParseRefine(ObjectReader& root, RefineSpec* f) {
                               "percentage points of top-1 accuracy"));
   BS_RETURN_IF_ERROR(r.Bool("fallback_nearest", &f->fallback_nearest));
   BS_RETURN_IF_ERROR(r.NoUnknownFields());
-  const std::vector<std::string> methods = {"freebits", "none"};
-  if (!OneOf(f->method, methods)) return NotOneOf("refine.method", f->method, methods);
-  return absl::OkStatus();
+  return CheckStrategy("refine.method", StrategyKind::kRefineMethod, f->method);
 }
 
 absl::Status ParseEpochsAndLr(ObjectReader& root, const std::string& key, int* epochs, double* lr,
@@ -125,18 +129,8 @@ absl::Status ParseEpochsAndLr(ObjectReader& root, const std::string& key, int* e
 
 }  // namespace
 
-const std::vector<std::string>& ZooModelNames() {
-  static const std::vector<std::string> names = {"lenet5", "vgg7", "resnet8", "mobilenetv2"};
-  return names;
-}
-
 const std::vector<std::string>& CatalogDatasetNames() {
   static const std::vector<std::string> names = {"fashion-mnist", "synthetic"};
-  return names;
-}
-
-const std::vector<std::string>& BaselineNames() {
-  static const std::vector<std::string> names = {"w8a8", "w4a8", "w4a4", "w2a2"};
   return names;
 }
 
@@ -188,9 +182,7 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
         return absl::InvalidArgumentError(
             absl::StrCat(path, ": expected a string, got ", TypeName(v)));
       }
-      if (!OneOf(v.get<std::string>(), BaselineNames())) {
-        return NotOneOf(path, v.get<std::string>(), BaselineNames());
-      }
+      BS_RETURN_IF_ERROR(CheckStrategy(path, StrategyKind::kBaseline, v.get<std::string>()));
       if (OneOf(v.get<std::string>(), spec.baselines)) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": \"", v.get<std::string>(),
                                                        "\" is listed twice"));
@@ -256,7 +248,8 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
        {{"epochs", s.pretrain.epochs}, {"lr", s.pretrain.lr},
         {"batch_size", s.pretrain.batch_size}}},
       {"search",
-       {{"epochs", s.search.epochs}, {"mu", s.search.mu}, {"regularizer", s.search.regularizer},
+       {{"method", s.search.method}, {"epochs", s.search.epochs}, {"mu", s.search.mu},
+        {"regularizer", s.search.regularizer},
         {"max_bits", s.search.max_bits}, {"prune", s.search.prune},
         {"batch_size", s.search.batch_size}, {"lr", s.search.lr},
         {"gate_lr", s.search.gate_lr}, {"gate_init", s.search.gate_init},

@@ -17,12 +17,9 @@
 
 namespace bitsearch {
 
-// The zoo models bitsearch can build by name.
-const std::vector<std::string>& ZooModelNames();
-// The data sets that need no path.
+// The data sets that need no path. (Zoo models, search methods, priors, refine methods and
+// baselines are named in search/catalog.h.)
 const std::vector<std::string>& CatalogDatasetNames();
-// The fixed-bit baselines a job may request, as "w<weight bits>a<activation bits>".
-const std::vector<std::string>& BaselineNames();
 
 struct ModelSpec {
   std::string zoo;          // zoo model name; empty when `onnx` is set
@@ -41,9 +38,10 @@ struct PretrainSpec {
 };
 
 struct SearchSpec {
-  int epochs = 3;                      // Bayesian Bits search epochs
+  std::string method = "bayesian_bits";  // a search method of search/catalog.h
+  int epochs = 3;                      // search epochs
   double mu = 0.1;                     // prior strength: loss = CE + mu * prior
-  std::string regularizer = "bops";    // "bops" | "latency"
+  std::string regularizer = "bops";    // a prior of search/catalog.h: "bops" | "latency"
   int max_bits = 8;                    // highest bit width a gate may reach: 2,4,8,16,32
   bool prune = true;                   // per-output-channel 0-bit gates on weights
   int batch_size = 128;
@@ -56,7 +54,8 @@ struct SearchSpec {
 };
 
 struct RefineSpec {
-  std::string method = "freebits";          // "freebits" | "none"
+  std::string method = "freebits";          // a refine method of search/catalog.h
+                                            // ("freebits" | "none")
   std::optional<double> latency_budget;     // in the profile's unit; null = freebie pass only
   double max_accuracy_drop = 1.0;           // points of top-1, budget mode's stopping rule
   bool fallback_nearest = false;            // scale the nearest measured signature by MACs
@@ -85,7 +84,7 @@ struct JobSpec {
   SearchSpec search;
   RefineSpec refine;
   FinetuneSpec finetune;
-  std::vector<std::string> baselines;
+  std::vector<std::string> baselines;  // baselines of search/catalog.h ("w8a8", ...)
   ExportSpec export_options;
   int64_t checkpoint_every = 200;   // steps between checkpoints (0 = only at phase ends)
 };

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "search/catalog.h"
+
 namespace bitsearch {
 namespace {
 
@@ -250,6 +252,31 @@ TEST(SpecTest, UploadedDataSetRefStaysInsideItAndResolvesLocally) {
               HasSubstr("dataset.digest"));
   EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "npz", "path": "d.npz", "digest": "sha256:1"}})"),
               HasSubstr("dataset.digest: only valid with dataset.ref"));
+
+TEST(SpecTest, StrategyNamesComeFromTheCatalog) {
+  auto spec = ParseJobSpecText(R"({"model": "lenet5"})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->search.method, "bayesian_bits");
+  EXPECT_EQ(JobSpecToJson(*spec)["search"]["method"], "bayesian_bits");
+  // Every catalog name is accepted where it belongs; the error lists the catalog's names.
+  for (const std::string& zoo : StrategyNames(StrategyKind::kZooModel)) {
+    EXPECT_TRUE(ParseJobSpec({{"model", zoo}}).ok()) << zoo;
+  }
+  for (const std::string& prior : StrategyNames(StrategyKind::kPrior)) {
+    EXPECT_TRUE(ParseJobSpec({{"model", "lenet5"}, {"search", {{"regularizer", prior}}}}).ok()) << prior;
+  }
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits"}})"),
+              HasSubstr("search.method: unknown value \"fracbits\"; expected one of: bayesian_bits"));
+  EXPECT_THAT(ErrorOf(R"({"model": "alexnet"})"),
+              HasSubstr("model.zoo: unknown value \"alexnet\"; expected one of: lenet5, vgg7, resnet8, mobilenetv2"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "refine": {"method": "greedy"}})"),
+              HasSubstr("refine.method: unknown value \"greedy\"; expected one of: freebits, none"));
+  // A name added at run time (a test-only method) is accepted from then on.
+  EXPECT_FALSE(ParseJobSpecText(R"({"model": "lenet5", "search": {"method": "spec_test_only"}})").ok());
+  ASSERT_TRUE(AddStrategy(StrategyKind::kSearchMethod, {"spec_test_only", "a test entry"}).ok());
+  EXPECT_TRUE(ParseJobSpecText(R"({"model": "lenet5", "search": {"method": "spec_test_only"}})").ok());
+  EXPECT_EQ(AddStrategy(StrategyKind::kSearchMethod, {"spec_test_only", "again"}).code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 TEST(SpecTest, MissingFileNamesThePath) {

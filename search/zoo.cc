@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 
@@ -209,40 +211,58 @@ Graph MobileNetV2(const std::vector<int64_t>& in, int64_t classes, double width)
   return g;
 }
 
+// A zoo model's builder; it checks the input sizes the model needs.
+using ZooBuilder = std::function<absl::StatusOr<Graph>(const std::vector<int64_t>& input_shape,
+                                                       int64_t classes, double width)>;
+
+// Keyed by the catalog's zoo model names (search/catalog.h holds their descriptions).
+const std::map<std::string, ZooBuilder>& ZooBuilders() {
+  static const auto* builders = new std::map<std::string, ZooBuilder>{
+      {"lenet5",
+       [](const std::vector<int64_t>& in, int64_t classes, double) -> absl::StatusOr<Graph> {
+         if (in[1] < 16 || in[2] < 16) {
+           return absl::InvalidArgumentError("model.zoo: lenet5 needs inputs of at least 16x16");
+         }
+         return LeNet5(in, classes);
+       }},
+      {"vgg7",
+       [](const std::vector<int64_t>& in, int64_t classes, double width) -> absl::StatusOr<Graph> {
+         if (in[1] < 8 || in[2] < 8) {
+           return absl::InvalidArgumentError("model.zoo: vgg7 needs inputs of at least 8x8");
+         }
+         return Vgg7(in, classes, width);
+       }},
+      {"resnet8",
+       [](const std::vector<int64_t>& in, int64_t classes, double width) -> absl::StatusOr<Graph> {
+         return ResNet8(in, classes, width);
+       }},
+      {"mobilenetv2",
+       [](const std::vector<int64_t>& in, int64_t classes, double width) -> absl::StatusOr<Graph> {
+         return MobileNetV2(in, classes, width);
+       }},
+  };
+  return *builders;
+}
+
 }  // namespace
 
-std::vector<ZooEntry> ZooModels() {
-  return {
-      {"lenet5", "LeNet-5 as in Bayesian Bits: conv32-5x5, pool, conv64-5x5, pool, FC 1024->512, FC"},
-      {"vgg7", "VGG-7 with BN: 128-128-P-256-256-P-512-512-P, FC 8192->1024, FC (width multiplier)"},
-      {"resnet8", "CIFAR-style ResNet-8: stem + 3 basic blocks (16/32/64) with residual adds"},
-      {"mobilenetv2", "MobileNetV2, small-input variant (stride-1 stem), width multiplier"},
-  };
+std::vector<std::string> ZooFactoryNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, builder] : ZooBuilders()) names.push_back(name);
+  return names;
 }
 
 absl::StatusOr<Graph> BuildZooModel(const std::string& name, const std::vector<int64_t>& input_shape,
                                     int64_t classes, double width) {
   if (input_shape.size() != 3) return absl::InvalidArgumentError("model: input shape must be C,H,W");
   if (classes < 2) return absl::InvalidArgumentError("model: need at least 2 classes");
-  Graph g;
-  if (name == "lenet5") {
-    if (input_shape[1] < 16 || input_shape[2] < 16) {
-      return absl::InvalidArgumentError("model.zoo: lenet5 needs inputs of at least 16x16");
-    }
-    g = LeNet5(input_shape, classes);
-  } else if (name == "vgg7") {
-    if (input_shape[1] < 8 || input_shape[2] < 8) {
-      return absl::InvalidArgumentError("model.zoo: vgg7 needs inputs of at least 8x8");
-    }
-    g = Vgg7(input_shape, classes, width);
-  } else if (name == "resnet8") {
-    g = ResNet8(input_shape, classes, width);
-  } else if (name == "mobilenetv2") {
-    g = MobileNetV2(input_shape, classes, width);
-  } else {
+  auto it = ZooBuilders().find(name);
+  if (it == ZooBuilders().end()) {
     return absl::InvalidArgumentError(absl::StrCat("model.zoo: unknown model \"", name, "\""));
   }
-  absl::Status st = InferShapes(g, input_shape);
+  auto g = it->second(input_shape, classes, width);
+  if (!g.ok()) return g.status();
+  absl::Status st = InferShapes(*g, input_shape);
   if (!st.ok()) return st;
   return g;
 }

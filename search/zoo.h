@@ -1,5 +1,6 @@
 // The model zoo: graphs of the networks bitsearch knows by name (lenet5, vgg7, resnet8,
-// mobilenetv2). Input shape and class count follow the data set. Thread-safety: pure functions.
+// mobilenetv2; their descriptions are in search/catalog.h, the one list of names). Input shape and
+// class count follow the data set. Thread-safety: pure functions.
 #ifndef BITSEARCH_SEARCH_ZOO_H_
 #define BITSEARCH_SEARCH_ZOO_H_
 
@@ -11,13 +12,8 @@
 
 namespace bitsearch {
 
-struct ZooEntry {
-  std::string name;
-  std::string description;
-};
-
-// Every zoo model with a one-line description (for `bitsearch models list`).
-std::vector<ZooEntry> ZooModels();
+// The names BuildZooModel knows (a test checks them against the catalog).
+std::vector<std::string> ZooFactoryNames();
 
 // Builds `name` for inputs of shape {C,H,W} and `classes` outputs, with shapes inferred.
 // `width` multiplies channel counts (vgg7, resnet8, mobilenetv2).

@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "search/observer.h"
-#include "search/pipeline.h"
+#include "search/pipeline/pipeline.h"
 #include "search/spec.h"
 
 namespace bitsearch {

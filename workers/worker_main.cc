@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   app.add_option("--server", o.server, "server HOST:PORT (env BITSEARCH_SERVER)")->capture_default_str();
   app.add_option("--token-file", token_file, "file with a worker bearer token (env BITSEARCH_TOKEN)");
   app.add_option("--threads", threads, "LibTorch threads per job (0 = all cores)")->capture_default_str();
-  app.add_option("--data-dir", o.data_dir, "scratch folder (uploaded models, cache of uploaded data sets)")
+  app.add_option("--data-dir", o.data_dir,
+                 "scratch folder (uploaded models, cache of uploaded data sets, pretrained-model cache)")
       ->capture_default_str();
   app.add_option("--worker-id", o.worker_id, "stable id (default HOSTNAME-PID)");
   app.add_option("--tls-ca-file", o.tls_ca_file, "PEM roots to verify a TLS server");
@@ -88,6 +89,9 @@ int main(int argc, char** argv) {
   bitsearch::RunOptions run_options;
   run_options.threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   run_options.resume = true;
+  // Jobs of the same model, data, pretraining and seed share one pretrained float model: the
+  // cache is keyed as `bitsearch run` keys it (search/pipeline/pretrain_cache.h).
+  run_options.cache_dir = o.data_dir + "/pretrain-cache";
   std::unique_ptr<bitsearch::WorkerMetricsEndpoint> metrics;  // --metrics; set once the id is known
   bitsearch::Worker worker(o, [run_options, &metrics](const bitsearch::JobSpec& spec,
                                             const bitsearch::LeasedInputs& inputs,

@@ -9,12 +9,12 @@
 
 namespace bitsearch {
 
-QuantGrid MakeGrid(BBQuantizerImpl& q, int bits) {
+QuantGrid MakeGrid(TensorQuantizerImpl& q, int bits) {
   QuantGrid g;
   g.bits = bits;
   g.is_signed = q.is_signed();
   // The quantizer clamps its range at 1e-6 and shrinks the clip bound by 1e-7 (bb_kernel.cc).
-  g.x_max = std::max(q.x_max.item<float>(), 1e-6f);
+  g.x_max = std::max(q.clip_max(), 1e-6f);
   g.hi = (1.0f - 1e-7f) * g.x_max;
   g.lo = g.is_signed ? -g.hi : 0.0f;
   if (bits < 2 || bits > 16) return g;
@@ -223,7 +223,7 @@ absl::StatusOr<ExportPlan> BuildExportPlan(NetworkImpl& net) {
   plan.input_shape = plan.graph.nodes[0].out_shape;
   auto& acts = net.act_quantizers();
   for (size_t a = 0; a < acts.size(); ++a) {
-    if (acts[a]->mode() != BBQuantizerImpl::Mode::kFixed) {
+    if (acts[a]->mode() != QuantMode::kFixed) {
       return absl::FailedPreconditionError("export: the network's quantizers are not fixed (SetFixed first)");
     }
     ActPlan ap;
@@ -233,7 +233,7 @@ absl::StatusOr<ExportPlan> BuildExportPlan(NetworkImpl& net) {
   }
   std::map<int, int> layer_of_node;
   for (auto& lq : net.layer_quants()) {
-    if (lq.weight->mode() != BBQuantizerImpl::Mode::kFixed) {
+    if (lq.weight->mode() != QuantMode::kFixed) {
       return absl::FailedPreconditionError("export: the network's quantizers are not fixed (SetFixed first)");
     }
     LayerPlan lp;

@@ -45,7 +45,7 @@ struct QuantGrid {
 };
 
 // The grid of a quantizer in fixed mode with `bits` (its x_max and signedness).
-QuantGrid MakeGrid(BBQuantizerImpl& q, int bits);
+QuantGrid MakeGrid(TensorQuantizerImpl& q, int bits);
 
 // Integer codes (container values, zero point included) of `x` on `grid`: round half to even of
 // x / scale, plus the zero point, clamped to [qmin, qmax]. Integer grids only.

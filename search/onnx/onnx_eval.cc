@@ -9,25 +9,6 @@
 namespace bitsearch {
 namespace {
 
-const onnx::AttributeProto* Attr(const onnx::NodeProto& node, const std::string& name) {
-  for (const auto& a : node.attribute()) {
-    if (a.name() == name) return &a;
-  }
-  return nullptr;
-}
-int64_t Int(const onnx::NodeProto& n, const std::string& name, int64_t d) {
-  const auto* a = Attr(n, name);
-  return a ? a->i() : d;
-}
-float Float(const onnx::NodeProto& n, const std::string& name, float d) {
-  const auto* a = Attr(n, name);
-  return a ? a->f() : d;
-}
-std::vector<int64_t> Ints(const onnx::NodeProto& n, const std::string& name, std::vector<int64_t> d) {
-  const auto* a = Attr(n, name);
-  return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : d;
-}
-
 class Evaluator {
  public:
   absl::StatusOr<torch::Tensor> Run(const onnx::ModelProto& model, const torch::Tensor& input) {
@@ -70,7 +51,7 @@ class Evaluator {
     }
     torch::Tensor x = In(n, 0), y;
     if (op == "Constant") {
-      const auto* a = Attr(n, "value");
+      const auto* a = FindAttr(n, "value");
       if (!a) return Error(n, "only tensor constants");
       auto v = TensorFromProto(a->t());
       if (!v.ok()) return v.status();
@@ -78,15 +59,15 @@ class Evaluator {
     } else if (op == "Identity" || op == "Dropout") {
       y = x;
     } else if (op == "Conv") {
-      auto pads = Ints(n, "pads", {0, 0, 0, 0});
+      auto pads = IntsAttr(n, "pads", {0, 0, 0, 0});
       if (pads[0] != pads[2] || pads[1] != pads[3]) return Error(n, "asymmetric pads");
-      y = torch::conv2d(x, In(n, 1), In(n, 2), Ints(n, "strides", {1, 1}), {pads[0], pads[1]},
-                        Ints(n, "dilations", {1, 1}), Int(n, "group", 1));
+      y = torch::conv2d(x, In(n, 1), In(n, 2), IntsAttr(n, "strides", {1, 1}), {pads[0], pads[1]},
+                        IntsAttr(n, "dilations", {1, 1}), IntAttr(n, "group", 1));
     } else if (op == "Gemm") {
-      torch::Tensor a = Int(n, "transA", 0) ? x.t() : x;
-      torch::Tensor b = Int(n, "transB", 0) ? In(n, 1).t() : In(n, 1);
-      y = Float(n, "alpha", 1.0f) * a.matmul(b);
-      if (In(n, 2).defined()) y = y + Float(n, "beta", 1.0f) * In(n, 2);
+      torch::Tensor a = IntAttr(n, "transA", 0) ? x.t() : x;
+      torch::Tensor b = IntAttr(n, "transB", 0) ? In(n, 1).t() : In(n, 1);
+      y = FloatAttr(n, "alpha", 1.0f) * a.matmul(b);
+      if (In(n, 2).defined()) y = y + FloatAttr(n, "beta", 1.0f) * In(n, 2);
     } else if (op == "MatMul") {
       y = x.matmul(In(n, 1));
     } else if (op == "Add") {
@@ -106,20 +87,20 @@ class Evaluator {
       if (In(n, 1).defined()) y = torch::max(y, In(n, 1).to(y.scalar_type()));
       if (In(n, 2).defined()) y = torch::min(y, In(n, 2).to(y.scalar_type()));
     } else if (op == "MaxPool" || op == "AveragePool") {
-      auto pads = Ints(n, "pads", {0, 0, 0, 0});
+      auto pads = IntsAttr(n, "pads", {0, 0, 0, 0});
       if (pads[0] != pads[2] || pads[1] != pads[3]) return Error(n, "asymmetric pads");
-      if (Int(n, "ceil_mode", 0)) return Error(n, "ceil_mode");
-      auto k = Ints(n, "kernel_shape", {});
-      auto s = Ints(n, "strides", {1, 1});
+      if (IntAttr(n, "ceil_mode", 0)) return Error(n, "ceil_mode");
+      auto k = IntsAttr(n, "kernel_shape", {});
+      auto s = IntsAttr(n, "strides", {1, 1});
       if (op == "MaxPool") {
         y = torch::max_pool2d(x, k, s, {pads[0], pads[1]});
       } else {
-        y = torch::avg_pool2d(x, k, s, {pads[0], pads[1]}, false, Int(n, "count_include_pad", 0) != 0);
+        y = torch::avg_pool2d(x, k, s, {pads[0], pads[1]}, false, IntAttr(n, "count_include_pad", 0) != 0);
       }
     } else if (op == "GlobalAveragePool") {
       y = x.mean({2, 3}, true);
     } else if (op == "Flatten") {
-      int64_t axis = Int(n, "axis", 1);
+      int64_t axis = IntAttr(n, "axis", 1);
       y = x.reshape({axis == 0 ? 1 : x.size(0), -1});
       if (axis != 1) return Error(n, "axis other than 1");
     } else if (op == "Reshape") {
@@ -130,7 +111,7 @@ class Evaluator {
       }
       y = x.reshape(dims);
     } else if (op == "BatchNormalization") {
-      y = torch::batch_norm(x, In(n, 1), In(n, 2), In(n, 3), In(n, 4), false, 0.0, Float(n, "epsilon", 1e-5f), false);
+      y = torch::batch_norm(x, In(n, 1), In(n, 2), In(n, 3), In(n, 4), false, 0.0, FloatAttr(n, "epsilon", 1e-5f), false);
     } else if (op == "QuantizeLinear") {
       torch::Tensor scale = In(n, 1), zp = In(n, 2);
       if (scale.numel() != 1) return Error(n, "per-axis scales are not in this evaluator");

@@ -257,6 +257,23 @@ nlohmann::json ExportReport::ToJson() const {
           {"onnx_max_logit_diff", onnx_max_logit_diff}};
 }
 
+absl::StatusOr<ExportReport> ExportReport::FromJson(const nlohmann::json& j) {
+  ExportReport r;
+  try {
+    r.dir = j.at("dir").get<std::string>();
+    r.payload_bytes = j.at("payload_bytes").get<int64_t>();
+    r.expected_payload_bytes = j.at("expected_payload_bytes").get<int64_t>();
+    r.removed_channels = j.at("removed_channels").get<int64_t>();
+    r.checked_samples = j.at("checked_samples").get<int64_t>();
+    r.onnx_agreement_percent = j.at("onnx_agreement_percent").get<double>();
+    r.torchscript_agreement_percent = j.at("torchscript_agreement_percent").get<double>();
+    r.onnx_max_logit_diff = j.at("onnx_max_logit_diff").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("export report: ", e.what()));
+  }
+  return r;
+}
+
 absl::StatusOr<std::string> QuantizedOnnxBytes(NetworkImpl& net) {
   try {
     auto plan = BuildExportPlan(net);

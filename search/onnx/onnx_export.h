@@ -47,6 +47,8 @@ struct ExportReport {
   double torchscript_agreement_percent = -1; // top-1 of model.pt = Network's
   double onnx_max_logit_diff = -1;
   nlohmann::json ToJson() const;
+  // Errors: INVALID_ARGUMENT naming a missing or ill-typed field.
+  static absl::StatusOr<ExportReport> FromJson(const nlohmann::json& j);
 };
 
 // Writes model.onnx, quant.json and (optionally) model.pt into `dir` (created if missing).

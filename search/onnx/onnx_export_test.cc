@@ -45,7 +45,7 @@ Network FixedNetwork(const std::string& zoo, std::vector<int64_t> shape, double 
   torch::manual_seed(21);
   auto graph = BuildZooModel(zoo, shape, 10, width);
   EXPECT_TRUE(graph.ok());
-  Network raw(*graph, NetworkOptions{16, true, 3.0});
+  Network raw(*graph, NetworkOptions{16, true, 3.0, {}});
   Network net = FoldBatchNorm(*raw);
   *data = torch::randn({64, shape[0], shape[1], shape[2]});
   net->InitRanges(data->slice(0, 0, 32));
@@ -245,7 +245,7 @@ TEST(OnnxExport, ExportedModelReimportsAsItsFloatTwinWhenUnquantized) {
   // 32-bit everywhere: the QDQ-free file holds plain Conv/Gemm that the importer reads back.
   torch::manual_seed(3);
   auto graph = BuildZooModel("lenet5", {1, 16, 16}, 10, 1.0);
-  Network net(*graph, NetworkOptions{32, false, 3.0});
+  Network net(*graph, NetworkOptions{32, false, 3.0, {}});
   auto x = torch::randn({8, 1, 16, 16});
   net->InitRanges(x);
   std::vector<std::string> names;

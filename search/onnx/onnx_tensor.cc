@@ -122,4 +122,34 @@ onnx::TensorProto TensorToProto(const std::string& name, const torch::Tensor& t)
   return p;
 }
 
+const onnx::AttributeProto* FindAttr(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == name) return &a;
+  }
+  return nullptr;
+}
+
+int64_t IntAttr(const onnx::NodeProto& node, const std::string& name, int64_t dflt) {
+  const auto* a = FindAttr(node, name);
+  return a ? a->i() : dflt;
+}
+
+double FloatAttr(const onnx::NodeProto& node, const std::string& name, double dflt) {
+  const auto* a = FindAttr(node, name);
+  return a ? a->f() : dflt;
+}
+
+std::vector<int64_t> IntsAttr(const onnx::NodeProto& node, const std::string& name,
+                              std::vector<int64_t> dflt) {
+  const auto* a = FindAttr(node, name);
+  if (!a) return dflt;
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+std::string StringAttr(const onnx::NodeProto& node, const std::string& name,
+                       const std::string& dflt) {
+  const auto* a = FindAttr(node, name);
+  return a ? a->s() : dflt;
+}
+
 }  // namespace bitsearch

@@ -12,17 +12,12 @@
 #include "search/data/dataset.h"
 #include "search/onnx/onnx_test_util.h"
 #include "search/onnx/ort_judge.h"
-#include "search/pipeline.h"
+#include "search/pipeline/pipeline.h"
+#include "search/pipeline/pipeline_testing.h"
 #include "search/zoo.h"
 
 namespace bitsearch {
 namespace {
-
-class PhaseRecorder : public JobObserver {
- public:
-  void OnPhaseStart(const std::string& phase, int64_t) override { phases.push_back(phase); }
-  std::vector<std::string> phases;
-};
 
 std::string WriteTemp(const std::string& name, const std::string& bytes) {
   auto path = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".onnx");
@@ -53,11 +48,11 @@ TEST(OnnxPipeline, ImportedModelSearchesAndExports) {
   RunOptions options;
   options.threads = 2;
   options.export_dir = dir;
-  PhaseRecorder observer;
+  RecordingObserver observer;
   auto result = RunJob(SpecFor(path), options, &observer, nullptr);
   ASSERT_TRUE(result.ok()) << result.status();
   // Pretraining is skipped: the ONNX initializers are the FP model.
-  EXPECT_THAT(observer.phases, ::testing::Contains("search"));
+  EXPECT_THAT(observer.started, ::testing::Contains("search"));
   ASSERT_TRUE(result->contains("export")) << result->dump();
   const auto& e = (*result)["export"];
   std::cout << "export on the test split: " << e.dump() << "\n";
@@ -94,12 +89,12 @@ TEST(OnnxPipeline, UnsupportedOperatorsAreRefusedBeforeTraining) {
   auto* f = b.Node("Flatten", "/Flatten", {s->output(0)});
   b.Output(f->output(0));
   const std::string path = WriteTemp("unsupported", b.Bytes());
-  PhaseRecorder observer;
+  RecordingObserver observer;
   auto result = RunJob(SpecFor(path), RunOptions{}, &observer, nullptr);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(result.status().message()), ::testing::HasSubstr("Sigmoid (node /act/Sigmoid)"));
-  EXPECT_TRUE(observer.phases.empty());
+  EXPECT_TRUE(observer.started.empty());
   std::filesystem::remove(path);
 }
 

@@ -1,10 +1,11 @@
-// The job pipeline: pretrain -> range init -> Bayesian Bits search -> refine -> fine-tune ->
-// evaluate, plus fixed-bit baselines. One call runs one job.
+// The job pipeline: pretrain -> range init -> search (by the spec's method) -> refine ->
+// fine-tune -> export -> baselines, then the result. One call runs one
+// job; the phases live in one file each beside this one (phase.h), their state in JobState.
 //
 // Thread-safety: RunJob is reentrant; LibTorch's intra-op thread count is process-wide, so set it
 // once per process (RunOptions::threads) rather than per job when several run at once.
-#ifndef BITSEARCH_SEARCH_PIPELINE_H_
-#define BITSEARCH_SEARCH_PIPELINE_H_
+#ifndef BITSEARCH_SEARCH_PIPELINE_PIPELINE_H_
+#define BITSEARCH_SEARCH_PIPELINE_PIPELINE_H_
 
 #include <string>
 
@@ -43,4 +44,4 @@ absl::StatusOr<nlohmann::json> RunJob(const JobSpec& spec, const RunOptions& opt
 
 }  // namespace bitsearch
 
-#endif  // BITSEARCH_SEARCH_PIPELINE_H_
+#endif  // BITSEARCH_SEARCH_PIPELINE_PIPELINE_H_

@@ -12,7 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "search/data/idx_reader.h"
-#include "search/pipeline.h"
+#include "search/pipeline/pipeline.h"
 
 namespace bitsearch {
 namespace {

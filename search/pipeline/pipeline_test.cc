@@ -1,50 +1,18 @@
 // The whole pipeline on small data: real learning, the result JSON, and resume after a stop.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <unistd.h>
 
 #include "search/job_checkpoint.h"
-#include "search/pipeline.h"
+#include "search/pipeline/pipeline.h"
+#include "search/pipeline/pipeline_testing.h"
 
 namespace bitsearch {
 namespace {
-
-class MemoryStore : public CheckpointStore {
- public:
-  absl::Status Save(const std::string& bytes) override {
-    latest = bytes;
-    ++saves;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::optional<std::string>> Load() override {
-    if (latest.empty()) return std::optional<std::string>();
-    return std::optional<std::string>(latest);
-  }
-  std::string latest;
-  int saves = 0;
-};
-
-// Asks to stop once `phase` reaches `step`.
-class StopAt : public JobObserver {
- public:
-  StopAt(std::string phase, int64_t step) : phase_(std::move(phase)), step_(step) {}
-  void OnProgress(const Progress& p) override {
-    if (p.phase == phase_ && p.step >= step_) stop_ = true;
-    if (p.resumed) resumed_at = p.step;
-    phases.insert(p.phase);
-  }
-  bool CancelRequested() override { return stop_; }
-  int64_t resumed_at = -1;
-  std::set<std::string> phases;
-
- private:
-  std::string phase_;
-  int64_t step_;
-  bool stop_ = false;
-};
 
 JobSpec SmallSpec(const std::string& dataset) {
   auto spec = ParseJobSpecText(R"({
@@ -88,19 +56,19 @@ TEST(PipelineTest, StoppedAndResumedJobEndsWithTheSameResult) {
   auto straight = RunJob(spec, options, nullptr, nullptr);
   ASSERT_TRUE(straight.ok()) << straight.status();
 
-  MemoryStore store;
-  StopAt stop("search", 5);
+  MemoryCheckpointStore store;
+  RecordingObserver stop("search", 5);
   auto stopped = RunJob(spec, options, &stop, &store);
   ASSERT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
-  auto ckpt = ParseJobCheckpoint(store.latest);
+  auto ckpt = ParseJobCheckpoint(store.latest());
   ASSERT_TRUE(ckpt.ok());
   EXPECT_EQ(ckpt->meta["phase"], "search");
 
-  StopAt never("none", 0);
+  RecordingObserver never;
   auto resumed = RunJob(spec, options, &never, &store);
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_GT(never.resumed_at, 0);
-  EXPECT_EQ(never.phases.count("pretrain"), 0u);  // not run again
+  EXPECT_EQ(never.progressed.count("pretrain"), 0u);  // not run again
   EXPECT_EQ((*resumed)["accuracy"], (*straight)["accuracy"]);
   EXPECT_EQ((*resumed)["layers"], (*straight)["layers"]);
   EXPECT_EQ((*resumed)["baselines"], (*straight)["baselines"]);
@@ -110,8 +78,8 @@ TEST(PipelineTest, ACheckpointOfAnotherSpecIsRefused) {
   JobSpec spec = SmallSpec("synthetic");
   spec.dataset.synthetic_train = 300;
   spec.dataset.synthetic_test = 50;
-  MemoryStore store;
-  StopAt stop("pretrain", 1);
+  MemoryCheckpointStore store;
+  RecordingObserver stop("pretrain", 1);
   ASSERT_EQ(RunJob(spec, {}, &stop, &store).status().code(), absl::StatusCode::kCancelled);
   spec.search.mu = 0.5;
   auto other = RunJob(spec, {}, nullptr, &store);
@@ -135,14 +103,18 @@ TEST(PipelineTest, CachedPretrainIsReusedWithTheSameResult) {
   RunOptions options;
   options.threads = 2;
   options.cache_dir = ::testing::TempDir() + "/bitsearch_cache_" + std::to_string(::getpid());
-  StopAt first("none", 0);
+  RecordingObserver first;
   auto a = RunJob(spec, options, &first, nullptr);
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_EQ(first.phases.count("pretrain"), 1u);
-  StopAt second("none", 0);
+  EXPECT_EQ(first.progressed.count("pretrain"), 1u);
+  RecordingObserver second;
   auto b = RunJob(spec, options, &second, nullptr);
   ASSERT_TRUE(b.ok()) << b.status();
-  EXPECT_EQ(second.phases.count("pretrain"), 0u);  // reused, not trained again
+  EXPECT_EQ(second.progressed.count("pretrain"), 0u);  // reused, not trained again
+  const std::string reused = "pretrained model reused from " + options.cache_dir;
+  EXPECT_EQ(std::count_if(second.logs.begin(), second.logs.end(),
+                          [&](const std::string& l) { return l.rfind(reused, 0) == 0; }),
+            1);
   EXPECT_EQ((*a)["accuracy"], (*b)["accuracy"]);
   EXPECT_EQ((*a)["layers"], (*b)["layers"]);
   std::filesystem::remove_all(options.cache_dir);

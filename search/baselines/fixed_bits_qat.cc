@@ -1,0 +1,25 @@
+#include "search/baselines/fixed_bits_qat.h"
+
+#include "base/status_macros.h"
+#include "search/job_checkpoint.h"
+
+namespace bitsearch {
+
+absl::StatusOr<BaselineOutcome> FixedBitsQat::Run(BaselineContext& ctx) {
+  std::vector<std::string> names;
+  for (int l : ctx.graph->Layers()) names.push_back(ctx.graph->nodes[l].name);
+  BitConfig config = UniformBits(names, weight_bits_, act_bits_);
+  Network net = ctx.new_network();
+  if (ctx.resume_state) {
+    LoadModule(*net, *ctx.resume_state);
+  } else {
+    LoadModule(*net, ctx.fp_state);
+    net->InitRanges(ctx.train->x.slice(0, 0, ctx.spec->search.batch_size));
+  }
+  net->SetFixed(config);
+  BS_RETURN_IF_ERROR(ctx.finetune(*net));
+  config.layers[0].act_bits = 8;  // the network input is always 8-bit
+  return BaselineOutcome{std::move(config), net};
+}
+
+}  // namespace bitsearch

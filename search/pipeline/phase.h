@@ -1,0 +1,40 @@
+// One phase of a job: pretraining, range initialisation, the search, refinement, fine-tuning,
+// export and one phase per baseline. A phase is a name and a function over the JobContext; the
+// driver (pipeline.cc) runs them in order, skips those a resumed job already finished, times them,
+// and writes a boundary checkpoint after each. A phase checkpoints inside itself through
+// JobContext::SaveInPhase.
+// Thread-safety: phases run one at a time on the job's thread.
+#ifndef BITSEARCH_SEARCH_PIPELINE_PHASE_H_
+#define BITSEARCH_SEARCH_PIPELINE_PHASE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "search/pipeline/job_context.h"
+
+namespace bitsearch {
+
+// Runs a phase from its start or from the checkpoint it stopped at: writes its figures into
+// job.state and leaves in job.handoff_state the network the next phase starts from. Returns the
+// one-line summary the observer gets.
+using PhaseFn = std::function<absl::StatusOr<std::string>(JobContext& job)>;
+
+struct Phase {
+  std::string name;  // for done-marks, checkpoints, timings and observer events
+  PhaseFn run;
+};
+
+// The phases, one file each.
+absl::StatusOr<std::string> RunPretrain(JobContext& job);    // pretrain_phase.cc
+absl::StatusOr<std::string> RunRangeInit(JobContext& job);   // range_init_phase.cc
+absl::StatusOr<std::string> RunSearch(JobContext& job);      // search_phase.cc
+absl::StatusOr<std::string> RunRefine(JobContext& job);      // refine_phase.cc
+absl::StatusOr<std::string> RunFinetune(JobContext& job);    // finetune_phase.cc
+absl::StatusOr<std::string> RunExport(JobContext& job);      // export_phase.cc
+// The baseline `name` (a catalog name), run as phase "baseline:NAME" (baseline_phase.cc).
+Phase BaselinePhase(const std::string& name);
+
+}  // namespace bitsearch
+
+#endif  // BITSEARCH_SEARCH_PIPELINE_PHASE_H_

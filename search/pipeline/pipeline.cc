@@ -1,0 +1,67 @@
+#include "search/pipeline/pipeline.h"
+
+#include <chrono>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "search/pipeline/job_context.h"
+#include "search/pipeline/phase.h"
+#include "search/pipeline/result.h"
+#include "search/pipeline/setup.h"
+
+namespace bitsearch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// The phases of `job`, in order.
+std::vector<Phase> JobPhases(const JobContext& job) {
+  std::vector<Phase> phases = {{kPhasePretrain, RunPretrain},
+                               {kPhaseRangeInit, RunRangeInit},
+                               {kPhaseSearch, RunSearch},
+                               {kPhaseRefine, RunRefine},
+                               {kPhaseFinetune, RunFinetune}};
+  if (!job.options.export_dir.empty()) phases.push_back({kPhaseExport, RunExport});
+  for (const std::string& b : job.spec.baselines) phases.push_back(BaselinePhase(b));
+  return phases;
+}
+
+absl::StatusOr<nlohmann::json> Run(JobContext& job) {
+  const auto start = Clock::now();
+  BS_RETURN_IF_ERROR(SetUpJob(job));
+  const std::vector<Phase> phases = JobPhases(job);
+  for (size_t i = 0; i < phases.size(); ++i) {
+    const std::string& name = phases[i].name;
+    if (job.state.Done(name)) continue;
+    const auto phase_start = Clock::now();
+    auto summary = phases[i].run(job);
+    if (!summary.ok()) return summary.status();
+    job.MarkDone(name, Seconds(phase_start), *summary);
+    BS_RETURN_IF_ERROR(job.SaveBoundary(i + 1 < phases.size() ? phases[i + 1].name : "end"));
+  }
+  LatencyReport latency = MeasureLatency(job.folded_graph, job.state, *job.latency);
+  job.state.timings["total"] += Seconds(start);
+  return BuildResult(job.folded_graph, job.state, latency);
+}
+
+}  // namespace
+
+absl::StatusOr<nlohmann::json> RunJob(const JobSpec& spec, const RunOptions& options,
+                                      JobObserver* observer, CheckpointStore* checkpoints) {
+  // LibTorch reports errors by throwing; they stop here and become a status.
+  try {
+    JobContext job(spec, options, observer, checkpoints);
+    return Run(job);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("LibTorch error: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("job failed: ", e.what()));
+  }
+}
+
+}  // namespace bitsearch

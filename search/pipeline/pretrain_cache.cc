@@ -1,0 +1,48 @@
+#include "search/pipeline/pretrain_cache.h"
+
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/str_format.h"
+#include "base/atomic_file.h"
+#include "search/job_checkpoint.h"
+
+namespace bitsearch {
+
+std::string PretrainCachePath(const std::string& cache_dir, const nlohmann::json& spec) {
+  if (cache_dir.empty()) return "";
+  // Everything that determines the folded float network, quantizer settings included (its
+  // serialized quantizers start from them). Changing this key orphans every cached entry.
+  nlohmann::json key = {{"format", "fp-cache-2"},
+                        {"model", spec["model"]},
+                        {"dataset", spec["dataset"]},
+                        {"pretrain", spec["pretrain"]},
+                        {"seed", spec["search"]["seed"]},
+                        {"prune", spec["search"]["prune"]},
+                        {"max_bits", spec["search"]["max_bits"]},
+                        {"gate_init", spec["search"]["gate_init"]}};
+  uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across builds and machines
+  for (char c : key.dump()) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  std::string zoo = spec["model"].value("zoo", "");
+  return absl::StrFormat("%s/%s-%016x.fp", cache_dir, zoo, h);
+}
+
+// An entry is a job checkpoint holding the float network and {"accuracy_fp32": ...} as metadata.
+std::optional<CachedPretrain> LoadCachedPretrain(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto cached = ParseJobCheckpoint(bytes);
+  if (!cached.ok() || !cached->meta.contains("accuracy_fp32")) return std::nullopt;
+  return CachedPretrain{cached->fp_state, cached->meta["accuracy_fp32"].get<double>()};
+}
+
+absl::Status StoreCachedPretrain(const std::string& path, const CachedPretrain& entry) {
+  JobCheckpoint ckpt;
+  ckpt.meta = {{"accuracy_fp32", entry.accuracy_fp32}};
+  ckpt.fp_state = entry.fp_state;
+  ckpt.generator_state = torch::zeros({1}, torch::kUInt8);  // unused: nothing resumes from it
+  return WriteFileAtomically(path, SerializeJobCheckpoint(ckpt));
+}
+
+}  // namespace bitsearch

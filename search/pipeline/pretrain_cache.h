@@ -1,0 +1,33 @@
+// The cache of pretrained float models: training is deterministic in the seed, so a job whose
+// model, data, pretraining settings and seed match an earlier one's reuses its folded float
+// network instead of training again. The embedded CLI keeps it under ~/.bitsearch/cache, a worker
+// under its data directory (RunOptions::cache_dir).
+// Thread-safety: entries are written atomically (temp file + rename); concurrent jobs with the
+// same key may both train and both write the same bytes.
+#ifndef BITSEARCH_SEARCH_PIPELINE_PRETRAIN_CACHE_H_
+#define BITSEARCH_SEARCH_PIPELINE_PRETRAIN_CACHE_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "nlohmann/json.hpp"
+
+namespace bitsearch {
+
+struct CachedPretrain {
+  std::string fp_state;   // SerializeModule of the folded float network
+  double accuracy_fp32 = 0;  // its test top-1, percent
+};
+
+// The entry's path for a job whose full spec (JobSpecToJson) is `spec`: a hash of everything the
+// float model depends on, under `cache_dir` ("" when `cache_dir` is empty).
+std::string PretrainCachePath(const std::string& cache_dir, const nlohmann::json& spec);
+
+// The entry at `path`, or nullopt when there is none or it cannot be read whole.
+std::optional<CachedPretrain> LoadCachedPretrain(const std::string& path);
+absl::Status StoreCachedPretrain(const std::string& path, const CachedPretrain& entry);
+
+}  // namespace bitsearch
+
+#endif  // BITSEARCH_SEARCH_PIPELINE_PRETRAIN_CACHE_H_
