@@ -6,23 +6,14 @@
 #include "absl/strings/str_format.h"
 #include "base/atomic_file.h"
 #include "search/job_checkpoint.h"
+#include "search/pretrain_key.h"
 
 namespace bitsearch {
 
 std::string PretrainCachePath(const std::string& cache_dir, const nlohmann::json& spec) {
   if (cache_dir.empty()) return "";
-  // Everything that determines the folded float network, quantizer settings included (its
-  // serialized quantizers start from them). Changing this key orphans every cached entry.
-  nlohmann::json key = {{"format", "fp-cache-2"},
-                        {"model", spec["model"]},
-                        {"dataset", spec["dataset"]},
-                        {"pretrain", spec["pretrain"]},
-                        {"seed", spec["search"]["seed"]},
-                        {"prune", spec["search"]["prune"]},
-                        {"max_bits", spec["search"]["max_bits"]},
-                        {"gate_init", spec["search"]["gate_init"]}};
-  uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across builds and machines
-  for (char c : key.dump()) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  // One key for the cache and for sweeps (search/pretrain_key.h): what determines the float model.
+  const uint64_t h = PretrainKeyHash(spec);
   std::string zoo = spec["model"].value("zoo", "");
   return absl::StrFormat("%s/%s-%016x.fp", cache_dir, zoo, h);
 }

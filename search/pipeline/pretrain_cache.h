@@ -20,8 +20,9 @@ struct CachedPretrain {
   double accuracy_fp32 = 0;  // its test top-1, percent
 };
 
-// The entry's path for a job whose full spec (JobSpecToJson) is `spec`: a hash of everything the
-// float model depends on, under `cache_dir` ("" when `cache_dir` is empty).
+// The entry's path for a job whose full spec (JobSpecToJson) is `spec`: its PretrainKeyHash
+// (search/pretrain_key.h) under `cache_dir` ("" when `cache_dir` is empty). Jobs that share a
+// pretraining key share the entry.
 std::string PretrainCachePath(const std::string& cache_dir, const nlohmann::json& spec);
 
 // The entry at `path`, or nullopt when there is none or it cannot be read whole.

@@ -8,6 +8,7 @@
 #include "search/grouped_adam.h"
 #include "search/pipeline/phase.h"
 #include "search/pipeline/pretrain_cache.h"
+#include "search/pretrain_key.h"
 #include "search/trainer.h"
 
 namespace bitsearch {
@@ -15,7 +16,7 @@ namespace bitsearch {
 absl::StatusOr<std::string> RunPretrain(JobContext& job) {
   // Imported weights are the model itself; only trained models are worth caching.
   const std::string cache =
-      job.imported ? "" : PretrainCachePath(job.options.cache_dir, job.state.spec);
+      TrainsFloatModel(job.spec) ? PretrainCachePath(job.options.cache_dir, job.state.spec) : "";
   if (!cache.empty() && !job.Resuming(kPhasePretrain)) {
     if (auto cached = LoadCachedPretrain(cache)) {
       job.fp_state = cached->fp_state;
