@@ -44,7 +44,7 @@ class NetworkImpl : public torch::nn::Module {
   void SetGenerator(at::Generator generator);
 
   // The three parameter groups of the search (each with its own learning rate): weights (and
-  // biases and BN affine parameters), the quantizers' own parameters (the Bayesian Bits gates)
+  // biases and BN affine parameters), the quantizers' own parameters (Bayesian Bits gates, ...)
   // and their clipping bounds. The network input's quantizer contributes to neither of the last two.
   std::vector<torch::Tensor> WeightParameters();
   std::vector<torch::Tensor> QuantizerParameters();
