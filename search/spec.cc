@@ -171,6 +171,14 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
                                       &spec.pretrain.batch_size));
   BS_RETURN_IF_ERROR(ParseSearch(root, &spec.search));
   BS_RETURN_IF_ERROR(ParseRefine(root, &spec.refine));
+  // Budget mode weighs accuracy on held-out training data; the test split must not decide it.
+  if (spec.refine.latency_budget && spec.refine.method != "none" &&
+      spec.dataset.validation_fraction <= 0) {
+    return absl::InvalidArgumentError(
+        "refine.latency_budget: budget mode measures accuracy on the validation split, and "
+        "dataset.validation_fraction is 0; give it a share of the training data (0.1 is usual) "
+        "or drop the budget");
+  }
   BS_RETURN_IF_ERROR(
       ParseEpochsAndLr(root, "finetune", &spec.finetune.epochs, &spec.finetune.lr, nullptr));
   if (const json* b = root.Find("baselines")) {

@@ -252,6 +252,18 @@ TEST(SpecTest, UploadedDataSetRefStaysInsideItAndResolvesLocally) {
               HasSubstr("dataset.digest"));
   EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"format": "npz", "path": "d.npz", "digest": "sha256:1"}})"),
               HasSubstr("dataset.digest: only valid with dataset.ref"));
+}
+
+TEST(SpecTest, LatencyBudgetNeedsAValidationSplit) {
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"validation_fraction": 0},
+      "refine": {"latency_budget": 1000}})"),
+              HasSubstr("refine.latency_budget: budget mode measures accuracy on the validation split"));
+  // Without a budget, or with refinement off, no validation split is needed.
+  EXPECT_TRUE(ParseJobSpecText(R"({"model": "lenet5", "dataset": {"validation_fraction": 0}})").ok());
+  EXPECT_TRUE(ParseJobSpecText(R"({"model": "lenet5", "dataset": {"validation_fraction": 0},
+      "refine": {"method": "none", "latency_budget": 1000}})").ok());
+  EXPECT_TRUE(ParseJobSpecText(R"({"model": "lenet5", "refine": {"latency_budget": 1000}})").ok());
+}
 
 TEST(SpecTest, StrategyNamesComeFromTheCatalog) {
   auto spec = ParseJobSpecText(R"({"model": "lenet5"})");

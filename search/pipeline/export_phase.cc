@@ -1,6 +1,6 @@
 // Phase 5 (when RunOptions::export_dir is set): the fine-tuned network written for deployment
 // (model.onnx, quant.json, model.pt; search/onnx/onnx_export.h), its predictions checked against
-// the network's on the test split.
+// the network's on the test split as the user's data gives it (before preprocessing).
 #include "absl/strings/str_cat.h"
 #include "search/onnx/onnx_export.h"
 #include "search/pipeline/phase.h"
@@ -13,7 +13,9 @@ absl::StatusOr<std::string> RunExport(JobContext& job) {
   LoadModule(*net, job.handoff_state);
   net->SetFixed(*job.state.config_final);  // the quantizers' mode is not part of the state
   ExportOptions options;
-  options.check_inputs = job.data.test.x;  // predictions compared on the test split
+  options.preprocessing = job.data.preprocessing;
+  options.include_preprocessing = job.spec.export_options.include_preprocessing;
+  options.check_inputs = job.data.test_raw_x;  // predictions compared on the raw test split
   auto exported = ExportQuantized(*net, job.options.export_dir, options);
   if (!exported.ok()) return exported.status();
   job.state.exported = *exported;

@@ -4,11 +4,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/atomic_file.h"
 #include "base/status_macros.h"
 #include "search/pipeline/job_context.h"
 #include "search/pipeline/phase.h"
+#include "search/pipeline/pretrain_cache.h"
 #include "search/pipeline/result.h"
 #include "search/pipeline/setup.h"
+#include "search/pretrain_key.h"
 
 namespace bitsearch {
 namespace {
@@ -21,6 +24,7 @@ double Seconds(Clock::time_point since) {
 
 // The phases of `job`, in order.
 std::vector<Phase> JobPhases(const JobContext& job) {
+  if (job.options.pretrain_only) return {{kPhasePretrain, RunPretrain}};
   std::vector<Phase> phases = {{kPhasePretrain, RunPretrain},
                                {kPhaseRangeInit, RunRangeInit},
                                {kPhaseSearch, RunSearch},
@@ -43,6 +47,17 @@ absl::StatusOr<nlohmann::json> Run(JobContext& job) {
     if (!summary.ok()) return summary.status();
     job.MarkDone(name, Seconds(phase_start), *summary);
     BS_RETURN_IF_ERROR(job.SaveBoundary(i + 1 < phases.size() ? phases[i + 1].name : "end"));
+  }
+  if (job.options.pretrain_only) {  // a sweep's shared pretraining: the float model is the product
+    if (!job.options.export_dir.empty()) {
+      BS_RETURN_IF_ERROR(WriteFileAtomically(
+          absl::StrCat(job.options.export_dir, "/", kPretrainedModelFile),
+          SerializeCachedPretrain({job.fp_state, job.state.accuracy_fp32.value_or(0)})));
+    }
+    job.state.timings["total"] += Seconds(start);
+    return nlohmann::json{{"name", job.spec.name},
+                          {"accuracy", {{"fp32", job.state.accuracy_fp32.value_or(0)}}},
+                          {"timings", job.state.timings}};
   }
   LatencyReport latency = MeasureLatency(job.folded_graph, job.state, *job.latency);
   job.state.timings["total"] += Seconds(start);

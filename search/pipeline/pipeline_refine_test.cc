@@ -1,6 +1,6 @@
 // The refinement through whole jobs: refine.method "none" keeps the searched configuration, budget
-// mode reports a feasible and an infeasible budget, and the prior's strength changes what the
-// search finds.
+// mode reports a feasible and an infeasible budget, refinement never measures the test split, and
+// the prior's strength changes what the search finds.
 #include <gtest/gtest.h>
 
 #include "search/pipeline/pipeline.h"
@@ -65,6 +65,25 @@ TEST(PipelineRefineTest, BudgetModeReportsFeasibleAndInfeasibleBudgets) {
   EXPECT_LE((*feasible)["latency"]["final"].get<double>(), budget);
   EXPECT_GT(rf["steps"].get<int>(), 0);
   for (const auto& move : rf["moves"]) EXPECT_EQ(move["phase"], "budget") << move.dump();
+}
+
+TEST(PipelineRefineTest, WithoutValidationDataRefinementNeverMeasuresTheTestSplit) {
+  nlohmann::json j = SmallJob();
+  j["dataset"]["validation_fraction"] = 0;
+  j["hardware"]["profile"] = "pulp-xpulpv2";  // the freebie pass has work to do here
+  auto r = RunSmallJob(j);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)["data"]["validation"], 0);
+  const auto& refine = (*r)["refine"];
+  EXPECT_TRUE(refine["applied"].get<bool>()) << refine.dump();
+  EXPECT_EQ(refine["evaluations"], 0) << refine.dump();  // the freebie pass measures nothing
+
+  // Budget mode would have to measure: refused before anything trains, with the reason.
+  j["refine"] = {{"latency_budget", 1000.0}};
+  auto budget = RunSmallJob(j);
+  ASSERT_FALSE(budget.ok());
+  EXPECT_NE(std::string(budget.status().message()).find("validation split"), std::string::npos)
+      << budget.status();
 }
 
 TEST(PipelineRefineTest, AStrongerPriorFindsACheaperConfiguration) {

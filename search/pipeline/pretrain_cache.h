@@ -29,6 +29,11 @@ std::string PretrainCachePath(const std::string& cache_dir, const nlohmann::json
 std::optional<CachedPretrain> LoadCachedPretrain(const std::string& path);
 absl::Status StoreCachedPretrain(const std::string& path, const CachedPretrain& entry);
 
+// An entry as bytes (what a file holds; a sweep's shared pretraining sends them to its points as
+// kPretrainedModelFile, search/pretrain_key.h), and back: nullopt when `bytes` is no entry.
+std::string SerializeCachedPretrain(const CachedPretrain& entry);
+std::optional<CachedPretrain> ParseCachedPretrain(const std::string& bytes);
+
 }  // namespace bitsearch
 
 #endif  // BITSEARCH_SEARCH_PIPELINE_PRETRAIN_CACHE_H_

@@ -2,6 +2,8 @@
 // cosine decay), the ONNX model's own weights when the spec names one (no training), or a cached
 // earlier result; then BatchNorm folded into the convs: the float reference every later phase
 // starts from.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -13,10 +15,39 @@
 
 namespace bitsearch {
 
+namespace {
+
+// An imported model near chance on the test data has almost always been fed other inputs than it
+// was trained on; say so loudly rather than let the search train the problem away.
+void WarnIfNearChance(JobContext& job, double accuracy) {
+  const double chance = 100.0 / std::max<int64_t>(1, job.data.classes);
+  if (accuracy >= chance + 0.1 * (100.0 - chance)) return;
+  const std::string warning = absl::StrFormat(
+      "the imported model scores %.2f%% top-1 on the test data before any change, near chance "
+      "(%.1f%% for %d classes). The usual cause is a dataset.preprocess other than the model was "
+      "trained with (this job applies %s); check it before trusting this job's figures.",
+      accuracy, chance, job.data.classes, job.data.preprocessing.ToJson().dump());
+  job.state.warnings.push_back(warning);
+  job.Log("WARNING: " + warning);
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> RunPretrain(JobContext& job) {
   // Imported weights are the model itself; only trained models are worth caching.
   const std::string cache =
       TrainsFloatModel(job.spec) ? PretrainCachePath(job.options.cache_dir, job.state.spec) : "";
+  // A sweep point: the float model of the sweep's shared pretraining (RunOptions::pretrained_model).
+  if (!job.imported && !job.Resuming(kPhasePretrain) && !job.options.pretrained_model.empty()) {
+    if (auto shared = ParseCachedPretrain(job.options.pretrained_model)) {
+      job.fp_state = shared->fp_state;
+      job.state.accuracy_fp32 = shared->accuracy_fp32;
+      job.handoff_state = job.fp_state;
+      job.Log("pretrained model taken from the shared pretraining (not trained again)");
+      return absl::StrFormat("fp32 top-1 %.2f%% (shared)", shared->accuracy_fp32);
+    }
+    job.Log("the shared pretrained model is unreadable; training again");
+  }
   if (!cache.empty() && !job.Resuming(kPhasePretrain)) {
     if (auto cached = LoadCachedPretrain(cache)) {
       job.fp_state = cached->fp_state;
@@ -29,10 +60,13 @@ absl::StatusOr<std::string> RunPretrain(JobContext& job) {
   }
   NetworkOptions options = job.DefaultNetworkOptions();
   Network net(job.graph, options);  // BatchNorms still separate: they train
+  net->SetQuantMode(QuantMode::kBypass);
   if (job.imported) {
     BS_RETURN_IF_ERROR(LoadImportedWeights(*job.imported, *net));
+    // The model as the user gave it, before anything else touches it.
+    job.state.accuracy_fp32 = Evaluate(*net, job.data.test).accuracy;
+    WarnIfNearChance(job, *job.state.accuracy_fp32);
   }
-  net->SetQuantMode(QuantMode::kBypass);
   GroupedAdam opt({{net->WeightParameters(), job.spec.pretrain.lr}});
   PhaseCursor cursor;
   if (job.ResumingMidPhase(kPhasePretrain)) {
@@ -55,14 +89,15 @@ absl::StatusOr<std::string> RunPretrain(JobContext& job) {
   if (!st.ok()) return st;
   Network folded = FoldBatchNorm(*net);
   job.fp_state = SerializeModule(*folded);
-  const double accuracy = Evaluate(*folded, job.data.test).accuracy;
-  job.state.accuracy_fp32 = accuracy;
+  if (!job.imported) job.state.accuracy_fp32 = Evaluate(*folded, job.data.test).accuracy;
+  const double accuracy = *job.state.accuracy_fp32;
   if (!cache.empty()) {
     absl::Status written = StoreCachedPretrain(cache, {job.fp_state, accuracy});
     if (!written.ok()) job.Log(absl::StrCat("pretrained model not cached: ", written.message()));
   }
   job.handoff_state = job.fp_state;
-  return absl::StrFormat("fp32 top-1 %.2f%%", accuracy);
+  return absl::StrFormat("fp32 top-1 %.2f%%%s", accuracy,
+                         job.state.warnings.empty() ? "" : " (NEAR CHANCE: see the warning)");
 }
 
 }  // namespace bitsearch

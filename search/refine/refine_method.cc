@@ -22,9 +22,12 @@ class FreeBitsRefinement : public RefineMethod {
     refine::RefineOptions options;
     options.latency_budget = spec.refine.latency_budget;
     options.max_accuracy_drop = spec.refine.max_accuracy_drop;
-    refine::EvalFn eval = [&](const refine::BitConfig& rc) {
-      return ctx.evaluate(FromRefineConfig(*ctx.graph, *ctx.searched, rc));
-    };
+    refine::EvalFn eval;  // none without validation data: the freebie pass needs none
+    if (ctx.evaluate) {
+      eval = [&](const refine::BitConfig& rc) {
+        return ctx.evaluate(FromRefineConfig(*ctx.graph, *ctx.searched, rc));
+      };
+    }
     auto result = refine::RefineFreeBits(problem, *ctx.latency, options, eval);
     if (!result.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("refine: ", result.status().message()));

@@ -50,7 +50,9 @@ struct RefineContext {
   const Graph* graph = nullptr;           // the folded graph
   const BitConfig* searched = nullptr;    // the search's configuration
   const LatencyModel* latency = nullptr;  // the job's hardware profile
-  // Validation loss and accuracy (percent) of the searched network fixed at a configuration.
+  // Validation loss and accuracy (percent) of the searched network fixed at a configuration;
+  // empty when the job has no validation split (never the test split: the reported accuracy
+  // comes from it). Budget mode is refused then; the freebie pass needs no measurement.
   std::function<absl::StatusOr<refine::EvalPoint>(const BitConfig& config)> evaluate;
   std::function<void(const std::string& line)> log;  // a note for the user
 };
