@@ -85,9 +85,14 @@ NetworkImpl::NetworkImpl(Graph graph, const NetworkOptions& options)
 }
 
 torch::Tensor NetworkImpl::forward(const torch::Tensor& x) {
+  return ForwardValues(x)[graph_.output];
+}
+
+std::vector<torch::Tensor> NetworkImpl::ForwardValues(const torch::Tensor& x, int last) {
+  const size_t end = last < 0 ? graph_.nodes.size() : static_cast<size_t>(last) + 1;
   std::vector<torch::Tensor> values(graph_.nodes.size());
   std::vector<torch::Tensor> quantized(acts_.size());
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+  for (size_t i = 0; i < end; ++i) {
     const Node& n = graph_.nodes[i];
     const torch::Tensor& in = n.inputs.empty() ? x : values[n.inputs[0]];
     switch (n.op) {
@@ -143,7 +148,7 @@ torch::Tensor NetworkImpl::forward(const torch::Tensor& x) {
         break;
     }
   }
-  return values[graph_.output];
+  return values;
 }
 
 void NetworkImpl::SetQuantMode(QuantMode mode) {

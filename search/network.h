@@ -35,6 +35,10 @@ class NetworkImpl : public torch::nn::Module {
 
   // Logits for a batch [N, C, H, W].
   torch::Tensor forward(const torch::Tensor& x);
+  // Every node's value for a batch, computed up to node `last` (inclusive; -1 = all), later
+  // entries left undefined. A layer's input is its producer's value before the activation
+  // quantizer; post-training quantization reads layer inputs and outputs this way.
+  std::vector<torch::Tensor> ForwardValues(const torch::Tensor& x, int last = -1);
 
   const Graph& graph() const { return graph_; }
   const NetworkOptions& options() const { return options_; }

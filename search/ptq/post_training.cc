@@ -1,0 +1,215 @@
+#include "search/ptq/post_training.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "search/job_checkpoint.h"
+#include "search/ptq/adaround.h"
+#include "search/ptq/layer_stats.h"
+#include "search/ptq/ptq_quantizer.h"
+#include "search/ptq/range_setting.h"
+
+namespace bitsearch {
+namespace {
+
+bool Quantizes(int bits) { return bits > 0 && bits < 32; }
+
+// Weight ranges of every layer at its bits.
+void SetWeightRanges(NetworkImpl& q, const BitConfig& bits, const PtqOptions& options) {
+  torch::NoGradGuard no_grad;
+  auto& layers = q.layer_quants();
+  for (size_t k = 0; k < layers.size(); ++k) {
+    torch::Tensor w = q.weight(layers[k].node).detach();
+    const int b = bits.layers[k].weight_bits;
+    const RangeMethod method = Quantizes(b) ? options.weight_range : RangeMethod::kMinMax;
+    const bool is_signed = w.min().item<float>() < 0;
+    torch::Tensor x_max = options.per_channel
+                              ? ChooseWeightRangePerChannel(w, method, std::max(b, 2))
+                              : torch::tensor(ChooseWeightRange(w, method, std::max(b, 2)));
+    AsPtq(*layers[k].weight).SetRange(x_max, is_signed);
+  }
+}
+
+// The bits of every activation quantizer (the network input at 8).
+std::vector<int> ActivationBits(NetworkImpl& q, const BitConfig& bits) {
+  std::vector<int> out(q.act_quantizers().size(), 8);
+  auto& layers = q.layer_quants();
+  for (size_t k = 0; k < layers.size(); ++k) {
+    if (q.act_producer(layers[k].act) != 0) out[layers[k].act] = bits.layers[k].act_bits;
+  }
+  return out;
+}
+
+// Activation ranges from the float network `ref` on the calibration data: extremes in one pass,
+// histograms in a second (their bins span the extremes).
+void SetActivationRanges(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data,
+                         const BitConfig& bits, const PtqOptions& options) {
+  torch::NoGradGuard no_grad;
+  const size_t n = q.act_quantizers().size();
+  const std::vector<int> act_bits = ActivationBits(q, bits);
+  std::vector<RangeStatistics> stats(n);
+  const bool histogram = options.act_range != RangeMethod::kMinMax;
+  for (int pass = 0; pass < (histogram ? 2 : 1); ++pass) {
+    for (int64_t b = 0; b < data.size(0); b += options.batch_size) {
+      std::vector<torch::Tensor> values = ref.ForwardValues(data.slice(0, b, b + options.batch_size));
+      for (size_t a = 0; a < n; ++a) {
+        const torch::Tensor& v = values[q.act_producer(static_cast<int>(a))];
+        if (pass == 0) {
+          stats[a].ObserveExtremes(v);
+        } else {
+          stats[a].ObserveHistogram(v);
+        }
+      }
+    }
+  }
+  for (size_t a = 0; a < n; ++a) {
+    // The network input is never clipped below its extremes: it counts as 8-bit data.
+    const bool input = q.act_producer(static_cast<int>(a)) == 0;
+    const RangeMethod method = input || !Quantizes(act_bits[a]) ? RangeMethod::kMinMax : options.act_range;
+    const float x_max = stats[a].Choose(method, std::max(act_bits[a], 2), options.percentile);
+    AsPtq(*q.act_quantizers()[a]).SetRange(torch::tensor(x_max), stats[a].is_signed());
+  }
+}
+
+// AdaRound, layer by layer in forward order, on `q` (weight quantizers fixed, activation
+// quantizers off meanwhile) against the float network `ref`.
+void RoundAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data,
+                     const BitConfig& bits, const PtqOptions& options, const PtqProgress& progress,
+                     PtqReport* report) {
+  const Graph& g = q.graph();
+  for (TensorQuantizer& a : q.act_quantizers()) a->set_mode(QuantMode::kBypass);
+  auto& layers = q.layer_quants();
+  for (size_t k = 0; k < layers.size(); ++k) {
+    const int b = bits.layers[k].weight_bits;
+    if (!Quantizes(b)) continue;
+    const int node = layers[k].node;
+    const int input = g.nodes[node].inputs[0];
+    PtqQuantizerImpl& wq = AsPtq(*layers[k].weight);
+    // Cache the layer's inputs from both networks within the memory budget (two copies).
+    torch::Tensor xq, xf;
+    {
+      torch::NoGradGuard no_grad;
+      std::vector<torch::Tensor> parts_q, parts_f;
+      int64_t bytes = 0;
+      for (int64_t s = 0; s < data.size(0); s += options.batch_size) {
+        torch::Tensor batch = data.slice(0, s, s + options.batch_size);
+        torch::Tensor a = q.ForwardValues(batch, node)[input];
+        torch::Tensor f = ref.ForwardValues(batch, node)[input];
+        const int64_t per_sample = 2 * a[0].numel() * static_cast<int64_t>(sizeof(float));
+        int64_t take = a.size(0);
+        if (bytes + take * per_sample > options.adaround.cache_bytes) {
+          take = std::max<int64_t>(0, (options.adaround.cache_bytes - bytes) / per_sample);
+        }
+        if (take == 0) break;
+        parts_q.push_back(a.slice(0, 0, take).contiguous());
+        parts_f.push_back(f.slice(0, 0, take).contiguous());
+        bytes += take * per_sample;
+      }
+      if (parts_q.empty()) continue;  // not one sample fits: nearest rounding stays
+      xq = torch::cat(parts_q);
+      xf = torch::cat(parts_f);
+    }
+    RoundingProblem p;
+    p.function = LayerFunctionOf(g, node);
+    p.weight = q.weight(node).detach();
+    p.bias = g.nodes[node].bias ? q.bias(node).detach() : torch::Tensor();
+    p.x_max = wq.x_max.detach();
+    p.bits = b;
+    p.is_signed = wq.is_signed();
+    p.inputs = xq;
+    p.float_inputs = xf;
+    const std::string& name = g.nodes[node].name;
+    RoundingOutcome out = OptimizeRounding(p, options.adaround, [&](int64_t it, double loss) {
+      if (progress) progress(name, it, loss);
+    });
+    wq.SetHardRounding(out.up);
+    report->rounding.push_back({name, xq.size(0), out.error_nearest, out.error_adaround,
+                                out.changed_fraction, out.seconds});
+  }
+  q.SetQuantMode(QuantMode::kFixed);
+}
+
+}  // namespace
+
+Network PtqNetworkOf(NetworkImpl& net) {
+  NetworkOptions options = net.options();
+  options.prune = false;
+  options.quantizers = PtqQuantizers();
+  Network out(net.graph(), options);
+  // The network's own parameters and buffers (weights, biases, BatchNorms that could not be
+  // folded); the quantizers are children and keep their fresh state.
+  torch::NoGradGuard no_grad;
+  auto params = out->named_parameters(/*recurse=*/false);
+  auto buffers = out->named_buffers(/*recurse=*/false);
+  for (auto& p : net.named_parameters(/*recurse=*/false)) {
+    if (torch::Tensor* mine = params.find(p.key())) mine->copy_(p.value());
+  }
+  for (auto& b : net.named_buffers(/*recurse=*/false)) {
+    if (torch::Tensor* mine = buffers.find(b.key())) mine->copy_(b.value());
+  }
+  out->SetQuantMode(QuantMode::kBypass);
+  out->eval();
+  return out;
+}
+
+absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
+                                                const torch::Tensor& calibration,
+                                                const BitConfig& bits, const PtqOptions& options,
+                                                const PtqProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.adaround.enabled && options.bias_correction != BiasCorrectionMode::kNone) {
+    return absl::InvalidArgumentError(
+        "ptq: use AdaRound or bias correction, not both (AdaRound already fits the output)");
+  }
+  if (options.weight_range == RangeMethod::kPercentile) {
+    return absl::InvalidArgumentError("ptq: weight ranges are min-max or MSE, not percentile");
+  }
+  if (!calibration.defined() || calibration.size(0) == 0) {
+    return absl::InvalidArgumentError("ptq: no calibration samples");
+  }
+  if (bits.layers.size() != float_net.layer_quants().size()) {
+    return absl::InvalidArgumentError(absl::StrCat("ptq: the bit configuration has ",
+                                                   bits.layers.size(), " layers, the network ",
+                                                   float_net.layer_quants().size()));
+  }
+  PtqOutcome out{PtqNetworkOf(float_net), {}};
+  // Equalize the float network; statistics for high-bias absorption are measured on the
+  // calibration data (the folded network no longer has its BatchNorms).
+  if (options.cle.enabled) {
+    LayerStats stats;
+    if (options.cle.high_bias_absorption) {
+      stats = MeasureLayerStats(*out.network, calibration, options.batch_size);
+    }
+    CleResult cle = EqualizeCrossLayer(out.network, options.cle, &stats);
+    out.network = cle.network;
+    out.report.cle = std::move(cle.report);
+    out.network->SetQuantMode(QuantMode::kBypass);
+    out.network->eval();
+  }
+  Network q = out.network;
+  Network ref = PtqNetworkOf(*q);  // the float network the quantized one is compared against
+  SetWeightRanges(*q, bits, options);
+  SetActivationRanges(*q, *ref, calibration, bits, options);
+  BitConfig fixed = bits;
+  for (LayerBits& l : fixed.layers) l.keep.clear();
+  q->SetFixed(fixed);
+  q->SetQuantMode(QuantMode::kFixed);
+  if (options.adaround.enabled) {
+    RoundAdaptively(*q, *ref, calibration, fixed, options, progress, &out.report);
+  } else if (options.bias_correction == BiasCorrectionMode::kEmpirical) {
+    CorrectBiasEmpirically(*q, *ref, calibration, options.batch_size,
+                           &out.report.bias_correction);
+  } else if (options.bias_correction == BiasCorrectionMode::kAnalytic) {
+    // No BatchNorm is left to read: the producers' statistics are measured on the float network.
+    LayerStats stats = MeasureLayerStats(*ref, calibration, options.batch_size);
+    CorrectBiasAnalytically(*q, stats, &out.report.bias_correction);
+  }
+  q->eval();
+  out.report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace bitsearch

@@ -1,0 +1,72 @@
+// Post-training quantization of a whole network, in the white paper's order: (the caller folds
+// BatchNorm) -> cross-layer equalization + high-bias absorption -> range setting of every weight
+// and activation quantizer -> bias correction or AdaRound. The steps are the files beside this
+// one; this file only runs them in order on a network of post-training quantizers
+// (ptq_quantizer.h) and collects what each did.
+//
+// Calibration data are unlabelled samples (the pipeline takes 1,024 from the training split).
+// Activation ranges and the float targets of bias correction and AdaRound come from the float
+// network after equalization; AdaRound's layer inputs come from the network whose earlier layers
+// are already rounded, with activation quantizers off (as the paper and the reference do).
+//
+// Thread-safety: drives networks from the calling thread.
+#ifndef BITSEARCH_SEARCH_PTQ_POST_TRAINING_H_
+#define BITSEARCH_SEARCH_PTQ_POST_TRAINING_H_
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "search/bit_config.h"
+#include "search/network.h"
+#include "search/ptq/bias_correction.h"
+#include "search/ptq/cle.h"
+#include "search/ptq/ptq_options.h"
+
+namespace bitsearch {
+
+// What AdaRound did to one layer.
+struct LayerRoundingReport {
+  std::string layer;
+  int64_t samples = 0;          // cached inputs used (within the memory budget)
+  double error_nearest = 0;     // reconstruction error with nearest rounding
+  double error_adaround = 0;    // with the learned rounding
+  double changed_fraction = 0;  // weights rounded otherwise than to nearest
+  double seconds = 0;
+};
+
+struct PtqReport {
+  CleReport cle;                             // empty unless equalization ran
+  BiasCorrectionReport bias_correction;      // empty unless it ran
+  std::vector<LayerRoundingReport> rounding;  // empty unless AdaRound ran
+  double seconds = 0;
+};
+
+struct PtqOutcome {
+  Network network;  // post-training quantizers fixed at the bits asked, eval mode
+  PtqReport report;
+};
+
+// Called by AdaRound per layer: (layer name, iteration, loss).
+using PtqProgress = std::function<void(const std::string&, int64_t, double)>;
+
+// Quantizes the float network `float_net` (BN already folded; its quantizers are not read, only
+// its weights, biases and graph) at `bits` (one entry per layer, as NetworkImpl::SetFixed takes;
+// pruning masks are ignored) with `calibration` samples [N, C, H, W]. `float_net` is not changed.
+// Errors: INVALID_ARGUMENT when the options contradict each other (AdaRound with bias correction,
+// percentile weight ranges), when `bits` does not match the network, or without calibration data.
+absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
+                                                const torch::Tensor& calibration,
+                                                const BitConfig& bits, const PtqOptions& options,
+                                                const PtqProgress& progress = {});
+
+// A network of the same graph and weights as `net` with post-training quantizers, in bypass (a
+// float network), eval mode.
+Network PtqNetworkOf(NetworkImpl& net);
+
+}  // namespace bitsearch
+
+#endif  // BITSEARCH_SEARCH_PTQ_POST_TRAINING_H_
