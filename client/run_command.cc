@@ -10,8 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cli_common.h"
+#include "client/embedded_sweep.h"
 #include "client/result_table.h"
 #include "client/report_files.h"
+#include "client/sweep_commands.h"
 #include "client/terminal_observer.h"
 #include "workers/job_runner.h"
 
@@ -27,6 +29,7 @@ struct RunArgs {
   std::string cache_dir;    // default $BITSEARCH_HOME/cache or ~/.bitsearch/cache
   bool no_cache = false;
   std::string export_dir;   // export the fine-tuned model here (model.onnx, quant.json, model.pt)
+  std::vector<std::string> sets;  // --set FIELD=V1,V2: run a sweep
 };
 
 std::string DefaultCacheDir() {
@@ -44,7 +47,30 @@ extern "C" void OnInterrupt(int) {
   if (g_runner) g_runner->Cancel();
 }
 
+// A spec with a "sweep" block, or --set: its points one after another (client/embedded_sweep.h).
+int RunSweepEmbedded(const RunArgs& args) {
+  SweepPlan plan = LoadSweepPlanOrDie(args.spec_path, args.sets);
+  if (!args.export_dir.empty()) {
+    std::fprintf(stderr, "bitsearch: --export: a sweep has one model per point; choose a point from "
+                 "the sweep's result and run its spec alone with --export\n");
+    return kExitUsage;
+  }
+  EmbeddedSweepArgs sweep;
+  sweep.spec_path = args.spec_path;
+  sweep.out = args.out.empty() ? absl::StrCat("results/", plan.name, ".json") : args.out;
+  sweep.checkpoint_dir = args.checkpoint.empty() ? absl::StrCat(".bitsearch/", plan.name) : args.checkpoint;
+  sweep.resume = args.resume;
+  sweep.options.threads =
+      args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (!args.no_cache) sweep.options.cache_dir = args.cache_dir.empty() ? DefaultCacheDir() : args.cache_dir;
+  return RunEmbeddedSweep(plan, sweep);
+}
+
 int RunEmbedded(const RunArgs& args) {
+  if (!args.sets.empty() || HasSweepBlock(nlohmann::json::parse(ReadFileOrDie(args.spec_path, "spec"),
+                                                                 nullptr, /*allow_exceptions=*/false))) {
+    return RunSweepEmbedded(args);
+  }
   auto spec = LoadJobSpecFile(args.spec_path);
   if (!spec.ok()) {
     std::fprintf(stderr, "bitsearch: %s\n", std::string(spec.status().message()).c_str());
@@ -126,13 +152,18 @@ void AddRunCommands(CLI::App& app) {
   run->add_option("spec", args->spec_path, "Job spec (JSON)")->required()->check(CLI::ExistingFile);
   run->add_option("--out", args->out,
                   "Result JSON path (default results/<name>.json); the chart (.svg) and the HTML "
-                  "report (.html) are written beside it");
+                  "report (.html) are written beside it (a sweep's points in the folder <name>/)");
+  run->add_option("--set", args->sets,
+                  "FIELD=V1,V2,...: run a sweep of this spec field over these values, one point "
+                  "after another (repeatable; several fields give their product)");
   run->add_option("--threads", args->threads, "LibTorch threads (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   run->add_flag("--resume", args->resume, "Continue from the job's last checkpoint");
   run->add_option("--export", args->export_dir,
                   "Export the fine-tuned model to DIR (model.onnx, quant.json, model.pt)");
-  run->add_option("--checkpoint", args->checkpoint, "Checkpoint file (default .bitsearch/<name>.ckpt)");
+  run->add_option("--checkpoint", args->checkpoint,
+                  "Checkpoint file (default .bitsearch/<name>.ckpt); for a sweep, a folder of one "
+                  "checkpoint per point (default .bitsearch/<name>/)");
   run->add_option("--cache-dir", args->cache_dir,
                   "Pretrained FP models are reused from here (default $BITSEARCH_HOME/cache or ~/.bitsearch/cache)");
   run->add_flag("--no-cache", args->no_cache, "Always pretrain; do not read or write the cache");
