@@ -30,7 +30,10 @@ std::vector<StrategyInfo> Builtins(StrategyKind kind) {
       return {{"w8a8", "8-bit weights and activations, trained like the fine-tune (QAT)"},
               {"w4a8", "4-bit weights, 8-bit activations (QAT)"},
               {"w4a4", "4-bit weights and activations (QAT)"},
-              {"w2a2", "2-bit weights and activations (QAT)"}};
+              {"w2a2", "2-bit weights and activations (QAT)"},
+              {"ptq-w8a8", "8-bit weights and activations, post-training (MSE ranges, no training)"},
+              {"ptq-w4a8", "4-bit weights, 8-bit activations, post-training (MSE ranges)"},
+              {"ptq-w4a8-adaround", "4-bit weights, 8-bit activations, post-training with AdaRound"}};
   }
   return {};
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "search/baselines/fixed_bits_qat.h"
+#include "search/baselines/ptq_baseline.h"
 #include "search/methods/bayesian_bits/bayesian_bits.h"
 #include "search/prior.h"
 #include "search/zoo.h"
@@ -81,10 +82,22 @@ std::function<std::unique_ptr<Baseline>()> Qat(int weight_bits, int act_bits) {
   return [=]() { return std::make_unique<FixedBitsQat>(weight_bits, act_bits); };
 }
 
+// Post-training quantization at the given bits: MSE ranges per tensor, and AdaRound (the
+// reference's 10,000 iterations per layer) when asked.
+std::function<std::unique_ptr<Baseline>()> Ptq(int weight_bits, int act_bits, bool adaround) {
+  return [=]() {
+    PtqOptions options;
+    options.adaround.enabled = adaround;
+    return std::make_unique<PtqBaseline>(weight_bits, act_bits, options);
+  };
+}
+
 Factories<Baseline>& Baselines() {
   static auto* f = new Factories<Baseline>(
       StrategyKind::kBaseline,
-      {{"w8a8", Qat(8, 8)}, {"w4a8", Qat(4, 8)}, {"w4a4", Qat(4, 4)}, {"w2a2", Qat(2, 2)}},
+      {{"w8a8", Qat(8, 8)}, {"w4a8", Qat(4, 8)}, {"w4a4", Qat(4, 4)}, {"w2a2", Qat(2, 2)},
+       {"ptq-w8a8", Ptq(8, 8, false)}, {"ptq-w4a8", Ptq(4, 8, false)},
+       {"ptq-w4a8-adaround", Ptq(4, 8, true)}},
       "baselines");
   return *f;
 }

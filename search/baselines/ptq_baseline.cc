@@ -1,0 +1,23 @@
+#include "search/baselines/ptq_baseline.h"
+
+#include <algorithm>
+
+#include "search/job_checkpoint.h"
+#include "search/ptq/post_training.h"
+
+namespace bitsearch {
+
+absl::StatusOr<BaselineOutcome> PtqBaseline::Run(BaselineContext& ctx) {
+  std::vector<std::string> names;
+  for (int l : ctx.graph->Layers()) names.push_back(ctx.graph->nodes[l].name);
+  BitConfig config = UniformBits(names, weight_bits_, act_bits_);
+  Network fp = ctx.new_network();
+  LoadModule(*fp, ctx.fp_state);
+  const int64_t n = std::min<int64_t>(kCalibrationSamples, ctx.train->size());
+  auto out = QuantizePostTraining(*fp, ctx.train->x.slice(0, 0, n), config, options_);
+  if (!out.ok()) return out.status();
+  config.layers[0].act_bits = 8;  // the network input is always 8-bit
+  return BaselineOutcome{std::move(config), out->network};
+}
+
+}  // namespace bitsearch
