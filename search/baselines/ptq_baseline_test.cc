@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <map>
 
 #include "search/catalog.h"
@@ -36,6 +37,9 @@ TEST(PtqBaselineTest, FashionMnistEightBitsWithinOnePointOfFloat) {
   EXPECT_NEAR(by_name["ptq-w4a8"]["relative_bops_percent"].get<double>(), 3.125, 1e-9);
   EXPECT_GT(by_name["ptq-w4a8"]["accuracy"].get<double>(), fp - 10.0);
   EXPECT_TRUE(r["timings"].contains("baseline:ptq-w8a8"));
+  std::cout << "fp32 " << fp << "%, ptq-w8a8 " << by_name["ptq-w8a8"]["accuracy"] << "%, ptq-w4a8 "
+            << by_name["ptq-w4a8"]["accuracy"] << "%, ptq-w8a8 phase " << r["timings"]["baseline:ptq-w8a8"]
+            << "\n";
 }
 
 TEST(PtqBaselineTest, NamesAreInTheCatalogAndHaveFactories) {
