@@ -1,5 +1,6 @@
 #include "client/catalog_commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -24,9 +25,19 @@ constexpr Section kMethodSections[] = {
     {StrategyKind::kBaseline, "baselines"},
 };
 
+// The widest name of every section, so that all descriptions start in one column.
+int NameColumnWidth() {
+  size_t width = 0;
+  for (const Section& section : kMethodSections) {
+    for (const StrategyInfo& s : ListStrategies(section.kind)) width = std::max(width, s.name.size());
+  }
+  return static_cast<int>(width);
+}
+
 void PrintEntries(StrategyKind kind) {
+  const int width = NameColumnWidth();
   for (const StrategyInfo& s : ListStrategies(kind)) {
-    std::printf("  %-14s %s\n", s.name.c_str(), s.description.c_str());
+    std::printf("  %-*s  %s\n", width, s.name.c_str(), s.description.c_str());
   }
 }
 

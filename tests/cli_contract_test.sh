@@ -79,4 +79,11 @@ grep -q "unauthenticated" "$WORK/err.txt" || fail "no token: $(cat "$WORK/err.tx
 expect_rc 0 "--token-file before the subcommand" "$B" --token-file "$WORK/client_token" list
 BITSEARCH_TOKEN="client-secret-$$" expect_rc 0 "BITSEARCH_TOKEN" "$B" list
 BITSEARCH_TOKEN="wrong" expect_rc 1 "a wrong BITSEARCH_TOKEN" "$B" list
+# `methods list`: every entry's description starts in one column, whatever the name's length.
+"$B" methods list > "$WORK/methods.txt" || fail "methods list failed"
+python3 - "$WORK/methods.txt" <<'PY' || fail "methods list: descriptions not aligned: $(cat "$WORK/methods.txt")"
+import re, sys
+starts = {m.end(1) + len(m.group(2)) for m in (re.match(r"^  (\S+)( +)\S", l) for l in open(sys.argv[1])) if m}
+assert len(starts) == 1, starts
+PY
 log "PASS cli_contract"
