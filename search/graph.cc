@@ -40,6 +40,12 @@ std::vector<int> Graph::Layers() const {
   return out;
 }
 
+std::vector<std::string> Graph::LayerNames() const {
+  std::vector<std::string> out;
+  for (int l : Layers()) out.push_back(nodes[l].name);
+  return out;
+}
+
 std::vector<int> Graph::Consumers(int i) const {
   std::vector<int> out;
   for (size_t j = 0; j < nodes.size(); ++j) {

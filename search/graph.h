@@ -67,6 +67,8 @@ struct Graph {
   int Add(Node node);
   // Layer indices (conv/linear) in execution order.
   std::vector<int> Layers() const;
+  // Their names, in the same order (the keys of a BitConfig).
+  std::vector<std::string> LayerNames() const;
   // Nodes consuming node `i`.
   std::vector<int> Consumers(int i) const;
 };

@@ -6,9 +6,7 @@
 namespace bitsearch {
 
 absl::StatusOr<BaselineOutcome> FixedBitsQat::Run(BaselineContext& ctx) {
-  std::vector<std::string> names;
-  for (int l : ctx.graph->Layers()) names.push_back(ctx.graph->nodes[l].name);
-  BitConfig config = UniformBits(names, weight_bits_, act_bits_);
+  BitConfig config = UniformBits(ctx.graph->LayerNames(), weight_bits_, act_bits_);
   Network net = ctx.new_network();
   if (ctx.resume_state) {
     LoadModule(*net, *ctx.resume_state);

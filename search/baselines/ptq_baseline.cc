@@ -8,9 +8,7 @@
 namespace bitsearch {
 
 absl::StatusOr<BaselineOutcome> PtqBaseline::Run(BaselineContext& ctx) {
-  std::vector<std::string> names;
-  for (int l : ctx.graph->Layers()) names.push_back(ctx.graph->nodes[l].name);
-  BitConfig config = UniformBits(names, weight_bits_, act_bits_);
+  BitConfig config = UniformBits(ctx.graph->LayerNames(), weight_bits_, act_bits_);
   Network fp = ctx.new_network();
   LoadModule(*fp, ctx.fp_state);
   const int64_t n = std::min<int64_t>(kCalibrationSamples, ctx.train->size());

@@ -248,9 +248,7 @@ TEST(OnnxExport, ExportedModelReimportsAsItsFloatTwinWhenUnquantized) {
   Network net(*graph, NetworkOptions{32, false, 3.0, {}});
   auto x = torch::randn({8, 1, 16, 16});
   net->InitRanges(x);
-  std::vector<std::string> names;
-  for (int l : graph->Layers()) names.push_back(graph->nodes[l].name);
-  net->SetFixed(UniformBits(names, 32, 32));
+  net->SetFixed(UniformBits(graph->LayerNames(), 32, 32));
   net->eval();
   auto bytes = QuantizedOnnxBytes(*net);
   ASSERT_TRUE(bytes.ok()) << bytes.status();

@@ -71,10 +71,4 @@ Network JobContext::NewNetwork() const {
   return net;
 }
 
-std::vector<std::string> JobContext::LayerNames() const {
-  std::vector<std::string> names;
-  for (int l : folded_graph.Layers()) names.push_back(folded_graph.nodes[l].name);
-  return names;
-}
-
 }  // namespace bitsearch

@@ -81,7 +81,6 @@ class JobContext {
   Network NewNetwork() const;
   Network NewDefaultNetwork() const;
   NetworkOptions DefaultNetworkOptions() const;
-  std::vector<std::string> LayerNames() const;
 
  private:
   absl::Status WriteCheckpoint(const std::string& phase, const PhaseCursor& cursor,

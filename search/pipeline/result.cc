@@ -22,8 +22,7 @@ LatencyReport MeasureLatency(const Graph& graph, const JobState& state, const La
   LatencyReport lat;
   lat.unit = model.unit();
   lat.profile = model.name();
-  std::vector<std::string> names;
-  for (int l : graph.Layers()) names.push_back(graph.nodes[l].name);
+  const std::vector<std::string> names = graph.LayerNames();
   auto uniform = [&](int w, int a) {
     BitConfig c = UniformBits(names, w, a);
     c.layers[0].act_bits = w == 32 ? 32 : 8;  // the network input stays 8-bit but in the float model

@@ -22,12 +22,6 @@ Network FloatCopy(NetworkImpl& net) {
   return copy;
 }
 
-std::vector<std::string> LayerNames(const Graph& g) {
-  std::vector<std::string> names;
-  for (int l : g.Layers()) names.push_back(g.nodes[l].name);
-  return names;
-}
-
 // Largest |per-channel mean output error| over the layers, relative to the output's scale.
 double WorstMeanError(NetworkImpl& quant, NetworkImpl& ref, const torch::Tensor& data) {
   auto q = LayerOutputMeans(quant, data, 64), f = LayerOutputMeans(ref, data, 64);
@@ -46,7 +40,7 @@ TEST(BiasCorrectionTest, EmpiricalDrivesThePerChannelMeanErrorToZero) {
   quant->eval();
   torch::Tensor data = torch::rand({256, 1, 28, 28});
   quant->InitRanges(data.slice(0, 0, 128));
-  quant->SetFixed(UniformBits(LayerNames(*g), 4, 4));
+  quant->SetFixed(UniformBits(g->LayerNames(), 4, 4));
   Network ref = FloatCopy(*quant);
   const double before = WorstMeanError(*quant, *ref, data);
   EXPECT_GT(before, 1e-2);

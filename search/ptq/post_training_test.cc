@@ -24,9 +24,7 @@ Network FloatLeNet() {
 }
 
 BitConfig Uniform(NetworkImpl& net, int w, int a) {
-  std::vector<std::string> names;
-  for (int l : net.graph().Layers()) names.push_back(net.graph().nodes[l].name);
-  return UniformBits(names, w, a);
+  return UniformBits(net.graph().LayerNames(), w, a);
 }
 
 double RelativeError(const torch::Tensor& a, const torch::Tensor& b) {

@@ -76,10 +76,8 @@ absl::StatusOr<SearchOutcome> UniformSearch::Search(SearchContext& ctx) {
   if (ctx.observer) ctx.observer->OnPhaseStart(ctx.phase, 0);
   Network net = ctx.new_network();
   LoadModule(*net, ctx.start_state);
-  std::vector<std::string> names;
-  for (int l : ctx.graph->Layers()) names.push_back(ctx.graph->nodes[l].name);
   const int bits = ctx.spec->search.max_bits;
-  net->SetFixed(UniformBits(names, bits, bits));
+  net->SetFixed(UniformBits(ctx.graph->LayerNames(), bits, bits));
   BitConfig decided = net->Decide();  // the network input reads back as 8-bit
   return SearchOutcome{std::move(decided), net};
 }
