@@ -52,6 +52,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+  echo "bootstrap: packages installed in ${SECONDS} s"
 fi
 
 case "${1:-build}" in
@@ -63,6 +64,8 @@ case "${1:-build}" in
 esac
 
 JOBS=${BITSEARCH_BUILD_JOBS:-$(nproc)}
+# Each step says how long it took, so a slow CI run shows where its time went.
+build_start=$SECONDS
 # `test` builds what the suite runs; the benchmarks (bench/) come with `build`.
 BENCH=ON
 if [ "${1:-build}" = test ]; then BENCH=OFF; fi
@@ -74,6 +77,7 @@ if [ "${1:-build}" = run ]; then
 else
   cmake --build build -j"$JOBS"
 fi
+echo "bootstrap: built with $JOBS jobs in $((SECONDS - build_start)) s"
 
 case "${1:-build}" in
   run)
