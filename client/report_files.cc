@@ -1,5 +1,7 @@
 #include "client/report_files.h"
 
+#include <utility>
+
 #include "base/atomic_file.h"
 #include "search/report/result_chart.h"
 #include "search/report/result_view.h"
@@ -35,30 +37,35 @@ absl::Status WriteThree(const nlohmann::json& result, const ResultFiles& files, 
   return st;
 }
 
-}  // namespace
-
-absl::StatusOr<ResultFiles> WriteResultFiles(const nlohmann::json& result, const std::string& json_path,
-                                             ReportContext context) {
-  absl::StatusOr<ResultView> view = ReadResultView(result);
+// A job's or a sweep's report: `view` is what was read from `result`; the chart and the HTML
+// page are rendered from it, the page linking to the JSON and the chart by their file names.
+// One template so that both kinds of result name, link and write their files the same way.
+template <typename View, typename Context>
+absl::StatusOr<ResultFiles> WriteReportFiles(const nlohmann::json& result, const std::string& json_path,
+                                             const absl::StatusOr<View>& view, Context context,
+                                             RenderedSvg (*chart)(const View&),
+                                             std::string (*html)(const View&, const Context&)) {
   if (!view.ok()) return view.status();
   ResultFiles files = ResultFilesFor(json_path);
   context.json_file = BaseName(files.json);
   context.svg_file = BaseName(files.svg);
-  absl::Status st = WriteThree(result, files, RenderResultChart(*view).svg, RenderHtmlReport(*view, context));
+  absl::Status st = WriteThree(result, files, chart(*view).svg, html(*view, context));
   if (!st.ok()) return st;
   return files;
 }
 
+}  // namespace
+
+absl::StatusOr<ResultFiles> WriteResultFiles(const nlohmann::json& result, const std::string& json_path,
+                                             ReportContext context) {
+  return WriteReportFiles(result, json_path, ReadResultView(result), std::move(context), RenderResultChart,
+                          RenderHtmlReport);
+}
+
 absl::StatusOr<ResultFiles> WriteSweepFiles(const nlohmann::json& result, const std::string& json_path,
                                             SweepReportContext context) {
-  absl::StatusOr<SweepView> view = ReadSweepView(result);
-  if (!view.ok()) return view.status();
-  ResultFiles files = ResultFilesFor(json_path);
-  context.json_file = BaseName(files.json);
-  context.svg_file = BaseName(files.svg);
-  absl::Status st = WriteThree(result, files, RenderSweepChart(*view).svg, RenderSweepHtml(*view, context));
-  if (!st.ok()) return st;
-  return files;
+  return WriteReportFiles(result, json_path, ReadSweepView(result), std::move(context), RenderSweepChart,
+                          RenderSweepHtml);
 }
 
 }  // namespace bitsearch
