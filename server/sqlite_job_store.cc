@@ -160,22 +160,9 @@ absl::Status SqliteJobStore::AppendStateEventLocked(const JobRecord& job, JobSta
 
 absl::StatusOr<JobRecord> SqliteJobStore::CreateJob(const NewJob& job, int64_t now_ms,
                                                     bool* deduplicated) {
-  absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  *deduplicated = false;
-  Transaction tx(db_.get());
-  BS_RETURN_IF_ERROR(tx.status());
-  BS_ASSIGN_OR_RETURN(
-      std::optional<JobRecord> existing,
-      FindRetriedCreate(*db_, absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.client_request_id = ?"),
-                        ReadJobRow, job, "job"));
-  if (existing) {
-    *deduplicated = true;
-    return *std::move(existing);
-  }
-  BS_ASSIGN_OR_RETURN(JobRecord created, InsertJobLocked(job, now_ms));
-  BS_RETURN_IF_ERROR(tx.Commit());
-  return created;
+  return CreateOnce(absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.client_request_id = ?"),
+                    ReadJobRow, job, "job", deduplicated,
+                    [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return InsertJobLocked(job, now_ms); });
 }
 
 absl::StatusOr<JobRecord> SqliteJobStore::InsertJobLocked(const NewJob& job, int64_t now_ms) {
@@ -250,24 +237,20 @@ absl::StatusOr<JobPage> SqliteJobStore::ListJobs(std::optional<JobState> state, 
 }
 
 absl::StatusOr<JobRecord> SqliteJobStore::CancelJob(const std::string& id, int64_t now_ms) {
-  absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  Transaction tx(db_.get());
-  BS_RETURN_IF_ERROR(tx.status());
-  BS_ASSIGN_OR_RETURN(JobRecord job, GetJobLocked(id));
-  if (IsTerminal(job.state)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("job ", id, " already finished as ", JobStateName(job.state)));
-  }
-  BS_ASSIGN_OR_RETURN(Statement upd,
-                      db_->Prepare("UPDATE jobs SET state = 'CANCELLED', cancel_requested = 1, "
-                                   "finished_ms = ? WHERE id = ?"));
-  upd.Bind(1, now_ms).Bind(2, id);
-  BS_RETURN_IF_ERROR(upd.Run());
-  BS_RETURN_IF_ERROR(AppendStateEventLocked(job, JobState::kCancelled, "cancelled by client", now_ms));
-  BS_ASSIGN_OR_RETURN(JobRecord updated, GetJobLocked(id));
-  BS_RETURN_IF_ERROR(tx.Commit());
-  return updated;
+  return InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<JobRecord> {
+    BS_ASSIGN_OR_RETURN(JobRecord job, GetJobLocked(id));
+    if (IsTerminal(job.state)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("job ", id, " already finished as ", JobStateName(job.state)));
+    }
+    BS_ASSIGN_OR_RETURN(Statement upd,
+                        db_->Prepare("UPDATE jobs SET state = 'CANCELLED', cancel_requested = 1, "
+                                     "finished_ms = ? WHERE id = ?"));
+    upd.Bind(1, now_ms).Bind(2, id);
+    BS_RETURN_IF_ERROR(upd.Run());
+    BS_RETURN_IF_ERROR(AppendStateEventLocked(job, JobState::kCancelled, "cancelled by client", now_ms));
+    return GetJobLocked(id);
+  });
 }
 
 absl::StatusOr<std::string> SqliteJobStore::GetResult(const std::string& id) {

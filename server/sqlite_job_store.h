@@ -10,12 +10,18 @@
 #define BITSEARCH_SERVER_SQLITE_JOB_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
 #include "server/job_store.h"
 #include "server/sqlite_db.h"
+#include "server/sqlite_rows.h"
 #include "server/wal_checkpointer.h"
 
 namespace bitsearch::server {
@@ -83,10 +89,56 @@ class SqliteJobStore : public ServerStore {
   explicit SqliteJobStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
   absl::Status CheckOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Every write that must be all or nothing: runs `body` (returning a Status or StatusOr) with
+  // mu_ held inside one IMMEDIATE transaction, committed when `body` succeeds and rolled back
+  // (by ~Transaction) when it fails. UNAVAILABLE once the store is closed.
+  template <typename Body, typename Result = std::invoke_result_t<Body&>>
+  Result InTransaction(Body body) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    BS_RETURN_IF_ERROR(CheckOpen());
+    Transaction tx(db_.get());
+    BS_RETURN_IF_ERROR(tx.status());
+    Result result = body();
+    if (!result.ok()) return result;
+    BS_RETURN_IF_ERROR(tx.Commit());
+    return result;
+  }
+
+  // InTransaction for a worker's call under `lease`: `body` gets the leased job
+  // (CheckLeaseLocked: the lease must be current, the job RUNNING or, when allowed, CANCELLED).
+  template <typename Body, typename Result = std::invoke_result_t<Body&, JobRecord>>
+  Result UnderLease(const LeaseRef& lease, bool allow_cancelled, Body body) ABSL_LOCKS_EXCLUDED(mu_) {
+    return InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> Result {
+      BS_ASSIGN_OR_RETURN(JobRecord job, CheckLeaseLocked(lease, allow_cancelled));
+      return body(std::move(job));
+    });
+  }
+
+  // A create that a client may retry with the same client_request_id (jobs, sweeps): in one
+  // transaction, the record made before (`select` and `read` find it; *deduplicated = true) or
+  // else the one `insert` makes. FindRetriedCreate (sqlite_rows.h) refuses a reused id.
+  template <typename New, typename Read, typename Insert,
+            typename Row = std::invoke_result_t<Read, const Statement&>>
+  absl::StatusOr<Row> CreateOnce(const std::string& select, Read read, const New& request,
+                                 absl::string_view kind, bool* deduplicated, Insert insert)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    *deduplicated = false;
+    return InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Row> {
+      BS_ASSIGN_OR_RETURN(std::optional<Row> existing, FindRetriedCreate(*db_, select, read, request, kind));
+      if (!existing) return insert();
+      *deduplicated = true;
+      return *std::move(existing);
+    });
+  }
+
   absl::StatusOr<JobRecord> GetJobLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Inserts a QUEUED job with its first event (inside the caller's transaction).
   absl::StatusOr<JobRecord> InsertJobLocked(const NewJob& job, int64_t now_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Inserts a sweep and its QUEUED jobs (inside the caller's transaction).
+  absl::StatusOr<SweepRow> InsertSweepLocked(const NewSweep& sweep, const std::vector<NewJob>& jobs,
+                                             int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<SweepRow> GetSweepLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<JobRecord>> ListSweepJobsLocked(const std::string& sweep_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -48,19 +48,14 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ListSweepJobsLocked(const
 
 absl::StatusOr<SweepRow> SqliteJobStore::CreateSweep(const NewSweep& sweep, const std::vector<NewJob>& jobs,
                                                      int64_t now_ms, bool* deduplicated) {
-  absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  *deduplicated = false;
-  Transaction tx(db_.get());
-  BS_RETURN_IF_ERROR(tx.status());
-  BS_ASSIGN_OR_RETURN(
-      std::optional<SweepRow> existing,
-      FindRetriedCreate(*db_, absl::StrCat("SELECT ", kSweepColumns, " FROM sweeps s WHERE s.client_request_id = ?"),
-                        ReadSweepRow, sweep, "sweep"));
-  if (existing) {
-    *deduplicated = true;
-    return *std::move(existing);
-  }
+  return CreateOnce(absl::StrCat("SELECT ", kSweepColumns, " FROM sweeps s WHERE s.client_request_id = ?"),
+                    ReadSweepRow, sweep, "sweep", deduplicated,
+                    [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return InsertSweepLocked(sweep, jobs, now_ms); });
+}
+
+// The sweep's row and its jobs (inside CreateSweep's transaction).
+absl::StatusOr<SweepRow> SqliteJobStore::InsertSweepLocked(const NewSweep& sweep, const std::vector<NewJob>& jobs,
+                                                           int64_t now_ms) {
   BS_ASSIGN_OR_RETURN(
       Statement ins,
       db_->Prepare("INSERT INTO sweeps(id, name, spec_json, client_request_id, owner, created_ms) "
@@ -83,7 +78,6 @@ absl::StatusOr<SweepRow> SqliteJobStore::CreateSweep(const NewSweep& sweep, cons
     job.client_request_id.clear();  // the sweep's request id covers its jobs
     BS_RETURN_IF_ERROR(InsertJobLocked(job, now_ms).status());
   }
-  BS_RETURN_IF_ERROR(tx.Commit());
   return created;
 }
 
@@ -116,74 +110,68 @@ absl::StatusOr<SweepPage> SqliteJobStore::ListSweeps(int64_t cursor, int limit, 
 }
 
 absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::CancelSweep(const std::string& id, int64_t now_ms) {
-  absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  Transaction tx(db_.get());
-  BS_RETURN_IF_ERROR(tx.status());
-  BS_RETURN_IF_ERROR(GetSweepLocked(id).status());
-  BS_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, ListSweepJobsLocked(id));
-  std::vector<JobRecord> cancelled;
-  for (const JobRecord& job : jobs) {
-    if (IsTerminal(job.state)) continue;
-    BS_ASSIGN_OR_RETURN(Statement upd,
-                        db_->Prepare("UPDATE jobs SET state = 'CANCELLED', cancel_requested = 1, "
-                                     "finished_ms = ? WHERE id = ?"));
-    upd.Bind(1, now_ms).Bind(2, job.id);
-    BS_RETURN_IF_ERROR(upd.Run());
-    BS_RETURN_IF_ERROR(AppendStateEventLocked(job, JobState::kCancelled,
-                                              absl::StrCat("cancelled with sweep ", id), now_ms));
-    BS_ASSIGN_OR_RETURN(JobRecord after, GetJobLocked(job.id));
-    cancelled.push_back(std::move(after));
-  }
-  if (cancelled.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat("sweep ", id, " already finished"));
-  }
-  BS_ASSIGN_OR_RETURN(Statement mark, db_->Prepare("UPDATE sweeps SET cancel_requested = 1 WHERE id = ?"));
-  mark.Bind(1, id);
-  BS_RETURN_IF_ERROR(mark.Run());
-  BS_RETURN_IF_ERROR(tx.Commit());
-  return cancelled;
+  return InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<std::vector<JobRecord>> {
+    BS_RETURN_IF_ERROR(GetSweepLocked(id).status());
+    BS_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, ListSweepJobsLocked(id));
+    std::vector<JobRecord> cancelled;
+    for (const JobRecord& job : jobs) {
+      if (IsTerminal(job.state)) continue;
+      BS_ASSIGN_OR_RETURN(Statement upd,
+                          db_->Prepare("UPDATE jobs SET state = 'CANCELLED', cancel_requested = 1, "
+                                       "finished_ms = ? WHERE id = ?"));
+      upd.Bind(1, now_ms).Bind(2, job.id);
+      BS_RETURN_IF_ERROR(upd.Run());
+      BS_RETURN_IF_ERROR(AppendStateEventLocked(job, JobState::kCancelled,
+                                                absl::StrCat("cancelled with sweep ", id), now_ms));
+      BS_ASSIGN_OR_RETURN(JobRecord after, GetJobLocked(job.id));
+      cancelled.push_back(std::move(after));
+    }
+    if (cancelled.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("sweep ", id, " already finished"));
+    }
+    BS_ASSIGN_OR_RETURN(Statement mark, db_->Prepare("UPDATE sweeps SET cancel_requested = 1 WHERE id = ?"));
+    mark.Bind(1, id);
+    BS_RETURN_IF_ERROR(mark.Run());
+    return cancelled;
+  });
 }
 
 absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::FailBlockedJobs(int64_t now_ms) {
-  absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  Transaction tx(db_.get());
-  BS_RETURN_IF_ERROR(tx.status());
-  BS_ASSIGN_OR_RETURN(
-      Statement find,
-      db_->Prepare(absl::StrCat("SELECT ", kJobColumns, ", d.state, d.error, d.kind FROM jobs j "
-                                "JOIN jobs d ON d.id = j.depends_on WHERE j.state = 'QUEUED' AND "
-                                "j.depends_on != '' AND d.state IN ('FAILED', 'CANCELLED')")));
-  struct Blocked {
-    JobRecord job;
-    std::string reason;
-  };
-  std::vector<Blocked> blocked;
-  while (true) {
-    BS_ASSIGN_OR_RETURN(bool row, find.Step());
-    if (!row) break;
-    JobRecord job = ReadJobRow(find);
-    const std::string what = find.ColumnText(29) == "pretrain" ? "pretraining" : "the job it depends on";
-    std::string reason =
-        find.ColumnText(27) == "CANCELLED"
-            ? absl::StrCat(what, " (job ", job.depends_on, ") was cancelled")
-            : absl::StrCat(what, " (job ", job.depends_on, ") failed: ", find.ColumnText(28));
-    blocked.push_back({std::move(job), std::move(reason)});
-  }
-  std::vector<JobRecord> failed;
-  for (const Blocked& b : blocked) {
-    BS_ASSIGN_OR_RETURN(Statement upd,
-                        db_->Prepare("UPDATE jobs SET state = 'FAILED', error = ?, finished_ms = ? "
-                                     "WHERE id = ?"));
-    upd.Bind(1, b.reason).Bind(2, now_ms).Bind(3, b.job.id);
-    BS_RETURN_IF_ERROR(upd.Run());
-    BS_RETURN_IF_ERROR(AppendStateEventLocked(b.job, JobState::kFailed, b.reason, now_ms));
-    BS_ASSIGN_OR_RETURN(JobRecord after, GetJobLocked(b.job.id));
-    failed.push_back(std::move(after));
-  }
-  BS_RETURN_IF_ERROR(tx.Commit());
-  return failed;
+  return InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<std::vector<JobRecord>> {
+    BS_ASSIGN_OR_RETURN(
+        Statement find,
+        db_->Prepare(absl::StrCat("SELECT ", kJobColumns, ", d.state, d.error, d.kind FROM jobs j "
+                                  "JOIN jobs d ON d.id = j.depends_on WHERE j.state = 'QUEUED' AND "
+                                  "j.depends_on != '' AND d.state IN ('FAILED', 'CANCELLED')")));
+    struct Blocked {
+      JobRecord job;
+      std::string reason;
+    };
+    std::vector<Blocked> blocked;
+    while (true) {
+      BS_ASSIGN_OR_RETURN(bool row, find.Step());
+      if (!row) break;
+      JobRecord job = ReadJobRow(find);
+      const std::string what = find.ColumnText(29) == "pretrain" ? "pretraining" : "the job it depends on";
+      std::string reason =
+          find.ColumnText(27) == "CANCELLED"
+              ? absl::StrCat(what, " (job ", job.depends_on, ") was cancelled")
+              : absl::StrCat(what, " (job ", job.depends_on, ") failed: ", find.ColumnText(28));
+      blocked.push_back({std::move(job), std::move(reason)});
+    }
+    std::vector<JobRecord> failed;
+    for (const Blocked& b : blocked) {
+      BS_ASSIGN_OR_RETURN(Statement upd,
+                          db_->Prepare("UPDATE jobs SET state = 'FAILED', error = ?, finished_ms = ? "
+                                       "WHERE id = ?"));
+      upd.Bind(1, b.reason).Bind(2, now_ms).Bind(3, b.job.id);
+      BS_RETURN_IF_ERROR(upd.Run());
+      BS_RETURN_IF_ERROR(AppendStateEventLocked(b.job, JobState::kFailed, b.reason, now_ms));
+      BS_ASSIGN_OR_RETURN(JobRecord after, GetJobLocked(b.job.id));
+      failed.push_back(std::move(after));
+    }
+    return failed;
+  });
 }
 
 }  // namespace bitsearch::server
