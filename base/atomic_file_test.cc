@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "base/test_temp_dir.h"
 
 namespace bitsearch {
 namespace {
@@ -17,20 +18,15 @@ namespace fs = std::filesystem;
 
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "bitsearch-base-test-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string Path(const std::string& name) const { return dir_.Path(name); }
   // Names in the folder besides `except` (left-over temporary files).
   int Others(const std::string& except) const {
     int n = 0;
-    for (const auto& e : fs::directory_iterator(dir_)) n += e.path().filename() != except;
+    for (const auto& e : fs::directory_iterator(dir_.path())) n += e.path().filename() != except;
     return n;
   }
 
-  fs::path dir_;
+  TempDir dir_{"bitsearch-base-test"};
 };
 
 TEST_F(AtomicFileTest, WritesCreateFoldersReplaceAndLeaveNoTemporaryFile) {
@@ -40,7 +36,7 @@ TEST_F(AtomicFileTest, WritesCreateFoldersReplaceAndLeaveNoTemporaryFile) {
   EXPECT_EQ(*ReadFileToString(path), "second");
   EXPECT_EQ(fs::status(path).permissions() & fs::perms::others_read, fs::perms::others_read);
   int files = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir_)) files += e.is_regular_file();
+  for (const auto& e : fs::recursive_directory_iterator(dir_.path())) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
 }
 

@@ -4,8 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
+
+#include "base/test_temp_dir.h"
 
 namespace bitsearch {
 namespace {
@@ -16,17 +17,12 @@ constexpr char kKey[] = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRI
 
 class PemFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bitsearch-pem-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& text) {
-    std::string path = dir_ + "/" + name;
+    std::string path = dir_.Path(name);
     std::ofstream(path) << text;
     return path;
   }
-  std::string dir_;
+  TempDir dir_{"bitsearch-pem"};
 };
 
 TEST_F(PemFileTest, ReadsCertificatesAndKeys) {
@@ -35,7 +31,7 @@ TEST_F(PemFileTest, ReadsCertificatesAndKeys) {
 }
 
 TEST_F(PemFileTest, MissingEmptyAndForeignFilesAreErrorsNotDefaultRoots) {
-  absl::Status missing = ReadPemFile(dir_ + "/nope.pem", PemKind::kCertificate, "--tls-ca-file").status();
+  absl::Status missing = ReadPemFile(dir_.Path("nope.pem"), PemKind::kCertificate, "--tls-ca-file").status();
   EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
   EXPECT_NE(missing.message().find("--tls-ca-file"), std::string::npos) << missing;
   EXPECT_EQ(ReadPemFile(Write("empty.pem", ""), PemKind::kCertificate, "ca").status().code(),

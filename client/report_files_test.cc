@@ -1,12 +1,13 @@
 #include "client/report_files.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
+#include "base/test_temp_dir.h"
 #include "search/report/test_util.h"
 
 namespace bitsearch {
@@ -21,12 +22,17 @@ std::string Slurp(const std::string& path) {
 
 class ReportFilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("bitsearch-report-files-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
+  // The chart and the report a write left, after checking that it succeeded and that the JSON
+  // file holds `result` as given (the same checks for a job's and a sweep's files).
+  std::pair<std::string, std::string> ChartAndReport(const absl::StatusOr<ResultFiles>& f,
+                                                     const nlohmann::json& result) {
+    EXPECT_TRUE(f.ok()) << f.status();
+    if (!f.ok()) return {};
+    EXPECT_EQ(nlohmann::json::parse(Slurp(f->json)), result);
+    return {Slurp(f->svg), Slurp(f->html)};
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+
+  TempDir dir_{"bitsearch-report-files"};
 };
 
 TEST_F(ReportFilesTest, PathsBesideTheJson) {
@@ -39,11 +45,8 @@ TEST_F(ReportFilesTest, PathsBesideTheJson) {
 TEST_F(ReportFilesTest, WritesJsonChartAndReport) {
   ReportContext c;
   c.source = "job job-1 on 127.0.0.1:50051";
-  absl::StatusOr<ResultFiles> f = WriteResultFiles(SampleResult(), (dir_ / "sub/r.json").string(), c);
-  ASSERT_TRUE(f.ok()) << f.status();
-  EXPECT_EQ(nlohmann::json::parse(Slurp(f->json)), SampleResult());
-  EXPECT_EQ(Slurp(f->svg).rfind("<svg", 0), 0u);
-  std::string html = Slurp(f->html);
+  auto [svg, html] = ChartAndReport(WriteResultFiles(SampleResult(), dir_.Path("sub/r.json"), c), SampleResult());
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(html.find("href=\"r.json\""), std::string::npos);
   EXPECT_NE(html.find("href=\"r.svg\""), std::string::npos);
   EXPECT_NE(html.find("job job-1 on 127.0.0.1:50051"), std::string::npos);
@@ -52,11 +55,9 @@ TEST_F(ReportFilesTest, WritesJsonChartAndReport) {
 TEST_F(ReportFilesTest, WritesASweepsJsonChartAndReport) {
   SweepReportContext c;
   c.source = "sweep sweep-1 on 127.0.0.1:50051";
-  absl::StatusOr<ResultFiles> f = WriteSweepFiles(SampleSweepResult(), (dir_ / "s.json").string(), c);
-  ASSERT_TRUE(f.ok()) << f.status();
-  EXPECT_EQ(nlohmann::json::parse(Slurp(f->json)), SampleSweepResult());
-  EXPECT_NE(Slurp(f->svg).find("id=\"sweep-bops\""), std::string::npos);
-  std::string html = Slurp(f->html);
+  auto [svg, html] =
+      ChartAndReport(WriteSweepFiles(SampleSweepResult(), dir_.Path("s.json"), c), SampleSweepResult());
+  EXPECT_NE(svg.find("id=\"sweep-bops\""), std::string::npos);
   EXPECT_NE(html.find("href=\"s.json\""), std::string::npos);
   EXPECT_NE(html.find("sample-sweep-mu0.1"), std::string::npos);
   EXPECT_NE(html.find("out of memory"), std::string::npos);
@@ -64,9 +65,9 @@ TEST_F(ReportFilesTest, WritesASweepsJsonChartAndReport) {
 
 TEST_F(ReportFilesTest, AResultThatIsNotAnObjectWritesNothing) {
   for (const nlohmann::json& bad : {nlohmann::json(nullptr), nlohmann::json::array({1})}) {
-    absl::StatusOr<ResultFiles> f = WriteResultFiles(bad, (dir_ / "r.json").string(), {});
+    absl::StatusOr<ResultFiles> f = WriteResultFiles(bad, dir_.Path("r.json"), {});
     EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_FALSE(std::filesystem::exists(dir_ / "r.json"));
+    EXPECT_FALSE(std::filesystem::exists(dir_.Path("r.json")));
   }
 }
 

@@ -2,15 +2,14 @@
 // a missing or unknown token is UNAUTHENTICATED.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "base/test_temp_dir.h"
 #include "google/protobuf/descriptor.h"
 #include "server/test_server.h"
 
@@ -338,16 +337,14 @@ TEST(AuthTest, JobOwnershipKeepsClientsApart) {
 }
 
 TEST(AuthTest, TokenFilesAreValidated) {
-  // A folder of its own: two suites (or two checkouts) may run at once on one machine.
-  std::string tmpl = (std::filesystem::temp_directory_path() / "bitsearch-auth-XXXXXX").string();
-  std::string dir = mkdtemp(tmpl.data());
-  std::string empty = dir + "/empty.tokens";
+  TempDir dir("bitsearch-auth");
+  std::string empty = dir.Path("empty.tokens");
   std::ofstream(empty) << "# nothing\n\n";
   EXPECT_EQ(Authenticator::FromOptions({empty, "", "", false}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Authenticator::FromOptions({dir + "/missing.tokens", "", "", false}).status().code(),
+  EXPECT_EQ(Authenticator::FromOptions({dir.Path("missing.tokens"), "", "", false}).status().code(),
             absl::StatusCode::kNotFound);
-  std::string same = dir + "/same.tokens";
+  std::string same = dir.Path("same.tokens");
   std::ofstream(same) << "t1\n";
   EXPECT_EQ(Authenticator::FromOptions({same, same, "", false}).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -356,7 +353,6 @@ TEST(AuthTest, TokenFilesAreValidated) {
   auto none = Authenticator::FromOptions({});
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE((*none)->enabled());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -5,13 +5,13 @@
 #include "server/dataset_manager.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/match.h"
 #include "base/sha256.h"
+#include "base/test_temp_dir.h"
 #include "server/job_manager.h"
 #include "server/sqlite_job_store.h"
 
@@ -23,12 +23,10 @@ namespace fs = std::filesystem;
 class DatasetManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "bitsearch-datasets-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-    auto store = SqliteJobStore::Open(dir_ + "/jobs.db");
+    auto store = SqliteJobStore::Open(dir_.Path("jobs.db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    auto blobs = BlobStore::Open(dir_ + "/data");
+    auto blobs = BlobStore::Open(dir_.Path("data"));
     ASSERT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
     DatasetLimits limits;
@@ -37,19 +35,18 @@ class DatasetManagerTest : public ::testing::Test {
   }
   void TearDown() override {
     manager_.reset();
-    (void)store_->Close();
-    fs::remove_all(dir_);
+    (void)store_->Close();  // before dir_ goes
   }
 
   // A folder of two files: "a.bin" (1.5 chunks) and "sub/b.bin" (small), and its manifest.
   DatasetManifest WriteFolder(std::vector<LocalChunk>* chunks) {
-    fs::create_directories(dir_ + "/src/sub");
+    fs::create_directories(dir_.Path("src/sub"));
     std::string a(kDatasetChunkBytes + kDatasetChunkBytes / 2, 'a');
     a[7] = 'x';
-    std::ofstream(dir_ + "/src/a.bin", std::ios::binary) << a;
-    std::ofstream(dir_ + "/src/sub/b.bin", std::ios::binary) << "hello";
-    std::ofstream(dir_ + "/src/.hidden", std::ios::binary) << "skipped";
-    auto m = BuildManifest(dir_ + "/src", chunks);
+    std::ofstream(dir_.Path("src/a.bin"), std::ios::binary) << a;
+    std::ofstream(dir_.Path("src/sub/b.bin"), std::ios::binary) << "hello";
+    std::ofstream(dir_.Path("src/.hidden"), std::ios::binary) << "skipped";
+    auto m = BuildManifest(dir_.Path("src"), chunks);
     EXPECT_TRUE(m.ok()) << m.status();
     return *m;
   }
@@ -62,7 +59,7 @@ class DatasetManagerTest : public ::testing::Test {
     return data;
   }
 
-  std::string dir_;
+  TempDir dir_{"bitsearch-datasets"};
   FakeClock clock_;
   std::unique_ptr<SqliteJobStore> store_;
   std::unique_ptr<BlobStore> blobs_;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/test_temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "search/pretrain_key.h"
 #include "server/sqlite_job_store.h"
@@ -37,21 +38,16 @@ class JobManagerTest : public ::testing::Test {
   void SetUp() override { Open(JobManagerOptions{}); }
   void TearDown() override {
     manager_.reset();
-    if (store_) (void)store_->Close();
-    fs::remove_all(dir_);
+    if (store_) (void)store_->Close();  // before dir_ goes
   }
 
   void Open(JobManagerOptions options) {
-    if (dir_.empty()) {
-      std::string tmpl = (fs::temp_directory_path() / "bitsearch-manager-XXXXXX").string();
-      dir_ = mkdtemp(tmpl.data());
-    }
     manager_.reset();
     if (store_) (void)store_->Close();
-    auto store = SqliteJobStore::Open(dir_ + "/jobs.db");
+    auto store = SqliteJobStore::Open(dir_.Path("jobs.db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    auto blobs = BlobStore::Open(dir_ + "/data");
+    auto blobs = BlobStore::Open(dir_.Path("data"));
     ASSERT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
     registry_ = std::make_shared<prometheus::Registry>();
@@ -75,11 +71,11 @@ class JobManagerTest : public ::testing::Test {
   }
   int Files(const std::string& folder) const {
     int n = 0;
-    for (const auto& e : fs::directory_iterator(dir_ + "/data/" + folder)) n += e.is_regular_file();
+    for (const auto& e : fs::directory_iterator(dir_.Path("data/" + folder))) n += e.is_regular_file();
     return n;
   }
 
-  std::string dir_;
+  TempDir dir_{"bitsearch-manager"};  // the same folder across Open() calls
   FakeClock clock_;
   EventHub hub_;
   std::unique_ptr<SqliteJobStore> store_;
@@ -204,7 +200,7 @@ TEST_F(JobManagerTest, AFullDiskDuringUploadIsResourceExhaustedWithoutServerPath
   std::signal(SIGXFSZ, previous);
   ASSERT_EQ(out.status().code(), absl::StatusCode::kResourceExhausted) << out.status();
   EXPECT_TRUE(absl::StrContains(out.status().message(), "out of disk space")) << out.status();
-  EXPECT_FALSE(absl::StrContains(out.status().message(), dir_)) << out.status();
+  EXPECT_FALSE(absl::StrContains(out.status().message(), dir_.path())) << out.status();
   EXPECT_EQ(Files("models"), 0);
   EXPECT_TRUE(manager_->ListJobs({}, std::nullopt, "", 0)->jobs.empty());
 }

@@ -1,10 +1,10 @@
 // SqliteJobStore: persistence, idempotency, pagination, leases, reaping, events, profiles.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "base/test_temp_dir.h"
 #include "server/migrations.h"
 #include "server/sqlite_job_store.h"
 #include "server/wal_checkpointer.h"
@@ -14,18 +14,11 @@ namespace {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bitsearch-store-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Reopen(); }
+  void TearDown() override { store_.reset(); }  // closed before dir_ goes
   void Reopen() {
     store_.reset();
-    auto store = SqliteJobStore::Open(dir_ + "/jobs.db");
+    auto store = SqliteJobStore::Open(dir_.Path("jobs.db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -42,7 +35,7 @@ class StoreTest : public ::testing::Test {
     return LeaseRef{worker, (*job)->id, (*job)->attempt, "token-" + worker};
   }
 
-  std::string dir_;
+  TempDir dir_{"bitsearch-store"};
   std::unique_ptr<SqliteJobStore> store_;
   int64_t now_ = 1'000'000;
 };
@@ -60,7 +53,7 @@ TEST_F(StoreTest, CreatedJobIsQueuedAndSurvivesReopen) {
 }
 
 TEST_F(StoreTest, SchemaVersionIsRecorded) {
-  auto db = SqliteDb::Open(dir_ + "/jobs.db");
+  auto db = SqliteDb::Open(dir_.Path("jobs.db"));
   ASSERT_TRUE(db.ok());
   auto stmt = (*db)->Prepare("PRAGMA user_version");
   ASSERT_TRUE(stmt.ok());
@@ -74,10 +67,10 @@ TEST_F(StoreTest, SchemaVersionIsRecorded) {
 TEST_F(StoreTest, NewerSchemaIsRefused) {
   store_.reset();
   {
-    auto db = SqliteDb::Open(dir_ + "/jobs.db");
+    auto db = SqliteDb::Open(dir_.Path("jobs.db"));
     ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 999").ok());
   }
-  auto store = SqliteJobStore::Open(dir_ + "/jobs.db");
+  auto store = SqliteJobStore::Open(dir_.Path("jobs.db"));
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -87,7 +80,7 @@ TEST_F(StoreTest, CorruptEmptyOrForeignDatabaseIsRefusedAtOpen) {
   for (int i = 0; i < 400; ++i) Create("job-" + std::to_string(i), "", std::string(200, 'x'));
   ASSERT_TRUE(store_->Close().ok());
   store_.reset();
-  const std::string db = dir_ + "/jobs.db";
+  const std::string db = dir_.Path("jobs.db");
   ASSERT_GT(std::filesystem::file_size(db), 16u * 4096);
   {
     std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
@@ -341,7 +334,7 @@ TEST_F(StoreTest, ClosedStoreIsUnavailable) {
 // The statement cache: one compilation per SQL text however often it runs, a second one only
 // while the first is checked out, and bindings never leak from one use into the next.
 TEST_F(StoreTest, SqliteStatementsAreCompiledOnceAndReset) {
-  auto db = SqliteDb::Open(dir_ + "/cache.db");
+  auto db = SqliteDb::Open(dir_.Path("cache.db"));
   ASSERT_TRUE(db.ok()) << db.status();
   ASSERT_TRUE((*db)->Exec("CREATE TABLE t (k INTEGER, v TEXT)").ok());
   const int base = (*db)->compiled_statements();  // Open's own pragmas
@@ -373,7 +366,7 @@ TEST_F(StoreTest, SqliteStatementsAreCompiledOnceAndReset) {
 // the WAL into the database without any call paying for it, and Close leaves no WAL behind.
 TEST_F(StoreTest, WalIsCheckpointedInTheBackgroundAndRemovedOnClose) {
   for (int i = 0; i < 300; ++i) Create("job-" + std::to_string(i));
-  const std::string db = dir_ + "/jobs.db";
+  const std::string db = dir_.Path("jobs.db");
   auto checkpointer = WalCheckpointer::Start(db, 20);
   ASSERT_TRUE(checkpointer.ok());
   for (int i = 0; i < 200 && (*checkpointer)->runs() < 2; ++i) usleep(10'000);
