@@ -104,9 +104,7 @@ TEST(JobServiceTest, PathsOutsideTheWorkersDataRootAreRefusedAtSubmission) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << dataset;
     EXPECT_TRUE(absl::StrContains(st.error_message(), "bitsearch datasets upload")) << st.error_message();
   }
-  bitsearch::v1::ListJobsResponse list;
-  ASSERT_TRUE(jobs->ListJobs(Ctx().get(), {}, &list).ok());
-  EXPECT_EQ(list.jobs_size(), 0);
+  EXPECT_EQ(ListedJobs(*jobs), 0);
   // Relative paths are the workers' to resolve; an upload needs no path check at all.
   req.set_spec_json(R"({"model":{"onnx":"models/net.onnx"},"dataset":{"preprocess":"auto"}})");
   EXPECT_TRUE(jobs->SubmitJob(Ctx().get(), req, &resp).ok());
@@ -153,9 +151,7 @@ TEST(JobServiceTest, OversizedInputIsRefusedWithTheLimit) {
   st = jobs->SubmitJob(Ctx().get(), req, &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_TRUE(absl::StrContains(st.error_message(), "larger than max")) << st.error_message();
-  bitsearch::v1::ListJobsResponse list;
-  ASSERT_TRUE(jobs->ListJobs(Ctx().get(), {}, &list).ok());
-  EXPECT_EQ(list.jobs_size(), 0);
+  EXPECT_EQ(ListedJobs(*jobs), 0);
 }
 
 TEST(JobServiceTest, SubmitIsIdempotentPerRequestId) {
@@ -174,9 +170,7 @@ TEST(JobServiceTest, SubmitIsIdempotentPerRequestId) {
   EXPECT_EQ(jobs->SubmitJob(Ctx().get(), req, &c).error_code(), grpc::StatusCode::ALREADY_EXISTS);
   req.set_client_request_id("has space");
   EXPECT_EQ(jobs->SubmitJob(Ctx().get(), req, &c).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  bitsearch::v1::ListJobsResponse list;
-  ASSERT_TRUE(jobs->ListJobs(Ctx().get(), {}, &list).ok());
-  EXPECT_EQ(list.jobs_size(), 1);
+  EXPECT_EQ(ListedJobs(*jobs), 1);
 }
 
 TEST(JobServiceTest, ListPaginatesAndFilters) {
@@ -459,9 +453,7 @@ TEST(JobServiceTest, ProfileMustBeBuiltinOrStored) {
   EXPECT_TRUE(absl::StrContains(st.error_message(), "hardware.profile \"my-board\""))
       << st.error_message();
   EXPECT_TRUE(absl::StrContains(st.error_message(), "pulp-xpulpv2")) << st.error_message();
-  bitsearch::v1::ListJobsResponse list;
-  ASSERT_TRUE(jobs->ListJobs(Ctx().get(), {}, &list).ok());
-  EXPECT_EQ(list.jobs_size(), 0) << "a refused job was stored";
+  EXPECT_EQ(ListedJobs(*jobs), 0) << "a refused job was stored";
 
   SubmitOk(*jobs, "", R"({"model":"lenet5","hardware":{"profile":"pulp-xpulpnn"}})");
   bitsearch::v1::PutProfileRequest put;
@@ -540,13 +532,7 @@ TEST(ServerTest, ShutdownGoesNotServingWhileDrainingThenClosesTheDatabase) {
     grpc::ByteBuffer resp;
     call->Read(&resp, reinterpret_cast<void*>(4));
     if (!next()) return "END";
-    std::vector<grpc::Slice> slices;
-    (void)resp.Dump(&slices);
-    std::string bytes;
-    for (auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
-    // HealthCheckResponse{status = 1}: 0x08 <enum>; 1 = SERVING, 2 = NOT_SERVING.
-    if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : "NOT_SERVING";
-    return "UNKNOWN";
+    return HealthStatusOf(resp);
   };
   ASSERT_EQ(read_status(), "SERVING");
 

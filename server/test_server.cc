@@ -138,6 +138,13 @@ std::string SubmitOk(bitsearch::v1::JobService::Stub& jobs, const std::string& t
   return resp.job().id();
 }
 
+int ListedJobs(bitsearch::v1::JobService::Stub& jobs) {
+  bitsearch::v1::ListJobsResponse list;
+  grpc::Status st = jobs.ListJobs(Ctx().get(), {}, &list);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  return st.ok() ? list.jobs_size() : -1;
+}
+
 std::string HealthStatus(std::shared_ptr<grpc::Channel> channel, const std::string& service) {
   // HealthCheckRequest{service = 1}: tag 0x0a, length, bytes (services here are < 128 bytes).
   std::string request;
@@ -157,10 +164,19 @@ std::string HealthStatus(std::shared_ptr<grpc::Channel> channel, const std::stri
                  [&done](grpc::Status st) { done.set_value(st); });
   grpc::Status st = done.get_future().get();
   if (!st.ok()) return GrpcCodeName(st.error_code());
+  return HealthStatusOf(resp);
+}
+
+std::string BytesOf(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
-  (void)resp.Dump(&slices);
+  (void)buffer.Dump(&slices);
   std::string bytes;
   for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return bytes;
+}
+
+std::string HealthStatusOf(const grpc::ByteBuffer& response) {
+  const std::string bytes = BytesOf(response);
   // HealthCheckResponse{status = 1}: 0x08 <enum>; 1 = SERVING, 2 = NOT_SERVING.
   if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1] == 1 ? "SERVING" : "NOT_SERVING";
   return "UNKNOWN";
@@ -190,11 +206,7 @@ std::string ReflectionServices(std::shared_ptr<grpc::Channel> channel) {
   grpc::ByteBuffer resp;
   if (step(&tags[1])) {
     call->Read(&resp, &tags[2]);
-    if (step(&tags[2])) {
-      std::vector<grpc::Slice> slices;
-      (void)resp.Dump(&slices);
-      for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
+    if (step(&tags[2])) bytes = BytesOf(resp);
   }
   call->WritesDone(&tags[3]);
   (void)step(&tags[3]);

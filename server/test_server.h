@@ -88,8 +88,16 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
 std::string SubmitOk(bitsearch::v1::JobService::Stub& jobs, const std::string& token = "",
                      const std::string& spec = kSmallSpec);
 
+// How many jobs the first page of ListJobs (no token) shows; fails the test (and returns -1) on
+// error. Tests that check that nothing was stored submit far fewer than a page.
+int ListedJobs(bitsearch::v1::JobService::Stub& jobs);
+
 // grpc.health.v1 Check over a generic call: "SERVING", "NOT_SERVING", or the error code name.
 std::string HealthStatus(std::shared_ptr<grpc::Channel> channel, const std::string& service = "");
+// The bytes of a generic call's message.
+std::string BytesOf(const grpc::ByteBuffer& buffer);
+// What a HealthCheckResponse's bytes say: "SERVING", "NOT_SERVING" or "UNKNOWN".
+std::string HealthStatusOf(const grpc::ByteBuffer& response);
 
 // The services server reflection lists (grpc.reflection.v1alpha, no token), as the raw bytes
 // of its answer; or the error code name.
