@@ -25,13 +25,12 @@ constexpr char kColumns[] = "name, digest, size_bytes, files, single_file, creat
 
 absl::Status SqliteJobStore::PutDataset(const DatasetRecord& d) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
   BS_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare("INSERT INTO datasets(name, digest, size_bytes, files, single_file, created_ms, manifest) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET digest = excluded.digest, "
-                   "size_bytes = excluded.size_bytes, files = excluded.files, single_file = excluded.single_file, "
-                   "created_ms = excluded.created_ms, manifest = excluded.manifest"));
+      PrepareLocked("INSERT INTO datasets(name, digest, size_bytes, files, single_file, created_ms, manifest) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET digest = excluded.digest, "
+                    "size_bytes = excluded.size_bytes, files = excluded.files, single_file = excluded.single_file, "
+                    "created_ms = excluded.created_ms, manifest = excluded.manifest"));
   stmt.Bind(1, d.name).Bind(2, d.digest).Bind(3, d.size_bytes).Bind(4, d.files)
       .Bind(5, static_cast<int64_t>(d.single_file)).Bind(6, d.created_ms).Bind(7, d.manifest_json);
   return stmt.Run();
@@ -39,8 +38,8 @@ absl::Status SqliteJobStore::PutDataset(const DatasetRecord& d) {
 
 absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByName(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns, ", manifest FROM datasets WHERE name = ?")));
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      PrepareLocked(absl::StrCat("SELECT ", kColumns, ", manifest FROM datasets WHERE name = ?")));
   stmt.Bind(1, name);
   return ReadOneRow(stmt, [](const Statement& s) { return ReadRow(s, true); },
                     absl::StrCat("data set \"", name, "\" not found (upload it with `bitsearch datasets upload PATH --name ",
@@ -49,9 +48,8 @@ absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByName(const std::string
 
 absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByDigest(const std::string& digest) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare(absl::StrCat("SELECT ", kColumns, ", manifest FROM datasets WHERE digest = ? LIMIT 1")));
+  BS_ASSIGN_OR_RETURN(Statement stmt, PrepareLocked(absl::StrCat("SELECT ", kColumns,
+                                                                 ", manifest FROM datasets WHERE digest = ? LIMIT 1")));
   stmt.Bind(1, digest);
   return ReadOneRow(stmt, [](const Statement& s) { return ReadRow(s, true); },
                     absl::StrCat("no data set with digest ", digest));
@@ -59,8 +57,7 @@ absl::StatusOr<DatasetRecord> SqliteJobStore::GetDatasetByDigest(const std::stri
 
 absl::StatusOr<std::vector<DatasetRecord>> SqliteJobStore::ListDatasets() {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns, " FROM datasets ORDER BY name")));
+  BS_ASSIGN_OR_RETURN(Statement stmt, PrepareLocked(absl::StrCat("SELECT ", kColumns, " FROM datasets ORDER BY name")));
   return ReadAllRows(stmt, [](const Statement& s) { return ReadRow(s, false); });
 }
 

@@ -111,6 +111,11 @@ absl::Status SqliteJobStore::CheckOpen() const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<Statement> SqliteJobStore::PrepareLocked(absl::string_view sql) {
+  BS_RETURN_IF_ERROR(CheckOpen());
+  return db_->Prepare(sql);
+}
+
 absl::Status SqliteJobStore::Close() {
   // First the checkpointer's connection, so the main one is the last and its close checkpoints
   // the whole WAL and removes it.
@@ -123,9 +128,8 @@ absl::Status SqliteJobStore::Close() {
 }
 
 absl::StatusOr<JobRecord> SqliteJobStore::GetJobLocked(const std::string& id) {
-  BS_RETURN_IF_ERROR(CheckOpen());
   BS_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare(absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.id = ?")));
+                      PrepareLocked(absl::StrCat("SELECT ", kJobColumns, " FROM jobs j WHERE j.id = ?")));
   stmt.Bind(1, id);
   return ReadOneRow(stmt, ReadJobRow, absl::StrCat("job ", id, " not found"));
 }
@@ -271,10 +275,8 @@ absl::StatusOr<std::vector<JobEvent>> SqliteJobStore::ReadEvents(const std::stri
                                                                  int64_t after_sequence,
                                                                  int limit) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare("SELECT payload FROM events WHERE job_id = ? AND sequence > ? "
-                                   "ORDER BY sequence LIMIT ?"));
+  BS_ASSIGN_OR_RETURN(Statement stmt, PrepareLocked("SELECT payload FROM events WHERE job_id = ? AND sequence > ? "
+                                                    "ORDER BY sequence LIMIT ?"));
   stmt.Bind(1, id).Bind(2, after_sequence).Bind(3, static_cast<int64_t>(limit));
   std::vector<JobEvent> events;
   while (true) {
@@ -289,9 +291,7 @@ absl::StatusOr<std::vector<JobEvent>> SqliteJobStore::ReadEvents(const std::stri
 
 absl::StatusOr<std::map<JobState, int64_t>> SqliteJobStore::CountJobsByState() {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state"));
+  BS_ASSIGN_OR_RETURN(Statement stmt, PrepareLocked("SELECT state, COUNT(*) FROM jobs GROUP BY state"));
   std::map<JobState, int64_t> counts;
   for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
                      JobState::kFailed, JobState::kCancelled}) {
@@ -308,24 +308,20 @@ absl::StatusOr<std::map<JobState, int64_t>> SqliteJobStore::CountJobsByState() {
 absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ListJobsWithExpiredBlobs(int64_t before_ms,
                                                                                 int limit) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare(absl::StrCat("SELECT ", kJobColumns,
-                                " FROM jobs j WHERE j.finished_ms > 0 AND j.finished_ms < ? AND "
-                                "j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND "
-                                "(j.model_blob IS NOT NULL OR j.checkpoint_blob IS NOT NULL) "
-                                "ORDER BY j.finished_ms LIMIT ?")));
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      PrepareLocked(absl::StrCat("SELECT ", kJobColumns,
+                                                 " FROM jobs j WHERE j.finished_ms > 0 AND j.finished_ms < ? AND "
+                                                 "j.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND "
+                                                 "(j.model_blob IS NOT NULL OR j.checkpoint_blob IS NOT NULL) "
+                                                 "ORDER BY j.finished_ms LIMIT ?")));
   stmt.Bind(1, before_ms).Bind(2, static_cast<int64_t>(limit));
   return ReadAllRows(stmt, ReadJobRow);
 }
 
 absl::Status SqliteJobStore::ClearJobBlobs(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement upd,
-                      db_->Prepare("UPDATE jobs SET model_blob = NULL, checkpoint_blob = NULL, "
-                                   "checkpoint_size = 0 WHERE id = ?"));
+  BS_ASSIGN_OR_RETURN(Statement upd, PrepareLocked("UPDATE jobs SET model_blob = NULL, checkpoint_blob = NULL, "
+                                                   "checkpoint_size = 0 WHERE id = ?"));
   upd.Bind(1, id);
   return upd.Run();
 }

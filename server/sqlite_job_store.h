@@ -89,6 +89,8 @@ class SqliteJobStore : public ServerStore {
   explicit SqliteJobStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
   absl::Status CheckOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A statement on the open database: CheckOpen, then Prepare (what every read starts with).
+  absl::StatusOr<Statement> PrepareLocked(absl::string_view sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Every write that must be all or nothing: runs `body` (returning a Status or StatusOr) with
   // mu_ held inside one IMMEDIATE transaction, committed when `body` succeeds and rolled back

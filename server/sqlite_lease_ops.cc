@@ -246,19 +246,15 @@ absl::StatusOr<std::vector<JobRecord>> SqliteJobStore::ReapExpiredLeases(int64_t
 
 absl::Status SqliteJobStore::GraceRunningLeases(int64_t now_ms, int64_t lease_ms) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement upd,
-                      db_->Prepare("UPDATE jobs SET lease_expires_ms = MAX(lease_expires_ms, ?) "
-                                   "WHERE state = 'RUNNING'"));
+  BS_ASSIGN_OR_RETURN(Statement upd, PrepareLocked("UPDATE jobs SET lease_expires_ms = MAX(lease_expires_ms, ?) "
+                                                   "WHERE state = 'RUNNING'"));
   upd.Bind(1, now_ms + lease_ms);
   return upd.Run();
 }
 
 absl::StatusOr<int64_t> SqliteJobStore::CountWorkersSeenSince(int64_t since_ms) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare("SELECT COUNT(*) FROM workers WHERE last_seen_ms >= ?"));
+  BS_ASSIGN_OR_RETURN(Statement stmt, PrepareLocked("SELECT COUNT(*) FROM workers WHERE last_seen_ms >= ?"));
   stmt.Bind(1, since_ms);
   BS_ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.ColumnInt(0) : 0;

@@ -8,22 +8,18 @@ namespace bitsearch::server {
 
 absl::Status SqliteJobStore::PutProfile(const Profile& profile, int64_t now_ms) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("INSERT INTO profiles(name, format, content, updated_ms) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT(name) DO UPDATE SET format = excluded.format, "
-                   "content = excluded.content, updated_ms = excluded.updated_ms"));
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      PrepareLocked("INSERT INTO profiles(name, format, content, updated_ms) VALUES (?, ?, ?, ?) "
+                                    "ON CONFLICT(name) DO UPDATE SET format = excluded.format, "
+                                    "content = excluded.content, updated_ms = excluded.updated_ms"));
   stmt.Bind(1, profile.name).Bind(2, profile.format).Bind(3, profile.content).Bind(4, now_ms);
   return stmt.Run();
 }
 
 absl::StatusOr<Profile> SqliteJobStore::GetProfile(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare("SELECT name, format, content, updated_ms FROM profiles "
-                                   "WHERE name = ?"));
+  BS_ASSIGN_OR_RETURN(Statement stmt, PrepareLocked("SELECT name, format, content, updated_ms FROM profiles "
+                                                    "WHERE name = ?"));
   stmt.Bind(1, name);
   return ReadOneRow(
       stmt,
@@ -37,10 +33,8 @@ absl::StatusOr<Profile> SqliteJobStore::GetProfile(const std::string& name) {
 
 absl::StatusOr<std::vector<Profile>> SqliteJobStore::ListProfiles() {
   absl::MutexLock lock(&mu_);
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare("SELECT name, format, updated_ms, length(content) FROM profiles "
-                                   "ORDER BY name"));
+  BS_ASSIGN_OR_RETURN(Statement stmt, PrepareLocked("SELECT name, format, updated_ms, length(content) FROM profiles "
+                                                    "ORDER BY name"));
   return ReadAllRows(stmt, [](const Statement& s) {
     return Profile{s.ColumnText(0), s.ColumnText(1), "", s.ColumnInt(2), s.ColumnInt(3)};
   });

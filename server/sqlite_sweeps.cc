@@ -31,9 +31,8 @@ SweepRow ReadSweepRow(const Statement& s) {
 }  // namespace
 
 absl::StatusOr<SweepRow> SqliteJobStore::GetSweepLocked(const std::string& id) {
-  BS_RETURN_IF_ERROR(CheckOpen());
-  BS_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kSweepColumns,
-                                                                " FROM sweeps s WHERE s.id = ?")));
+  BS_ASSIGN_OR_RETURN(Statement stmt,
+                      PrepareLocked(absl::StrCat("SELECT ", kSweepColumns, " FROM sweeps s WHERE s.id = ?")));
   stmt.Bind(1, id);
   return ReadOneRow(stmt, ReadSweepRow, absl::StrCat("sweep ", id, " not found"));
 }
