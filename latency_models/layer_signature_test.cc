@@ -4,55 +4,45 @@
 
 #include <gtest/gtest.h>
 
+#include "latency_models/test_layers.h"
+
 namespace bitsearch {
 namespace {
 
-LayerSignature Conv(int64_t cin, int64_t cout, int64_t k, int64_t hw, int64_t groups = 1) {
-  LayerSignature s;
-  s.type = "conv";
-  s.groups = groups;
-  s.kernel_h = s.kernel_w = k;
-  s.padding = k / 2;
-  s.in_h = s.in_w = s.out_h = s.out_w = hw;
-  s.in_channels = cin;
-  s.out_channels = cout;
-  return s;
-}
-
 TEST(LayerSignatureTest, MacsOfConvDepthwiseAndLinear) {
-  EXPECT_EQ(Conv(16, 32, 3, 8).Macs(), 8 * 8 * 32 * 16 * 9);
-  EXPECT_EQ(Conv(32, 32, 3, 8, 32).Macs(), 8 * 8 * 32 * 1 * 9);
-  EXPECT_TRUE(Conv(32, 32, 3, 8, 32).IsDepthwise());
-  EXPECT_FALSE(Conv(32, 32, 3, 8).IsDepthwise());
+  EXPECT_EQ(TestConv(16, 32, 3, 8).Macs(), 8 * 8 * 32 * 16 * 9);
+  EXPECT_EQ(TestConv(32, 32, 3, 8, 32).Macs(), 8 * 8 * 32 * 1 * 9);
+  EXPECT_TRUE(TestConv(32, 32, 3, 8, 32).IsDepthwise());
+  EXPECT_FALSE(TestConv(32, 32, 3, 8).IsDepthwise());
   EXPECT_EQ(LayerSignature::Linear(1024, 512).Macs(), 1024 * 512);
   EXPECT_EQ(LayerSignature::Linear(1024, 512).WeightCount(), 1024 * 512);
 }
 
 TEST(LayerSignatureTest, KeyIsStableAndDistinguishesFields) {
-  EXPECT_EQ(Conv(1, 32, 5, 28).Key(), "conv:g1:k5x5:s1:p2:in28x28:out28x28:c1>32");
-  EXPECT_NE(Conv(1, 32, 5, 28).Key(), Conv(1, 32, 3, 28).Key());
-  std::unordered_set<LayerSignature, LayerSignatureHash> set = {Conv(1, 32, 5, 28),
-                                                                 Conv(1, 32, 5, 28)};
+  EXPECT_EQ(TestConv(1, 32, 5, 28).Key(), "conv:g1:k5x5:s1:p2:in28x28:out28x28:c1>32");
+  EXPECT_NE(TestConv(1, 32, 5, 28).Key(), TestConv(1, 32, 3, 28).Key());
+  std::unordered_set<LayerSignature, LayerSignatureHash> set = {TestConv(1, 32, 5, 28),
+                                                                 TestConv(1, 32, 5, 28)};
   EXPECT_EQ(set.size(), 1u);
-  EXPECT_TRUE(Conv(1, 32, 3, 28) < Conv(1, 32, 5, 28) || Conv(1, 32, 5, 28) < Conv(1, 32, 3, 28));
+  EXPECT_TRUE(TestConv(1, 32, 3, 28) < TestConv(1, 32, 5, 28) || TestConv(1, 32, 5, 28) < TestConv(1, 32, 3, 28));
 }
 
 TEST(LayerSignatureTest, ValidateNamesTheField) {
-  LayerSignature s = Conv(6, 8, 3, 8, 4);
+  LayerSignature s = TestConv(6, 8, 3, 8, 4);
   EXPECT_NE(s.Validate().message().find("'groups'"), std::string::npos);
-  s = Conv(8, 8, 3, 8);
+  s = TestConv(8, 8, 3, 8);
   s.type = "pool";
   EXPECT_NE(s.Validate().message().find("unknown layer type 'pool'"), std::string::npos);
   s = LayerSignature::Linear(10, 10);
   s.kernel_h = 3;
   EXPECT_FALSE(s.Validate().ok());
-  s = Conv(8, 8, 3, 8);
+  s = TestConv(8, 8, 3, 8);
   s.stride = 0;
   EXPECT_NE(s.Validate().message().find("'stride'"), std::string::npos);
 }
 
 TEST(LayerSignatureTest, JsonRoundTripAndUnknownField) {
-  LayerSignature s = Conv(3, 16, 3, 32);
+  LayerSignature s = TestConv(3, 16, 3, 32);
   absl::StatusOr<LayerSignature> back = SignatureFromJson(SignatureToJson(s));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, s);

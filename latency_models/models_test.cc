@@ -7,20 +7,10 @@
 #include "latency_models/latency_model.h"
 #include "latency_models/lookup_table_model.h"
 #include "latency_models/profile_registry.h"
+#include "latency_models/test_layers.h"
 
 namespace bitsearch {
 namespace {
-
-LayerSignature Conv(int64_t cin, int64_t cout, int64_t k, int64_t hw, int64_t groups = 1) {
-  LayerSignature s;
-  s.groups = groups;
-  s.kernel_h = s.kernel_w = k;
-  s.padding = k / 2;
-  s.in_h = s.in_w = s.out_h = s.out_w = hw;
-  s.in_channels = cin;
-  s.out_channels = cout;
-  return s;
-}
 
 double Lat(const LatencyModel& m, const LayerSignature& s, int a, int w) {
   absl::StatusOr<double> v = m.Latency(s, a, w);
@@ -30,7 +20,7 @@ double Lat(const LatencyModel& m, const LayerSignature& s, int a, int w) {
 
 TEST(BopsModelTest, MacsTimesBits) {
   BopsModel m;
-  const LayerSignature s = Conv(16, 32, 3, 8);
+  const LayerSignature s = TestConv(16, 32, 3, 8);
   EXPECT_DOUBLE_EQ(Lat(m, s, 4, 2), s.Macs() * 8.0);
   EXPECT_EQ(m.unit(), "bops");
   EXPECT_FALSE(m.Latency(s, 0, 8).ok());
@@ -59,7 +49,7 @@ TEST(AnalyticModelTest, ComputeMemoryOverheadAndDepthwise) {
   p.bytes_per_cycle = 0;
   m = AnalyticModel::Create(p);
   ASSERT_TRUE(m.ok());
-  const LayerSignature dw = Conv(8, 8, 3, 4, 8);
+  const LayerSignature dw = TestConv(8, 8, 3, 4, 8);
   EXPECT_DOUBLE_EQ(Lat(**m, dw, 8, 8), 100 + dw.Macs() / 2.0);
   absl::StatusOr<double> missing = (*m)->Latency(s, 2, 2);
   ASSERT_FALSE(missing.ok());
@@ -78,8 +68,8 @@ TEST(AnalyticModelTest, RejectsBadParameters) {
 }
 
 TEST(LookupTableModelTest, ExactHitsMissesAndFallback) {
-  const LayerSignature a = Conv(8, 16, 3, 8);
-  const LayerSignature b = Conv(8, 16, 3, 16);  // 4x the MACs of a
+  const LayerSignature a = TestConv(8, 16, 3, 8);
+  const LayerSignature b = TestConv(8, 16, 3, 16);  // 4x the MACs of a
   std::vector<LatencyRow> rows = {{a, 8, 8, 100.0}, {a, 4, 4, 120.0}};
   absl::StatusOr<std::unique_ptr<LookupTableModel>> strict =
       LookupTableModel::Create("t", "seconds", rows, false);
@@ -138,7 +128,7 @@ class BuiltinProfileTest : public ::testing::Test {
     EXPECT_TRUE(m.ok()) << m.status();
     return m.ok() ? std::move(*m) : nullptr;
   }
-  const LayerSignature conv_ = Conv(64, 64, 3, 16);
+  const LayerSignature conv_ = TestConv(64, 64, 3, 16);
 };
 
 TEST_F(BuiltinProfileTest, EveryProfileCoversAllBitPairs) {
@@ -177,7 +167,7 @@ TEST_F(BuiltinProfileTest, BitserialScalesWithBitProduct) {
   std::unique_ptr<LatencyModel> m = Load("bitserial");
   ASSERT_NE(m, nullptr);
   // The compute share is proportional to a x w; overhead and overlapped memory are small.
-  const LayerSignature big = Conv(256, 256, 3, 32);
+  const LayerSignature big = TestConv(256, 256, 3, 32);
   EXPECT_NEAR(Lat(*m, big, 8, 8) / Lat(*m, big, 4, 4), 4.0, 0.05);
   EXPECT_NEAR(Lat(*m, big, 8, 2) / Lat(*m, big, 4, 4), 1.0, 0.01);
 }
