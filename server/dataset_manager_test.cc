@@ -14,6 +14,7 @@
 #include "base/test_temp_dir.h"
 #include "server/job_manager.h"
 #include "server/sqlite_job_store.h"
+#include "server/test_stores.h"
 
 namespace bitsearch::server {
 namespace {
@@ -23,12 +24,8 @@ namespace fs = std::filesystem;
 class DatasetManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteJobStore::Open(dir_.Path("jobs.db"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto blobs = BlobStore::Open(dir_.Path("data"));
-    ASSERT_TRUE(blobs.ok());
-    blobs_ = std::move(*blobs);
+    absl::Status opened = OpenTestStores(dir_.path(), &store_, &blobs_);
+    ASSERT_TRUE(opened.ok()) << opened;
     DatasetLimits limits;
     limits.max_dataset_bytes = 3 * kDatasetChunkBytes;
     manager_ = std::make_unique<DatasetManager>(store_.get(), blobs_.get(), &clock_, limits);

@@ -17,6 +17,7 @@
 #include "nlohmann/json.hpp"
 #include "search/pretrain_key.h"
 #include "server/sqlite_job_store.h"
+#include "server/test_stores.h"
 
 namespace bitsearch::server {
 namespace {
@@ -44,12 +45,8 @@ class JobManagerTest : public ::testing::Test {
   void Open(JobManagerOptions options) {
     manager_.reset();
     if (store_) (void)store_->Close();
-    auto store = SqliteJobStore::Open(dir_.Path("jobs.db"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto blobs = BlobStore::Open(dir_.Path("data"));
-    ASSERT_TRUE(blobs.ok());
-    blobs_ = std::move(*blobs);
+    absl::Status opened = OpenTestStores(dir_.path(), &store_, &blobs_);
+    ASSERT_TRUE(opened.ok()) << opened;
     registry_ = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<ServerMetrics>(*registry_);
     options.lease_ms = 10'000;
