@@ -13,22 +13,12 @@ namespace bitsearch::server {
 namespace {
 
 namespace v1 = ::bitsearch::v1;
+using testing::CommitOneChunkDataset;
 using testing::Ctx;
 using testing::kClientToken;
 using testing::kWorkerToken;
 using testing::TestServer;
-
-grpc::Status Upload(v1::DatasetService::Stub& stub, const std::string& token, const std::string& digest,
-                    const std::string& data, v1::UploadChunksResponse* resp) {
-  auto ctx = Ctx(token);
-  auto writer = stub.UploadChunks(ctx.get(), resp);
-  v1::DatasetChunk chunk;
-  chunk.set_sha256(digest);
-  chunk.set_data(data);
-  writer->Write(chunk);
-  writer->WritesDone();
-  return writer->Finish();
-}
+using testing::UploadChunk;
 
 TEST(DatasetServiceTest, RolesAreSeparateAndTamperedChunksRefused) {
   TestServer ts(/*auth=*/true);
@@ -37,11 +27,11 @@ TEST(DatasetServiceTest, RolesAreSeparateAndTamperedChunksRefused) {
   const std::string digest = Sha256Hex(data);
 
   v1::UploadChunksResponse up;
-  ASSERT_TRUE(Upload(*stub, kClientToken, digest, data, &up).ok());
+  ASSERT_TRUE(UploadChunk(*stub, kClientToken, digest, data, &up).ok());
   EXPECT_EQ(up.stored(), 1);
   // The same bytes under another digest: refused, nothing stored under that digest.
   v1::UploadChunksResponse bad;
-  grpc::Status tampered = Upload(*stub, kClientToken, Sha256Hex("other"), data, &bad);
+  grpc::Status tampered = UploadChunk(*stub, kClientToken, Sha256Hex("other"), data, &bad);
   EXPECT_EQ(tampered.error_code(), grpc::StatusCode::DATA_LOSS) << tampered.error_message();
   v1::FindMissingChunksRequest find;
   find.add_chunks(digest);
@@ -51,20 +41,12 @@ TEST(DatasetServiceTest, RolesAreSeparateAndTamperedChunksRefused) {
   ASSERT_EQ(missing.missing_size(), 1);
   EXPECT_EQ(missing.missing(0), Sha256Hex("other"));
 
-  v1::CommitDatasetRequest commit;
-  commit.set_name("tiny");
-  commit.mutable_manifest()->set_single_file(true);
-  auto* file = commit.mutable_manifest()->add_files();
-  file->set_path("tiny.bin");
-  file->set_size_bytes(static_cast<int64_t>(data.size()));
-  file->set_sha256(digest);
-  file->add_chunks(digest);
   v1::CommitDatasetResponse committed;
-  ASSERT_TRUE(stub->CommitDataset(Ctx(kClientToken).get(), commit, &committed).ok());
+  ASSERT_TRUE(CommitOneChunkDataset(*stub, kClientToken, "tiny", "tiny.bin", data, &committed).ok());
 
   // A worker token cannot upload or list; a client token cannot download.
   v1::UploadChunksResponse w;
-  EXPECT_EQ(Upload(*stub, kWorkerToken, digest, data, &w).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(UploadChunk(*stub, kWorkerToken, digest, data, &w).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   v1::ListDatasetsResponse list;
   EXPECT_EQ(stub->ListDatasets(Ctx(kWorkerToken).get(), {}, &list).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub->ListDatasets(Ctx(kClientToken).get(), {}, &list).ok());

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <future>
 
+#include "base/sha256.h"
 #include "server/metrics.h"
 
 namespace bitsearch::server::testing {
@@ -136,6 +137,34 @@ std::string SubmitOk(bitsearch::v1::JobService::Stub& jobs, const std::string& t
   grpc::Status st = jobs.SubmitJob(Ctx(token).get(), req, &resp);
   EXPECT_TRUE(st.ok()) << st.error_message();
   return resp.job().id();
+}
+
+grpc::Status UploadChunk(bitsearch::v1::DatasetService::Stub& stub, const std::string& token,
+                         const std::string& digest, const std::string& data,
+                         bitsearch::v1::UploadChunksResponse* response) {
+  auto ctx = Ctx(token);
+  auto writer = stub.UploadChunks(ctx.get(), response);
+  bitsearch::v1::DatasetChunk chunk;
+  chunk.set_sha256(digest);
+  chunk.set_data(data);
+  writer->Write(chunk);
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+grpc::Status CommitOneChunkDataset(bitsearch::v1::DatasetService::Stub& stub, const std::string& token,
+                                   const std::string& name, const std::string& path, const std::string& data,
+                                   bitsearch::v1::CommitDatasetResponse* response) {
+  const std::string digest = Sha256Hex(data);
+  bitsearch::v1::CommitDatasetRequest commit;
+  commit.set_name(name);
+  commit.mutable_manifest()->set_single_file(true);
+  bitsearch::v1::DatasetFile* file = commit.mutable_manifest()->add_files();
+  file->set_path(path);
+  file->set_size_bytes(static_cast<int64_t>(data.size()));
+  file->set_sha256(digest);
+  file->add_chunks(digest);
+  return stub.CommitDataset(Ctx(token).get(), commit, response);
 }
 
 int ListedJobs(bitsearch::v1::JobService::Stub& jobs) {

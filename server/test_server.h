@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "bitsearch/v1/datasets.grpc.pb.h"
 #include "bitsearch/v1/jobs.grpc.pb.h"
 #include "bitsearch/v1/profiles.grpc.pb.h"
 #include "bitsearch/v1/worker.grpc.pb.h"
@@ -87,6 +88,16 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
 // Submits kSmallSpec (or `spec`) and returns the job id; fails the test on error.
 std::string SubmitOk(bitsearch::v1::JobService::Stub& jobs, const std::string& token = "",
                      const std::string& spec = kSmallSpec);
+
+// Uploads one data set chunk, `data` under `digest` (UploadChunks with a single message).
+grpc::Status UploadChunk(bitsearch::v1::DatasetService::Stub& stub, const std::string& token,
+                         const std::string& digest, const std::string& data,
+                         bitsearch::v1::UploadChunksResponse* response);
+// Commits data set `name` as one file `path` made of one chunk, `data` (uploaded before, under its
+// SHA-256): the smallest data set a job can name.
+grpc::Status CommitOneChunkDataset(bitsearch::v1::DatasetService::Stub& stub, const std::string& token,
+                                   const std::string& name, const std::string& path, const std::string& data,
+                                   bitsearch::v1::CommitDatasetResponse* response);
 
 // How many jobs the first page of ListJobs (no token) shows; fails the test (and returns -1) on
 // error. Tests that check that nothing was stored submit far fewer than a page.
