@@ -13,20 +13,12 @@
 #include "server/dataset_manager.h"
 #include "server/export_blobs.h"
 #include "server/profile_rules.h"
+#include "server/request_ids.h"
 
 namespace bitsearch::server {
 namespace {
 
 constexpr int kDefaultPageSize = 50;
-constexpr size_t kMaxIdBytes = 128;
-
-absl::Status RequireJobId(const std::string& id) {
-  if (id.empty()) return absl::InvalidArgumentError("job_id is required");
-  if (id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("job_id is longer than ", kMaxIdBytes, " bytes"));
-  }
-  return absl::OkStatus();
-}
 
 // Parses and validates spec text; never throws (the JSON library may, on odd input).
 absl::StatusOr<JobSpec> ValidateSpec(const std::string& text) {
@@ -73,10 +65,7 @@ absl::Status CheckWorkerPath(const char* field, const std::string& path) {
 }
 
 absl::Status CheckRequestId(const std::string& id) {
-  if (id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("client_request_id is longer than ", kMaxIdBytes, " bytes"));
-  }
+  BS_RETURN_IF_ERROR(CheckIdLength("client_request_id", id));
   for (char c : id) {
     if (c < 0x21 || c > 0x7e) {
       return absl::InvalidArgumentError("client_request_id must be printable ASCII without spaces");
@@ -175,7 +164,7 @@ absl::Status JobManager::CheckSpecInputs(JobSpec* spec, bool model_uploaded) {
 }
 
 absl::StatusOr<JobRecord> JobManager::VisibleJob(const Caller& caller, const std::string& id) {
-  BS_RETURN_IF_ERROR(RequireJobId(id));
+  BS_RETURN_IF_ERROR(RequireId("job_id", id));
   BS_ASSIGN_OR_RETURN(JobRecord job, store_->GetJob(id));
   if (options_.job_ownership && !caller.admin && job.owner != caller.principal) {
     return absl::PermissionDeniedError(
@@ -191,21 +180,27 @@ absl::StatusOr<JobRecord> JobManager::GetJob(const Caller& caller, const std::st
 absl::StatusOr<JobListing> JobManager::ListJobs(const Caller& caller,
                                                 std::optional<JobState> state,
                                                 const std::string& page_token, int page_size) {
-  if (page_size < 0) return absl::InvalidArgumentError("page_size must be >= 0");
-  int limit = page_size == 0 ? kDefaultPageSize : std::min(page_size, options_.limits.max_page_size);
-  int64_t cursor = 0;
-  if (!page_token.empty() && (!absl::SimpleAtoi(page_token, &cursor) || cursor <= 0)) {
-    return absl::InvalidArgumentError("page_token is not a next_page_token from ListJobs");
-  }
-  std::string owner = options_.job_ownership && !caller.admin ? caller.principal : "";
-  if (options_.job_ownership && !caller.admin && owner.empty()) {
-    return absl::PermissionDeniedError("job ownership is on but the caller has no identity");
-  }
-  BS_ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(state, cursor, limit, owner));
+  BS_ASSIGN_OR_RETURN(ListQuery query, ListQueryOf(caller, page_token, page_size, "ListJobs"));
+  BS_ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(state, query.cursor, query.limit, query.owner));
   JobListing listing;
   listing.jobs = std::move(page.jobs);
   if (page.next_cursor > 0) listing.next_page_token = absl::StrCat(page.next_cursor);
   return listing;
+}
+
+absl::StatusOr<JobManager::ListQuery> JobManager::ListQueryOf(const Caller& caller, const std::string& page_token,
+                                                             int page_size, absl::string_view method) const {
+  if (page_size < 0) return absl::InvalidArgumentError("page_size must be >= 0");
+  ListQuery query;
+  query.limit = page_size == 0 ? kDefaultPageSize : std::min(page_size, options_.limits.max_page_size);
+  if (!page_token.empty() && (!absl::SimpleAtoi(page_token, &query.cursor) || query.cursor <= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("page_token is not a next_page_token from ", method));
+  }
+  query.owner = options_.job_ownership && !caller.admin ? caller.principal : "";
+  if (options_.job_ownership && !caller.admin && query.owner.empty()) {
+    return absl::PermissionDeniedError("job ownership is on but the caller has no identity");
+  }
+  return query;
 }
 
 absl::StatusOr<JobRecord> JobManager::CancelJob(const Caller& caller, const std::string& id) {

@@ -22,6 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "server/blob_store.h"
@@ -210,6 +211,17 @@ class JobManager {
  private:
   friend class CheckpointUpload;
 
+  // What a listing (ListJobs, ListSweeps: `method`) asks the store for: how many (page_size 0 =
+  // 50, capped at limits.max_page_size), below which seq (page_token = an earlier page's
+  // next_page_token) and whose records ("" = everyone's; with job ownership on, the caller's own
+  // unless an admin).
+  struct ListQuery {
+    int limit = 0;
+    int64_t cursor = 0;
+    std::string owner;
+  };
+  absl::StatusOr<ListQuery> ListQueryOf(const Caller& caller, const std::string& page_token, int page_size,
+                                        absl::string_view method) const;
   // The job if `caller` may see it (NOT_FOUND / PERMISSION_DENIED otherwise).
   absl::StatusOr<JobRecord> VisibleJob(const Caller& caller, const std::string& id);
   // The one place a job's end is recorded: metrics, blobs it no longer needs, watchers; a failed

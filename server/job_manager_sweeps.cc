@@ -11,7 +11,6 @@
 #include <exception>
 #include <map>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -22,22 +21,13 @@
 #include "search/sweep.h"
 #include "server/job_manager.h"
 #include "server/profile_rules.h"
+#include "server/request_ids.h"
 
 namespace bitsearch::server {
 namespace {
 
 using nlohmann::json;
 
-constexpr int kDefaultPageSize = 50;
-constexpr size_t kMaxIdBytes = 128;
-
-absl::Status RequireSweepId(const std::string& id) {
-  if (id.empty()) return absl::InvalidArgumentError("sweep_id is required");
-  if (id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("sweep_id is longer than ", kMaxIdBytes, " bytes"));
-  }
-  return absl::OkStatus();
-}
 
 // Expands and validates; never throws (the JSON library may, on odd input).
 absl::StatusOr<SweepPlan> ExpandSpec(const std::string& text) {
@@ -74,9 +64,7 @@ absl::StatusOr<SubmitSweepOutcome> JobManager::SubmitSweep(const Caller& caller,
     return absl::InvalidArgumentError(absl::StrCat("spec_json is ", req.spec_json.size(),
                                                    " bytes; the limit is ", options_.limits.max_spec_bytes));
   }
-  if (req.client_request_id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("client_request_id is longer than ", kMaxIdBytes, " bytes"));
-  }
+  BS_RETURN_IF_ERROR(CheckIdLength("client_request_id", req.client_request_id));
   BS_ASSIGN_OR_RETURN(SweepPlan plan, ExpandSpec(req.spec_json));
   for (SweepPoint& p : plan.points) {
     if (!p.spec.model.onnx.empty()) {
@@ -160,7 +148,7 @@ absl::StatusOr<SweepInfo> JobManager::SweepInfoOf(SweepRow sweep) {
 }
 
 absl::StatusOr<SweepInfo> JobManager::VisibleSweep(const Caller& caller, const std::string& id) {
-  BS_RETURN_IF_ERROR(RequireSweepId(id));
+  BS_RETURN_IF_ERROR(RequireId("sweep_id", id));
   BS_ASSIGN_OR_RETURN(SweepRow sweep, store_->GetSweep(id));
   if (options_.job_ownership && !caller.admin && sweep.owner != caller.principal) {
     return absl::PermissionDeniedError(
@@ -175,17 +163,8 @@ absl::StatusOr<SweepInfo> JobManager::GetSweep(const Caller& caller, const std::
 
 absl::StatusOr<SweepListing> JobManager::ListSweeps(const Caller& caller, const std::string& page_token,
                                                     int page_size) {
-  if (page_size < 0) return absl::InvalidArgumentError("page_size must be >= 0");
-  int limit = page_size == 0 ? kDefaultPageSize : std::min(page_size, options_.limits.max_page_size);
-  int64_t cursor = 0;
-  if (!page_token.empty() && (!absl::SimpleAtoi(page_token, &cursor) || cursor <= 0)) {
-    return absl::InvalidArgumentError("page_token is not a next_page_token from ListSweeps");
-  }
-  std::string owner = options_.job_ownership && !caller.admin ? caller.principal : "";
-  if (options_.job_ownership && !caller.admin && owner.empty()) {
-    return absl::PermissionDeniedError("job ownership is on but the caller has no identity");
-  }
-  BS_ASSIGN_OR_RETURN(SweepPage page, store_->ListSweeps(cursor, limit, owner));
+  BS_ASSIGN_OR_RETURN(ListQuery query, ListQueryOf(caller, page_token, page_size, "ListSweeps"));
+  BS_ASSIGN_OR_RETURN(SweepPage page, store_->ListSweeps(query.cursor, query.limit, query.owner));
   SweepListing listing;
   for (SweepRow& row : page.sweeps) {
     BS_ASSIGN_OR_RETURN(SweepInfo info, SweepInfoOf(std::move(row)));

@@ -8,33 +8,20 @@
 #include "server/job_manager.h"
 #include "search/pretrain_key.h"
 #include "server/profile_rules.h"
+#include "server/request_ids.h"
 #include "server/worker_report_rules.h"
 
 namespace bitsearch::server {
 namespace {
 
-constexpr size_t kMaxIdBytes = 128;
 constexpr size_t kMaxErrorBytes = 64 << 10;
 // Phase boundaries stored past a full event log (a job has about a dozen phases).
 constexpr int64_t kPhaseEventReserve = 1000;
 
-absl::Status ValidateWorkerId(const std::string& id) {
-  if (id.empty()) return absl::InvalidArgumentError("worker_id is required");
-  if (id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("worker_id is longer than ", kMaxIdBytes, " bytes"));
-  }
-  return absl::OkStatus();
-}
-
 // INVALID_ARGUMENT unless the lease names a worker, a job, a positive attempt and a token.
 absl::Status ValidateLeaseRef(const LeaseRef& lease) {
-  BS_RETURN_IF_ERROR(ValidateWorkerId(lease.worker_id));
-  if (lease.job_id.empty()) return absl::InvalidArgumentError("lease.job_id is required");
-  if (lease.job_id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("lease.job_id is longer than ", kMaxIdBytes, " bytes"));
-  }
+  BS_RETURN_IF_ERROR(RequireId("worker_id", lease.worker_id));
+  BS_RETURN_IF_ERROR(RequireId("lease.job_id", lease.job_id));
   if (lease.attempt <= 0) return absl::InvalidArgumentError("lease.attempt must be positive");
   if (lease.token.empty() || lease.token.size() > kMaxIdBytes) {
     return absl::InvalidArgumentError("lease.token is required (echo the one Lease returned)");
@@ -52,7 +39,7 @@ std::string JobManager::NewLeaseToken() {
 }
 
 absl::StatusOr<std::optional<LeasedJob>> JobManager::Lease(const std::string& worker_id) {
-  BS_RETURN_IF_ERROR(ValidateWorkerId(worker_id));
+  BS_RETURN_IF_ERROR(RequireId("worker_id", worker_id));
   int64_t now = clock_->NowMs();
   std::string token = NewLeaseToken();
   BS_ASSIGN_OR_RETURN(std::optional<JobRecord> job,
