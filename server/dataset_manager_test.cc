@@ -244,7 +244,7 @@ TEST_F(DatasetManagerTest, SubmissionPinsRefsAndRefusesOutsidePaths) {
   // Nothing refused was queued: the two accepted jobs and the sweep's jobs alone.
   auto listing = jobs.ListJobs(Caller{}, std::nullopt, "", 0);
   ASSERT_TRUE(listing.ok());
-  EXPECT_EQ(listing->jobs.size(), 2 + sweep->sweep.points.size() + sweep->sweep.pretrain_jobs.size());
+  EXPECT_EQ(listing->items.size(), 2 + sweep->sweep.points.size() + sweep->sweep.pretrain_jobs.size());
 }
 
 }  // namespace

@@ -166,11 +166,17 @@ absl::Status JobManager::CheckSpecInputs(JobSpec* spec, bool model_uploaded) {
 absl::StatusOr<JobRecord> JobManager::VisibleJob(const Caller& caller, const std::string& id) {
   BS_RETURN_IF_ERROR(RequireId("job_id", id));
   BS_ASSIGN_OR_RETURN(JobRecord job, store_->GetJob(id));
-  if (options_.job_ownership && !caller.admin && job.owner != caller.principal) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("job ", id, " belongs to another client (an admin token sees every job)"));
-  }
+  BS_RETURN_IF_ERROR(CheckOwner(caller, job.owner, "job", id));
   return job;
+}
+
+absl::Status JobManager::CheckOwner(const Caller& caller, const std::string& owner, absl::string_view kind,
+                                    const std::string& id) const {
+  if (options_.job_ownership && !caller.admin && owner != caller.principal) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(kind, " ", id, " belongs to another client (an admin token sees every ", kind, ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<JobRecord> JobManager::GetJob(const Caller& caller, const std::string& id) {
@@ -183,7 +189,7 @@ absl::StatusOr<JobListing> JobManager::ListJobs(const Caller& caller,
   BS_ASSIGN_OR_RETURN(ListQuery query, ListQueryOf(caller, page_token, page_size, "ListJobs"));
   BS_ASSIGN_OR_RETURN(JobPage page, store_->ListJobs(state, query.cursor, query.limit, query.owner));
   JobListing listing;
-  listing.jobs = std::move(page.jobs);
+  listing.items = std::move(page.jobs);
   if (page.next_cursor > 0) listing.next_page_token = absl::StrCat(page.next_cursor);
   return listing;
 }

@@ -72,10 +72,13 @@ struct SubmitOutcome {
   bool deduplicated = false;
 };
 
-struct JobListing {
-  std::vector<JobRecord> jobs;
+// One page of ListJobs or ListSweeps, newest first.
+template <typename Item>
+struct Listing {
+  std::vector<Item> items;
   std::string next_page_token;  // "" on the last page
 };
+using JobListing = Listing<JobRecord>;
 
 struct JobResult {
   std::string result_json;
@@ -112,10 +115,7 @@ struct SubmitSweepOutcome {
   bool deduplicated = false;
 };
 
-struct SweepListing {
-  std::vector<SweepInfo> sweeps;
-  std::string next_page_token;  // "" on the last page
-};
+using SweepListing = Listing<SweepInfo>;
 
 // One checkpoint upload in progress: chunks are appended to a temporary blob that replaces the
 // job's checkpoint on Commit() if the lease still holds; dropped without Commit(), it leaves
@@ -222,6 +222,10 @@ class JobManager {
   };
   absl::StatusOr<ListQuery> ListQueryOf(const Caller& caller, const std::string& page_token, int page_size,
                                         absl::string_view method) const;
+  // PERMISSION_DENIED when job ownership is on and record `kind` ("job", "sweep") `id`, owned by
+  // `owner`, is not the caller's (an admin sees every record).
+  absl::Status CheckOwner(const Caller& caller, const std::string& owner, absl::string_view kind,
+                          const std::string& id) const;
   // The job if `caller` may see it (NOT_FOUND / PERMISSION_DENIED otherwise).
   absl::StatusOr<JobRecord> VisibleJob(const Caller& caller, const std::string& id);
   // The one place a job's end is recorded: metrics, blobs it no longer needs, watchers; a failed

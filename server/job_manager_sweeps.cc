@@ -150,10 +150,7 @@ absl::StatusOr<SweepInfo> JobManager::SweepInfoOf(SweepRow sweep) {
 absl::StatusOr<SweepInfo> JobManager::VisibleSweep(const Caller& caller, const std::string& id) {
   BS_RETURN_IF_ERROR(RequireId("sweep_id", id));
   BS_ASSIGN_OR_RETURN(SweepRow sweep, store_->GetSweep(id));
-  if (options_.job_ownership && !caller.admin && sweep.owner != caller.principal) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("sweep ", id, " belongs to another client (an admin token sees every sweep)"));
-  }
+  BS_RETURN_IF_ERROR(CheckOwner(caller, sweep.owner, "sweep", id));
   return SweepInfoOf(std::move(sweep));
 }
 
@@ -168,7 +165,7 @@ absl::StatusOr<SweepListing> JobManager::ListSweeps(const Caller& caller, const 
   SweepListing listing;
   for (SweepRow& row : page.sweeps) {
     BS_ASSIGN_OR_RETURN(SweepInfo info, SweepInfoOf(std::move(row)));
-    listing.sweeps.push_back(std::move(info));
+    listing.items.push_back(std::move(info));
   }
   if (page.next_cursor > 0) listing.next_page_token = absl::StrCat(page.next_cursor);
   return listing;

@@ -101,7 +101,7 @@ TEST_F(JobManagerTest, SubmitStoresTheModelOnceAndRefusesWithoutLeavingAnything)
   EXPECT_EQ(Files("models"), 1);
   auto all = manager_->ListJobs({}, std::nullopt, "", 0);
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->jobs.size(), 1u);
+  EXPECT_EQ(all->items.size(), 1u);
 }
 
 TEST_F(JobManagerTest, CompleteStoresExportsUndoesThemWhenRefusedAndDropsTheCheckpoint) {
@@ -151,9 +151,9 @@ TEST_F(JobManagerTest, OwnershipLimitsClientsToTheirJobsAndAdminsSeeAll) {
   EXPECT_EQ(manager_->GetResult(alice, b.id, false).status().code(),
             absl::StatusCode::kPermissionDenied);
   auto mine = manager_->ListJobs(alice, std::nullopt, "", 0);
-  ASSERT_EQ(mine->jobs.size(), 1u);
-  EXPECT_EQ(mine->jobs[0].id, a.id);
-  EXPECT_EQ(manager_->ListJobs(admin, std::nullopt, "", 0)->jobs.size(), 2u);
+  ASSERT_EQ(mine->items.size(), 1u);
+  EXPECT_EQ(mine->items[0].id, a.id);
+  EXPECT_EQ(manager_->ListJobs(admin, std::nullopt, "", 0)->items.size(), 2u);
   EXPECT_TRUE(manager_->CancelJob(admin, b.id).ok());
   EXPECT_EQ(manager_->GetJob(bob, b.id)->state, JobState::kCancelled);
 }
@@ -199,7 +199,7 @@ TEST_F(JobManagerTest, AFullDiskDuringUploadIsResourceExhaustedWithoutServerPath
   EXPECT_TRUE(absl::StrContains(out.status().message(), "out of disk space")) << out.status();
   EXPECT_FALSE(absl::StrContains(out.status().message(), dir_.path())) << out.status();
   EXPECT_EQ(Files("models"), 0);
-  EXPECT_TRUE(manager_->ListJobs({}, std::nullopt, "", 0)->jobs.empty());
+  EXPECT_TRUE(manager_->ListJobs({}, std::nullopt, "", 0)->items.empty());
 }
 
 TEST_F(JobManagerTest, JobsWhoseWorkersDieOnEveryAttemptFailAsKilled) {
@@ -276,8 +276,8 @@ TEST_F(JobManagerTest, SweepPointsWaitForTheirSharedPretrainingAndStartFromItsMo
   EXPECT_FALSE(pareto[b.job.id]);
   auto listed = manager_->ListSweeps({}, "", 0);
   ASSERT_TRUE(listed.ok());
-  ASSERT_EQ(listed->sweeps.size(), 1u);
-  EXPECT_EQ(listed->sweeps[0].state, JobState::kSucceeded);
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].state, JobState::kSucceeded);
 }
 
 TEST_F(JobManagerTest, AFailedPretrainingFailsEveryPointWithItsReason) {
@@ -324,7 +324,7 @@ TEST_F(JobManagerTest, SweepsAreValidatedDeduplicatedAndOwned) {
       {}, SubmitSweepRequest{R"({"model":"lenet5","sweep":{"search.mu":[0.1,-1]}})", ""});
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(bad.status().message(), "search.mu")) << bad.status();
-  EXPECT_TRUE(manager_->ListJobs({}, std::nullopt, "", 0)->jobs.empty());  // nothing stored
+  EXPECT_TRUE(manager_->ListJobs({}, std::nullopt, "", 0)->items.empty());  // nothing stored
 
   JobManagerOptions options;
   options.job_ownership = true;
@@ -337,12 +337,12 @@ TEST_F(JobManagerTest, SweepsAreValidatedDeduplicatedAndOwned) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->deduplicated);
   EXPECT_EQ(again->sweep.sweep.id, first->sweep.sweep.id);
-  EXPECT_EQ(manager_->ListJobs(alice, std::nullopt, "", 0)->jobs.size(), 3u);  // stored once
+  EXPECT_EQ(manager_->ListJobs(alice, std::nullopt, "", 0)->items.size(), 3u);  // stored once
   const std::string id = first->sweep.sweep.id;
   EXPECT_EQ(manager_->GetSweep(bob, id).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(manager_->CancelSweep(bob, id).status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(manager_->ListSweeps(bob, "", 0)->sweeps.empty());
-  EXPECT_EQ(manager_->ListSweeps(alice, "", 0)->sweeps.size(), 1u);
+  EXPECT_TRUE(manager_->ListSweeps(bob, "", 0)->items.empty());
+  EXPECT_EQ(manager_->ListSweeps(alice, "", 0)->items.size(), 1u);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
         }
         BS_ASSIGN_OR_RETURN(JobListing listing, sc_.jobs->ListJobs(caller, state, req->page_token(),
                                                                    req->page_size()));
-        for (const JobRecord& job : listing.jobs) ToProto(job, resp->add_jobs());
+        for (const JobRecord& job : listing.items) ToProto(job, resp->add_jobs());
         resp->set_next_page_token(listing.next_page_token);
         return absl::OkStatus();
       });

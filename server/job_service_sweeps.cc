@@ -62,7 +62,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListSweeps(grpc::CallbackServerContext
                   [&](const Caller& caller) -> absl::Status {
                     BS_ASSIGN_OR_RETURN(SweepListing listing,
                                         sc_.jobs->ListSweeps(caller, req->page_token(), req->page_size()));
-                    for (const SweepInfo& s : listing.sweeps) ToProto(s, resp->add_sweeps(), false);
+                    for (const SweepInfo& s : listing.items) ToProto(s, resp->add_sweeps(), false);
                     resp->set_next_page_token(listing.next_page_token);
                     return absl::OkStatus();
                   });

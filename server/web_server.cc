@@ -222,11 +222,11 @@ void WebServer::Routes() {
     absl::StatusOr<SweepListing> sweeps = jobs_->ListSweeps(*caller, "", kListed);
     if (!sweeps.ok()) return Fail(res, sweeps.status());
     std::vector<JobLine> lines;
-    for (JobRecord& j : jobs->jobs) {
+    for (JobRecord& j : jobs->items) {
       std::optional<JobProgress> p = LatestProgress(*jobs_, j);
       lines.push_back({std::move(j), std::move(p)});
     }
-    Html(res, 200, IndexPage(lines, sweeps->sweeps));
+    Html(res, 200, IndexPage(lines, sweeps->items));
   });
 
   http.Get(R"(/jobs/([A-Za-z0-9_-]+))", [this, caller_of](const httplib::Request& req, httplib::Response& res) {
