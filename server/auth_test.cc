@@ -16,6 +16,22 @@
 namespace bitsearch::server::testing {
 namespace {
 
+using JobStub = bitsearch::v1::JobService::Stub;
+using ProfileStub = bitsearch::v1::ProfileService::Stub;
+using WorkerStub = bitsearch::v1::WorkerService::Stub;
+
+// A unary call of `method` on `stub` with `request` and a token, for the tables of calls below:
+// only the status matters, the response is dropped.
+template <typename Stub, typename Request, typename Response>
+std::function<grpc::Status(const std::string& token)> Unary(
+    Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request) {
+  return [stub, method, request](const std::string& token) {
+    Response out;
+    return (stub->*method)(Ctx(token).get(), request, &out);
+  };
+}
+
 TEST(AuthTest, RolesAreEnforced) {
   TestServer ts(/*auth=*/true);
   auto jobs = ts.Jobs();
@@ -108,26 +124,41 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
     std::vector<Role> roles;
     Call call;
   };
-  auto unary = [](auto method) {
-    return [method](const std::string& token) { return method(Ctx(token).get()); };
+  // Valid requests, so that only the token decides whether a call gets through.
+  auto with_job = [](auto request, const std::string& id) {
+    request.set_job_id(id);
+    return request;
   };
+  auto with_sweep = [](auto request, const std::string& id) {
+    request.set_sweep_id(id);
+    return request;
+  };
+  auto with_lease = [&lease](auto request) {
+    *request.mutable_lease() = lease;
+    return request;
+  };
+  bitsearch::v1::SubmitJobRequest submit;
+  submit.set_spec_json(kSmallSpec);
+  bitsearch::v1::GetProfileRequest get_profile;
+  get_profile.set_name("no-such-profile");
+  bitsearch::v1::PutProfileRequest put_profile;
+  put_profile.mutable_profile()->set_name("p");
+  put_profile.mutable_profile()->set_format("json");
+  put_profile.mutable_profile()->set_content(R"({"name": "p", "kind": "bops"})");
+  auto progress = with_lease(bitsearch::v1::ReportProgressRequest());
+  progress.add_events()->set_type(bitsearch::v1::JobEvent::TYPE_LOG);
+  auto complete = with_lease(bitsearch::v1::CompleteRequest());
+  complete.set_result_json("{}");
+  auto fail = with_lease(bitsearch::v1::FailRequest());
+  fail.set_error("x");
+  JobStub* j = jobs.get();
+  ProfileStub* p = profiles.get();
+  WorkerStub* w = workers.get();
   std::vector<Rpc> rpcs = {
-      {"JobService/SubmitJob", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::SubmitJobRequest r;
-         r.set_spec_json(kSmallSpec);
-         bitsearch::v1::SubmitJobResponse out;
-         return jobs->SubmitJob(c, r, &out);
-       })},
-      {"JobService/GetJob", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::GetJobRequest r;
-         r.set_job_id(queued);
-         bitsearch::v1::Job out;
-         return jobs->GetJob(c, r, &out);
-       })},
-      {"JobService/ListJobs", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::ListJobsResponse out;
-         return jobs->ListJobs(c, {}, &out);
-       })},
+      {"JobService/SubmitJob", {Role::kClient}, Unary(j, &JobStub::SubmitJob, submit)},
+      {"JobService/GetJob", {Role::kClient},
+       Unary(j, &JobStub::GetJob, with_job(bitsearch::v1::GetJobRequest(), queued))},
+      {"JobService/ListJobs", {Role::kClient}, Unary(j, &JobStub::ListJobs, {})},
       {"JobService/WatchJob", {Role::kClient}, [&](const std::string& token) {
          bitsearch::v1::WatchJobRequest r;
          r.set_job_id(queued);
@@ -143,49 +174,17 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
          }
          return reader->Finish();
        }},
-      {"JobService/GetResult", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::GetResultRequest r;
-         r.set_job_id(queued);
-         bitsearch::v1::GetResultResponse out;
-         return jobs->GetResult(c, r, &out);  // FAILED_PRECONDITION (no result yet) once through
-       })},
-      {"ProfileService/ListProfiles", {Role::kClient, Role::kWorker},
-       unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::ListProfilesResponse out;
-         return profiles->ListProfiles(c, {}, &out);
-       })},
-      {"ProfileService/GetProfile", {Role::kClient, Role::kWorker},
-       unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::GetProfileRequest r;
-         r.set_name("no-such-profile");
-         bitsearch::v1::Profile out;
-         return profiles->GetProfile(c, r, &out);  // NOT_FOUND once through
-       })},
-      {"ProfileService/PutProfile", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::PutProfileRequest r;
-         r.mutable_profile()->set_name("p");
-         r.mutable_profile()->set_format("json");
-         r.mutable_profile()->set_content(R"({"name": "p", "kind": "bops"})");
-         bitsearch::v1::Profile out;
-         return profiles->PutProfile(c, r, &out);
-       })},
-      {"WorkerService/Lease", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::LeaseResponse out;
-         return workers->Lease(c, lreq, &out);
-       })},
-      {"WorkerService/Heartbeat", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::HeartbeatRequest r;
-         *r.mutable_lease() = lease;
-         bitsearch::v1::HeartbeatResponse out;
-         return workers->Heartbeat(c, r, &out);
-       })},
-      {"WorkerService/ReportProgress", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::ReportProgressRequest r;
-         *r.mutable_lease() = lease;
-         r.add_events()->set_type(bitsearch::v1::JobEvent::TYPE_LOG);
-         bitsearch::v1::ReportProgressResponse out;
-         return workers->ReportProgress(c, r, &out);
-       })},
+      // FAILED_PRECONDITION (no result yet) once through.
+      {"JobService/GetResult", {Role::kClient},
+       Unary(j, &JobStub::GetResult, with_job(bitsearch::v1::GetResultRequest(), queued))},
+      {"ProfileService/ListProfiles", {Role::kClient, Role::kWorker}, Unary(p, &ProfileStub::ListProfiles, {})},
+      // NOT_FOUND once through.
+      {"ProfileService/GetProfile", {Role::kClient, Role::kWorker}, Unary(p, &ProfileStub::GetProfile, get_profile)},
+      {"ProfileService/PutProfile", {Role::kClient}, Unary(p, &ProfileStub::PutProfile, put_profile)},
+      {"WorkerService/Lease", {Role::kWorker}, Unary(w, &WorkerStub::Lease, lreq)},
+      {"WorkerService/Heartbeat", {Role::kWorker},
+       Unary(w, &WorkerStub::Heartbeat, with_lease(bitsearch::v1::HeartbeatRequest()))},
+      {"WorkerService/ReportProgress", {Role::kWorker}, Unary(w, &WorkerStub::ReportProgress, progress)},
       {"WorkerService/UploadCheckpoint", {Role::kWorker}, [&](const std::string& token) {
          auto ctx = Ctx(token);
          bitsearch::v1::UploadCheckpointResponse out;
@@ -207,52 +206,20 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
          }
          return reader->Finish();  // NOT_FOUND (no checkpoint) or OK once through
        }},
-      {"WorkerService/Complete", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::CompleteRequest r;
-         *r.mutable_lease() = lease;
-         r.set_result_json("{}");
-         bitsearch::v1::CompleteResponse out;
-         return workers->Complete(c, r, &out);
-       })},
-      {"WorkerService/Fail", {Role::kWorker}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::FailRequest r;
-         *r.mutable_lease() = lease;
-         r.set_error("x");
-         bitsearch::v1::FailResponse out;
-         return workers->Fail(c, r, &out);  // FAILED_PRECONDITION after Complete, once through
-       })},
-      {"JobService/CancelJob", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::CancelJobRequest r;
-         r.set_job_id(running);
-         bitsearch::v1::Job out;
-         return jobs->CancelJob(c, r, &out);
-       })},
-      {"JobService/SubmitSweep", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::SubmitSweepResponse out;
-         return jobs->SubmitSweep(c, sweep_req, &out);
-       })},
-      {"JobService/GetSweep", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::GetSweepRequest r;
-         r.set_sweep_id(sweep);
-         bitsearch::v1::Sweep out;
-         return jobs->GetSweep(c, r, &out);
-       })},
-      {"JobService/ListSweeps", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::ListSweepsResponse out;
-         return jobs->ListSweeps(c, {}, &out);
-       })},
-      {"JobService/GetSweepResult", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::GetSweepResultRequest r;
-         r.set_sweep_id(sweep);
-         bitsearch::v1::GetSweepResultResponse out;
-         return jobs->GetSweepResult(c, r, &out);  // FAILED_PRECONDITION (no result) once through
-       })},
-      {"JobService/CancelSweep", {Role::kClient}, unary([&](grpc::ClientContext* c) {
-         bitsearch::v1::CancelSweepRequest r;
-         r.set_sweep_id(sweep);
-         bitsearch::v1::Sweep out;
-         return jobs->CancelSweep(c, r, &out);
-       })},
+      {"WorkerService/Complete", {Role::kWorker}, Unary(w, &WorkerStub::Complete, complete)},
+      // FAILED_PRECONDITION after Complete, once through.
+      {"WorkerService/Fail", {Role::kWorker}, Unary(w, &WorkerStub::Fail, fail)},
+      {"JobService/CancelJob", {Role::kClient},
+       Unary(j, &JobStub::CancelJob, with_job(bitsearch::v1::CancelJobRequest(), running))},
+      {"JobService/SubmitSweep", {Role::kClient}, Unary(j, &JobStub::SubmitSweep, sweep_req)},
+      {"JobService/GetSweep", {Role::kClient},
+       Unary(j, &JobStub::GetSweep, with_sweep(bitsearch::v1::GetSweepRequest(), sweep))},
+      {"JobService/ListSweeps", {Role::kClient}, Unary(j, &JobStub::ListSweeps, {})},
+      // FAILED_PRECONDITION (no result) once through.
+      {"JobService/GetSweepResult", {Role::kClient},
+       Unary(j, &JobStub::GetSweepResult, with_sweep(bitsearch::v1::GetSweepResultRequest(), sweep))},
+      {"JobService/CancelSweep", {Role::kClient},
+       Unary(j, &JobStub::CancelSweep, with_sweep(bitsearch::v1::CancelSweepRequest(), sweep))},
   };
   // One case per RPC the services declare: a new RPC without a case fails here.
   size_t declared = 0;
