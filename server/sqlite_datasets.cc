@@ -9,12 +9,7 @@ namespace {
 
 DatasetRecord ReadRow(const Statement& stmt, bool with_manifest) {
   DatasetRecord d;
-  d.name = stmt.ColumnText(0);
-  d.digest = stmt.ColumnText(1);
-  d.size_bytes = stmt.ColumnInt(2);
-  d.files = stmt.ColumnInt(3);
-  d.single_file = stmt.ColumnInt(4) != 0;
-  d.created_ms = stmt.ColumnInt(5);
+  ReadColumns(stmt, &d.name, &d.digest, &d.size_bytes, &d.files, &d.single_file, &d.created_ms);
   if (with_manifest) d.manifest_json = stmt.ColumnText(6);
   return d;
 }

@@ -21,33 +21,14 @@ const char kJobColumns[] =
 
 JobRecord ReadJobRow(const Statement& s) {
   JobRecord j;
-  j.seq = s.ColumnInt(0);
-  j.id = s.ColumnText(1);
-  j.name = s.ColumnText(2);
-  j.state = ParseJobState(s.ColumnText(3)).value_or(JobState::kFailed);
-  j.spec_json = s.ColumnText(4);
-  j.client_request_id = s.ColumnText(5);
-  j.model_blob = s.ColumnText(6);
-  j.checkpoint_blob = s.ColumnText(7);
-  j.checkpoint_size = s.ColumnInt(8);
-  j.created_ms = s.ColumnInt(9);
-  j.queued_ms = s.ColumnInt(10);
-  j.started_ms = s.ColumnInt(11);
-  j.finished_ms = s.ColumnInt(12);
-  j.attempt = static_cast<int>(s.ColumnInt(13));
-  j.lease_owner = s.ColumnText(14);
-  j.lease_expires_ms = s.ColumnInt(15);
-  j.cancel_requested = s.ColumnInt(16) != 0;
-  j.error = s.ColumnText(17);
-  j.phase = s.ColumnText(18);
-  j.last_sequence = s.ColumnInt(19);
-  j.has_result = s.ColumnInt(20) != 0;
-  j.owner = s.ColumnText(21);
-  j.lease_token = s.ColumnText(22);
-  j.sweep_id = s.ColumnText(23);
-  j.kind = s.ColumnText(24) == "pretrain" ? JobKind::kPretrain : JobKind::kSearch;
-  j.depends_on = s.ColumnText(25);
-  j.settings_json = s.ColumnText(26);
+  std::string state, kind;  // stored by name
+  ReadColumns(s, &j.seq, &j.id, &j.name, &state, &j.spec_json, &j.client_request_id, &j.model_blob,
+              &j.checkpoint_blob, &j.checkpoint_size, &j.created_ms, &j.queued_ms, &j.started_ms, &j.finished_ms,
+              &j.attempt, &j.lease_owner, &j.lease_expires_ms, &j.cancel_requested, &j.error, &j.phase,
+              &j.last_sequence, &j.has_result, &j.owner, &j.lease_token, &j.sweep_id, &kind, &j.depends_on,
+              &j.settings_json);
+  j.state = ParseJobState(state).value_or(JobState::kFailed);
+  j.kind = kind == "pretrain" ? JobKind::kPretrain : JobKind::kSearch;
   return j;
 }
 

@@ -21,6 +21,21 @@
 
 namespace bitsearch::server {
 
+// Column `col` of the current row into *field, converted by the field's type: text, integer,
+// or a 0/1 flag.
+inline void ReadColumn(const Statement& s, int col, std::string* field) { *field = s.ColumnText(col); }
+inline void ReadColumn(const Statement& s, int col, int64_t* field) { *field = s.ColumnInt(col); }
+inline void ReadColumn(const Statement& s, int col, int* field) { *field = static_cast<int>(s.ColumnInt(col)); }
+inline void ReadColumn(const Statement& s, int col, bool* field) { *field = s.ColumnInt(col) != 0; }
+
+// The current row's columns 0, 1, 2, ... into `fields`, in the order of the SELECT's column list:
+// a row reader is then one list kept in step with that column list, not a column number a field.
+template <typename... Fields>
+void ReadColumns(const Statement& s, Fields*... fields) {
+  int col = 0;
+  (ReadColumn(s, col++, fields), ...);
+}
+
 // The row `stmt` returns, made by `read(stmt)`; NOT_FOUND with `not_found` when there is none.
 template <typename Read, typename Row = std::invoke_result_t<Read, const Statement&>>
 absl::StatusOr<Row> ReadOneRow(Statement& stmt, Read read, absl::string_view not_found) {

@@ -17,14 +17,8 @@ constexpr char kSweepColumns[] =
 
 SweepRow ReadSweepRow(const Statement& s) {
   SweepRow row;
-  row.seq = s.ColumnInt(0);
-  row.id = s.ColumnText(1);
-  row.name = s.ColumnText(2);
-  row.spec_json = s.ColumnText(3);
-  row.client_request_id = s.ColumnText(4);
-  row.owner = s.ColumnText(5);
-  row.created_ms = s.ColumnInt(6);
-  row.cancel_requested = s.ColumnInt(7) != 0;
+  ReadColumns(s, &row.seq, &row.id, &row.name, &row.spec_json, &row.client_request_id, &row.owner, &row.created_ms,
+              &row.cancel_requested);
   return row;
 }
 
