@@ -125,14 +125,6 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
     Call call;
   };
   // Valid requests, so that only the token decides whether a call gets through.
-  auto with_job = [](auto request, const std::string& id) {
-    request.set_job_id(id);
-    return request;
-  };
-  auto with_sweep = [](auto request, const std::string& id) {
-    request.set_sweep_id(id);
-    return request;
-  };
   auto with_lease = [&lease](auto request) {
     *request.mutable_lease() = lease;
     return request;
@@ -157,7 +149,7 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
   std::vector<Rpc> rpcs = {
       {"JobService/SubmitJob", {Role::kClient}, Unary(j, &JobStub::SubmitJob, submit)},
       {"JobService/GetJob", {Role::kClient},
-       Unary(j, &JobStub::GetJob, with_job(bitsearch::v1::GetJobRequest(), queued))},
+       Unary(j, &JobStub::GetJob, JobRequest<bitsearch::v1::GetJobRequest>(queued))},
       {"JobService/ListJobs", {Role::kClient}, Unary(j, &JobStub::ListJobs, {})},
       {"JobService/WatchJob", {Role::kClient}, [&](const std::string& token) {
          bitsearch::v1::WatchJobRequest r;
@@ -176,7 +168,7 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
        }},
       // FAILED_PRECONDITION (no result yet) once through.
       {"JobService/GetResult", {Role::kClient},
-       Unary(j, &JobStub::GetResult, with_job(bitsearch::v1::GetResultRequest(), queued))},
+       Unary(j, &JobStub::GetResult, JobRequest<bitsearch::v1::GetResultRequest>(queued))},
       {"ProfileService/ListProfiles", {Role::kClient, Role::kWorker}, Unary(p, &ProfileStub::ListProfiles, {})},
       // NOT_FOUND once through.
       {"ProfileService/GetProfile", {Role::kClient, Role::kWorker}, Unary(p, &ProfileStub::GetProfile, get_profile)},
@@ -210,16 +202,16 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
       // FAILED_PRECONDITION after Complete, once through.
       {"WorkerService/Fail", {Role::kWorker}, Unary(w, &WorkerStub::Fail, fail)},
       {"JobService/CancelJob", {Role::kClient},
-       Unary(j, &JobStub::CancelJob, with_job(bitsearch::v1::CancelJobRequest(), running))},
+       Unary(j, &JobStub::CancelJob, JobRequest<bitsearch::v1::CancelJobRequest>(running))},
       {"JobService/SubmitSweep", {Role::kClient}, Unary(j, &JobStub::SubmitSweep, sweep_req)},
       {"JobService/GetSweep", {Role::kClient},
-       Unary(j, &JobStub::GetSweep, with_sweep(bitsearch::v1::GetSweepRequest(), sweep))},
+       Unary(j, &JobStub::GetSweep, SweepRequest<bitsearch::v1::GetSweepRequest>(sweep))},
       {"JobService/ListSweeps", {Role::kClient}, Unary(j, &JobStub::ListSweeps, {})},
       // FAILED_PRECONDITION (no result) once through.
       {"JobService/GetSweepResult", {Role::kClient},
-       Unary(j, &JobStub::GetSweepResult, with_sweep(bitsearch::v1::GetSweepResultRequest(), sweep))},
+       Unary(j, &JobStub::GetSweepResult, SweepRequest<bitsearch::v1::GetSweepResultRequest>(sweep))},
       {"JobService/CancelSweep", {Role::kClient},
-       Unary(j, &JobStub::CancelSweep, with_sweep(bitsearch::v1::CancelSweepRequest(), sweep))},
+       Unary(j, &JobStub::CancelSweep, SweepRequest<bitsearch::v1::CancelSweepRequest>(sweep))},
   };
   // One case per RPC the services declare: a new RPC without a case fails here.
   size_t declared = 0;

@@ -35,8 +35,7 @@ TEST(JobServiceTest, SubmitGetResultAndNotFound) {
   // The stored spec has the defaults filled in.
   EXPECT_TRUE(absl::StrContains(job.spec_json(), "\"max_bits\""));
 
-  bitsearch::v1::GetJobRequest get;
-  get.set_job_id(job.id());
+  auto get = JobRequest<bitsearch::v1::GetJobRequest>(job.id());
   bitsearch::v1::Job got;
   ASSERT_TRUE(jobs->GetJob(Ctx().get(), get, &got).ok());
   EXPECT_EQ(got.id(), job.id());
@@ -49,8 +48,7 @@ TEST(JobServiceTest, SubmitGetResultAndNotFound) {
   get.set_job_id("");
   EXPECT_EQ(jobs->GetJob(Ctx().get(), get, &got).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
-  bitsearch::v1::GetResultRequest res;
-  res.set_job_id(job.id());
+  auto res = JobRequest<bitsearch::v1::GetResultRequest>(job.id());
   bitsearch::v1::GetResultResponse result;
   EXPECT_EQ(jobs->GetResult(Ctx().get(), res, &result).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
@@ -128,8 +126,7 @@ TEST(JobServiceTest, HugeFieldValuesGiveShortInvalidArgumentErrors) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message().substr(0, 200);
     EXPECT_LT(st.error_message().size(), 600u) << st.error_message().substr(0, 200);
   }
-  bitsearch::v1::GetJobRequest get;
-  get.set_job_id(big);
+  auto get = JobRequest<bitsearch::v1::GetJobRequest>(big);
   bitsearch::v1::Job job;
   grpc::Status st = jobs->GetJob(Ctx().get(), get, &job);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -178,8 +175,7 @@ TEST(JobServiceTest, ListPaginatesAndFilters) {
   auto jobs = ts.Jobs();
   std::vector<std::string> ids;
   for (int i = 0; i < 12; ++i) ids.push_back(SubmitOk(*jobs));
-  bitsearch::v1::CancelJobRequest cancel;
-  cancel.set_job_id(ids[3]);
+  auto cancel = JobRequest<bitsearch::v1::CancelJobRequest>(ids[3]);
   bitsearch::v1::Job cancelled;
   ASSERT_TRUE(jobs->CancelJob(Ctx().get(), cancel, &cancelled).ok());
 
@@ -224,8 +220,7 @@ TEST(JobServiceTest, CancelQueuedJobAndErrors) {
   TestServer ts;
   auto jobs = ts.Jobs();
   std::string id = SubmitOk(*jobs);
-  bitsearch::v1::CancelJobRequest req;
-  req.set_job_id(id);
+  auto req = JobRequest<bitsearch::v1::CancelJobRequest>(id);
   bitsearch::v1::Job job;
   ASSERT_TRUE(jobs->CancelJob(Ctx().get(), req, &job).ok());
   EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_CANCELLED);
@@ -258,8 +253,7 @@ TEST(JobServiceTest, WatchReplaysFollowsLiveAndResumes) {
   bitsearch::v1::LeaseResponse lease;
   ASSERT_TRUE(workers->Lease(Ctx().get(), lreq, &lease).ok());
 
-  bitsearch::v1::WatchJobRequest wreq;
-  wreq.set_job_id(id);
+  auto wreq = JobRequest<bitsearch::v1::WatchJobRequest>(id);
   auto ctx = Ctx();
   auto reader = jobs->WatchJob(ctx.get(), wreq);
   JobEvent e;
@@ -306,8 +300,7 @@ TEST(JobServiceTest, WatchReplaysFollowsLiveAndResumes) {
   ASSERT_EQ(tail.size(), 2u);
   EXPECT_EQ(tail[0].sequence(), 5);
 
-  bitsearch::v1::GetResultRequest rreq;
-  rreq.set_job_id(id);
+  auto rreq = JobRequest<bitsearch::v1::GetResultRequest>(id);
   bitsearch::v1::GetResultResponse result;
   ASSERT_TRUE(jobs->GetResult(Ctx().get(), rreq, &result).ok());
   EXPECT_EQ(result.result_json(), R"({"accuracy":{"final":90}})");
@@ -323,8 +316,7 @@ TEST(JobServiceTest, WatchEndsWhenServerShutsDown) {
   TestServer ts;
   auto jobs = ts.Jobs();
   std::string id = SubmitOk(*jobs);
-  bitsearch::v1::WatchJobRequest wreq;
-  wreq.set_job_id(id);
+  auto wreq = JobRequest<bitsearch::v1::WatchJobRequest>(id);
   auto ctx = Ctx();
   auto reader = jobs->WatchJob(ctx.get(), wreq);
   JobEvent e;
@@ -339,8 +331,7 @@ TEST(JobServiceTest, JobsAndResultsSurviveRestart) {
   TestServer ts;
   std::string id = SubmitOk(*ts.Jobs());
   ts.Restart();
-  bitsearch::v1::GetJobRequest get;
-  get.set_job_id(id);
+  auto get = JobRequest<bitsearch::v1::GetJobRequest>(id);
   bitsearch::v1::Job job;
   ASSERT_TRUE(ts.Jobs()->GetJob(Ctx().get(), get, &job).ok());
   EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_QUEUED);
@@ -483,8 +474,7 @@ TEST(ServerTest, HealthReflectionAndMetrics) {
   EXPECT_EQ(HealthStatus(ts.channel()), "SERVING");
   EXPECT_EQ(HealthStatus(ts.channel(), "bitsearch.v1.JobService"), "SERVING");
   SubmitOk(*ts.Jobs());
-  bitsearch::v1::GetJobRequest get;
-  get.set_job_id("nope");
+  auto get = JobRequest<bitsearch::v1::GetJobRequest>("nope");
   bitsearch::v1::Job job;
   (void)ts.Jobs()->GetJob(Ctx().get(), get, &job);
   ASSERT_TRUE(ts.server().reaper().RunOnce().ok());

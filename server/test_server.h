@@ -85,6 +85,21 @@ class TestServer {
 // A context carrying "authorization: Bearer <token>" (none when token is empty) and a deadline.
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
 
+// A request that names job `id` (GetJobRequest, CancelJobRequest, WatchJobRequest, ...) or sweep
+// `id` (GetSweepRequest, ...), for the calls that take nothing else.
+template <typename Request>
+Request JobRequest(const std::string& id) {
+  Request request;
+  request.set_job_id(id);
+  return request;
+}
+template <typename Request>
+Request SweepRequest(const std::string& id) {
+  Request request;
+  request.set_sweep_id(id);
+  return request;
+}
+
 // Submits kSmallSpec (or `spec`) and returns the job id; fails the test on error.
 std::string SubmitOk(bitsearch::v1::JobService::Stub& jobs, const std::string& token = "",
                      const std::string& spec = kSmallSpec);

@@ -81,8 +81,7 @@ class WorkerRpcTest : public ::testing::Test {
     return reader->Finish();
   }
   bitsearch::v1::Job Get(const std::string& id) {
-    bitsearch::v1::GetJobRequest req;
-    req.set_job_id(id);
+    auto req = JobRequest<bitsearch::v1::GetJobRequest>(id);
     bitsearch::v1::Job job;
     EXPECT_TRUE(jobs_->GetJob(Ctx().get(), req, &job).ok());
     return job;
@@ -322,8 +321,7 @@ TEST_F(WorkerRpcTest, FailMarksJobFailedWithTheError) {
 TEST_F(WorkerRpcTest, CancelReachesTheWorkerThroughHeartbeat) {
   std::string id = SubmitOk(*jobs_);
   auto lease = Lease("w1");
-  bitsearch::v1::CancelJobRequest cancel;
-  cancel.set_job_id(id);
+  auto cancel = JobRequest<bitsearch::v1::CancelJobRequest>(id);
   bitsearch::v1::Job job;
   ASSERT_TRUE(jobs_->CancelJob(Ctx().get(), cancel, &job).ok());
   EXPECT_EQ(job.state(), bitsearch::v1::JOB_STATE_CANCELLED);
@@ -430,8 +428,7 @@ TEST_F(WorkerRpcTest, ExportFilesAreStoredForTheCompletingAttemptOnly) {
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_TRUE(std::filesystem::is_empty(ts_.dir() + "/data/exports"));
 
-  bitsearch::v1::GetResultRequest rreq;
-  rreq.set_job_id(id);
+  auto rreq = JobRequest<bitsearch::v1::GetResultRequest>(id);
   rreq.set_include_export(true);
   bitsearch::v1::GetResultResponse result;
   EXPECT_EQ(jobs_->GetResult(Ctx().get(), rreq, &result).error_code(),
@@ -451,8 +448,7 @@ TEST_F(WorkerRpcTest, ResultWithoutExportFilesSaysSo) {
   std::string id = SubmitOk(*jobs_);
   auto lease = Lease("w1");
   ASSERT_TRUE(Complete(lease.lease()).ok());
-  bitsearch::v1::GetResultRequest rreq;
-  rreq.set_job_id(id);
+  auto rreq = JobRequest<bitsearch::v1::GetResultRequest>(id);
   rreq.set_include_export(true);
   bitsearch::v1::GetResultResponse result;
   grpc::Status st = jobs_->GetResult(Ctx().get(), rreq, &result);
