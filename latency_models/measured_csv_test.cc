@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "latency_models/test_layers.h"
 
 namespace bitsearch {
 namespace {
@@ -12,15 +13,7 @@ const char kHeader[] =
     "type,groups,kernel_h,kernel_w,stride,padding,in_h,in_w,out_h,out_w,in_channels,"
     "out_channels,act_bits,weight_bits,latency\n";
 
-LayerSignature Conv5() {
-  LayerSignature s;
-  s.kernel_h = s.kernel_w = 5;
-  s.in_h = s.in_w = 28;
-  s.out_h = s.out_w = 24;
-  s.in_channels = 1;
-  s.out_channels = 32;
-  return s;
-}
+LayerSignature Conv5() { return TestValidConv(1, 32, 5, 28); }
 
 // Fills the empty latency column of an exported spec the way a user measuring would.
 std::string FillLatencies(const std::string& spec) {

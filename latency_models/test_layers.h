@@ -24,6 +24,15 @@ inline LayerSignature TestConv(int64_t cin, int64_t cout, int64_t k, int64_t hw,
   return s;
 }
 
+// The same without padding: the output loses k - 1 rows and columns (LeNet-5's first conv is
+// TestValidConv(1, 32, 5, 28): 28x28 in, 24x24 out).
+inline LayerSignature TestValidConv(int64_t cin, int64_t cout, int64_t k, int64_t hw) {
+  LayerSignature s = TestConv(cin, cout, k, hw);
+  s.padding = 0;
+  s.out_h = s.out_w = hw - k + 1;
+  return s;
+}
+
 }  // namespace bitsearch
 
 #endif  // BITSEARCH_LATENCY_MODELS_TEST_LAYERS_H_
