@@ -76,15 +76,13 @@ def front(points):
 
 
 def log_ticks(lo, hi):
-    """Powers of ten (and 2x, 5x where few decades) inside [lo, hi]."""
+    """Powers of ten inside [lo, hi]; 1-2-5 or every multiple where that leaves fewer than three."""
     ticks = []
-    decades = math.log10(hi) - math.log10(lo)
-    steps = (1, 2, 5) if decades < 3 else (1,)
-    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in steps:
-            v = m * 10 ** e
-            if lo <= v <= hi:
-                ticks.append(v)
+    for steps in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        ticks = [m * 10 ** e for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+                 for m in steps if lo <= m * 10 ** e <= hi]
+        if len(ticks) >= 3:
+            break
     return ticks
 
 
