@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "base/status_macros.h"
 
 namespace bitsearch::server {
 namespace {
@@ -148,61 +147,57 @@ DatasetManifest ManifestFromProto(const bitsearch::v1::DatasetManifest& m) {
   return out;
 }
 
-grpc::ServerUnaryReactor* DatasetServiceImpl::FindMissingChunks(grpc::CallbackServerContext* ctx,
-                                                                const bitsearch::v1::FindMissingChunksRequest* req,
-                                                                bitsearch::v1::FindMissingChunksResponse* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.DatasetService/FindMissingChunks", {Role::kClient},
-                  [&](const Caller&) -> absl::Status {
-                    BS_ASSIGN_OR_RETURN(std::vector<std::string> missing,
-                                        sc_.datasets->FindMissingChunks({req->chunks().begin(), req->chunks().end()}));
-                    for (std::string& c : missing) resp->add_missing(std::move(c));
-                    return absl::OkStatus();
-                  });
+Unary* DatasetServiceImpl::FindMissingChunks(Ctx* ctx, const v1::FindMissingChunksRequest* req,
+                                             v1::FindMissingChunksResponse* resp) {
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.DatasetService/FindMissingChunks", {Role::kClient},
+      [&](const Caller&) {
+        return sc_.datasets->FindMissingChunks({req->chunks().begin(), req->chunks().end()});
+      },
+      [&](std::vector<std::string>& missing) {
+        for (std::string& c : missing) resp->add_missing(std::move(c));
+      });
 }
 
-grpc::ServerReadReactor<bitsearch::v1::DatasetChunk>* DatasetServiceImpl::UploadChunks(
-    grpc::CallbackServerContext* ctx, bitsearch::v1::UploadChunksResponse* response) {
-  return new UploadReactor(sc_, ctx, response);
+DatasetServiceImpl::ChunkReader* DatasetServiceImpl::UploadChunks(Ctx* ctx,
+                                                                  v1::UploadChunksResponse* resp) {
+  return new UploadReactor(sc_, ctx, resp);
 }
 
-grpc::ServerUnaryReactor* DatasetServiceImpl::CommitDataset(grpc::CallbackServerContext* ctx,
-                                                            const bitsearch::v1::CommitDatasetRequest* req,
-                                                            bitsearch::v1::CommitDatasetResponse* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.DatasetService/CommitDataset", {Role::kClient},
-                  [&](const Caller&) -> absl::Status {
-                    BS_ASSIGN_OR_RETURN(DatasetRecord d,
-                                        sc_.datasets->Commit(req->name(), ManifestFromProto(req->manifest())));
-                    DatasetToProto(d, resp->mutable_dataset());
-                    return absl::OkStatus();
-                  });
+Unary* DatasetServiceImpl::CommitDataset(Ctx* ctx, const v1::CommitDatasetRequest* req,
+                                         v1::CommitDatasetResponse* resp) {
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.DatasetService/CommitDataset", {Role::kClient},
+      [&](const Caller&) {
+        return sc_.datasets->Commit(req->name(), ManifestFromProto(req->manifest()));
+      },
+      [&](const DatasetRecord& d) { DatasetToProto(d, resp->mutable_dataset()); });
 }
 
-grpc::ServerUnaryReactor* DatasetServiceImpl::ListDatasets(grpc::CallbackServerContext* ctx,
-                                                           const bitsearch::v1::ListDatasetsRequest*,
-                                                           bitsearch::v1::ListDatasetsResponse* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.DatasetService/ListDatasets", {Role::kClient},
-                  [&](const Caller&) -> absl::Status {
-                    BS_ASSIGN_OR_RETURN(std::vector<DatasetRecord> all, sc_.datasets->List());
-                    for (const DatasetRecord& d : all) DatasetToProto(d, resp->add_datasets());
-                    return absl::OkStatus();
-                  });
+Unary* DatasetServiceImpl::ListDatasets(Ctx* ctx, const v1::ListDatasetsRequest*,
+                                        v1::ListDatasetsResponse* resp) {
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.DatasetService/ListDatasets", {Role::kClient},
+      [&](const Caller&) { return sc_.datasets->List(); },
+      [&](const std::vector<DatasetRecord>& all) {
+        for (const DatasetRecord& d : all) DatasetToProto(d, resp->add_datasets());
+      });
 }
 
-grpc::ServerUnaryReactor* DatasetServiceImpl::GetDatasetManifest(grpc::CallbackServerContext* ctx,
-                                                                 const bitsearch::v1::GetDatasetManifestRequest* req,
-                                                                 bitsearch::v1::GetDatasetManifestResponse* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.DatasetService/GetDatasetManifest", {Role::kWorker},
-                  [&](const Caller&) -> absl::Status {
-                    BS_ASSIGN_OR_RETURN(auto found, sc_.datasets->GetByDigest(req->digest()));
-                    DatasetToProto(found.first, resp->mutable_dataset());
-                    ManifestToProto(found.second, resp->mutable_manifest());
-                    return absl::OkStatus();
-                  });
+Unary* DatasetServiceImpl::GetDatasetManifest(Ctx* ctx, const v1::GetDatasetManifestRequest* req,
+                                              v1::GetDatasetManifestResponse* resp) {
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.DatasetService/GetDatasetManifest", {Role::kWorker},
+      [&](const Caller&) { return sc_.datasets->GetByDigest(req->digest()); },
+      [&](const std::pair<DatasetRecord, DatasetManifest>& found) {
+        DatasetToProto(found.first, resp->mutable_dataset());
+        ManifestToProto(found.second, resp->mutable_manifest());
+      });
 }
 
-grpc::ServerWriteReactor<bitsearch::v1::DatasetChunk>* DatasetServiceImpl::DownloadChunks(
-    grpc::CallbackServerContext* ctx, const bitsearch::v1::DownloadChunksRequest* request) {
-  return new DownloadReactor(sc_, ctx, *request);
+DatasetServiceImpl::ChunkWriter* DatasetServiceImpl::DownloadChunks(
+    Ctx* ctx, const v1::DownloadChunksRequest* req) {
+  return new DownloadReactor(sc_, ctx, *req);
 }
 
 }  // namespace bitsearch::server

@@ -14,34 +14,27 @@
 
 namespace bitsearch::server {
 
-class DatasetServiceImpl final : public bitsearch::v1::DatasetService::CallbackService {
+class DatasetServiceImpl final : public ServiceImpl<v1::DatasetService::CallbackService> {
  public:
-  explicit DatasetServiceImpl(const ServiceContext& context) : sc_(context) {}
+  using ServiceImpl::ServiceImpl;
+  using ChunkReader = grpc::ServerReadReactor<v1::DatasetChunk>;
+  using ChunkWriter = grpc::ServerWriteReactor<v1::DatasetChunk>;
 
-  grpc::ServerUnaryReactor* FindMissingChunks(grpc::CallbackServerContext* ctx,
-                                              const bitsearch::v1::FindMissingChunksRequest* request,
-                                              bitsearch::v1::FindMissingChunksResponse* response) override;
-  grpc::ServerReadReactor<bitsearch::v1::DatasetChunk>* UploadChunks(
-      grpc::CallbackServerContext* ctx, bitsearch::v1::UploadChunksResponse* response) override;
-  grpc::ServerUnaryReactor* CommitDataset(grpc::CallbackServerContext* ctx,
-                                          const bitsearch::v1::CommitDatasetRequest* request,
-                                          bitsearch::v1::CommitDatasetResponse* response) override;
-  grpc::ServerUnaryReactor* ListDatasets(grpc::CallbackServerContext* ctx,
-                                         const bitsearch::v1::ListDatasetsRequest* request,
-                                         bitsearch::v1::ListDatasetsResponse* response) override;
-  grpc::ServerUnaryReactor* GetDatasetManifest(grpc::CallbackServerContext* ctx,
-                                               const bitsearch::v1::GetDatasetManifestRequest* request,
-                                               bitsearch::v1::GetDatasetManifestResponse* response) override;
-  grpc::ServerWriteReactor<bitsearch::v1::DatasetChunk>* DownloadChunks(
-      grpc::CallbackServerContext* ctx, const bitsearch::v1::DownloadChunksRequest* request) override;
-
- private:
-  const ServiceContext& sc_;
+  Unary* FindMissingChunks(Ctx* ctx, const v1::FindMissingChunksRequest* req,
+                           v1::FindMissingChunksResponse* resp) override;
+  ChunkReader* UploadChunks(Ctx* ctx, v1::UploadChunksResponse* resp) override;
+  Unary* CommitDataset(Ctx* ctx, const v1::CommitDatasetRequest* req,
+                       v1::CommitDatasetResponse* resp) override;
+  Unary* ListDatasets(Ctx* ctx, const v1::ListDatasetsRequest* req,
+                      v1::ListDatasetsResponse* resp) override;
+  Unary* GetDatasetManifest(Ctx* ctx, const v1::GetDatasetManifestRequest* req,
+                            v1::GetDatasetManifestResponse* resp) override;
+  ChunkWriter* DownloadChunks(Ctx* ctx, const v1::DownloadChunksRequest* req) override;
 };
 
 // The manifest message and the domain type (search/dataset_manifest.h), both ways.
-void ManifestToProto(const DatasetManifest& m, bitsearch::v1::DatasetManifest* out);
-DatasetManifest ManifestFromProto(const bitsearch::v1::DatasetManifest& m);
+void ManifestToProto(const DatasetManifest& m, v1::DatasetManifest* out);
+DatasetManifest ManifestFromProto(const v1::DatasetManifest& m);
 
 }  // namespace bitsearch::server
 

@@ -11,52 +11,43 @@
 
 namespace bitsearch::server {
 
-class JobServiceImpl final : public bitsearch::v1::JobService::CallbackService {
+class JobServiceImpl final : public ServiceImpl<v1::JobService::CallbackService> {
  public:
-  explicit JobServiceImpl(const ServiceContext& context) : sc_(context) {}
+  using ServiceImpl::ServiceImpl;
 
-  grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
-                                      const bitsearch::v1::SubmitJobRequest* request,
-                                      bitsearch::v1::SubmitJobResponse* response) override;
-  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* ctx,
-                                   const bitsearch::v1::GetJobRequest* request,
-                                   bitsearch::v1::Job* response) override;
-  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
-                                     const bitsearch::v1::ListJobsRequest* request,
-                                     bitsearch::v1::ListJobsResponse* response) override;
-  grpc::ServerWriteReactor<bitsearch::v1::JobEvent>* WatchJob(
-      grpc::CallbackServerContext* ctx, const bitsearch::v1::WatchJobRequest* request) override;
-  grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* ctx,
-                                      const bitsearch::v1::CancelJobRequest* request,
-                                      bitsearch::v1::Job* response) override;
-  grpc::ServerUnaryReactor* GetResult(grpc::CallbackServerContext* ctx,
-                                      const bitsearch::v1::GetResultRequest* request,
-                                      bitsearch::v1::GetResultResponse* response) override;
+  Unary* SubmitJob(Ctx* ctx, const v1::SubmitJobRequest* req, v1::SubmitJobResponse* resp) override;
+  Unary* GetJob(Ctx* ctx, const v1::GetJobRequest* req, v1::Job* resp) override;
+  Unary* ListJobs(Ctx* ctx, const v1::ListJobsRequest* req, v1::ListJobsResponse* resp) override;
+  grpc::ServerWriteReactor<v1::JobEvent>* WatchJob(Ctx* ctx,
+                                                   const v1::WatchJobRequest* req) override;
+  Unary* CancelJob(Ctx* ctx, const v1::CancelJobRequest* req, v1::Job* resp) override;
+  Unary* GetResult(Ctx* ctx, const v1::GetResultRequest* req, v1::GetResultResponse* resp) override;
   // Sweeps (job_service_sweeps.cc).
-  grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx,
-                                        const bitsearch::v1::SubmitSweepRequest* request,
-                                        bitsearch::v1::SubmitSweepResponse* response) override;
-  grpc::ServerUnaryReactor* GetSweep(grpc::CallbackServerContext* ctx,
-                                     const bitsearch::v1::GetSweepRequest* request,
-                                     bitsearch::v1::Sweep* response) override;
-  grpc::ServerUnaryReactor* ListSweeps(grpc::CallbackServerContext* ctx,
-                                       const bitsearch::v1::ListSweepsRequest* request,
-                                       bitsearch::v1::ListSweepsResponse* response) override;
-  grpc::ServerUnaryReactor* CancelSweep(grpc::CallbackServerContext* ctx,
-                                        const bitsearch::v1::CancelSweepRequest* request,
-                                        bitsearch::v1::Sweep* response) override;
-  grpc::ServerUnaryReactor* GetSweepResult(grpc::CallbackServerContext* ctx,
-                                           const bitsearch::v1::GetSweepResultRequest* request,
-                                           bitsearch::v1::GetSweepResultResponse* response) override;
-
- private:
-  const ServiceContext& sc_;
+  Unary* SubmitSweep(Ctx* ctx, const v1::SubmitSweepRequest* req,
+                     v1::SubmitSweepResponse* resp) override;
+  Unary* GetSweep(Ctx* ctx, const v1::GetSweepRequest* req, v1::Sweep* resp) override;
+  Unary* ListSweeps(Ctx* ctx, const v1::ListSweepsRequest* req,
+                    v1::ListSweepsResponse* resp) override;
+  Unary* CancelSweep(Ctx* ctx, const v1::CancelSweepRequest* req, v1::Sweep* resp) override;
+  Unary* GetSweepResult(Ctx* ctx, const v1::GetSweepResultRequest* req,
+                        v1::GetSweepResultResponse* resp) override;
 };
 
+// The handlers whose request only names a job or sweep (GetJob, CancelJob, GetSweep, CancelSweep,
+// GetSweepResult): `op`, the JobManager method, answers for that id and `reply` writes its answer
+// into the response.
+template <typename Record, typename Reply>
+Unary* RunById(const ServiceContext& sc, Ctx* ctx, const char* method,
+               absl::StatusOr<Record> (JobManager::*op)(const Caller&, const std::string&),
+               const std::string& id, Reply&& reply) {
+  return RunUnaryCall(sc, ctx, method, {Role::kClient},
+                      [&](const Caller& caller) { return (sc.jobs->*op)(caller, id); },
+                      std::forward<Reply>(reply));
+}
+
 // Creates the reactor that serves one WatchJob call (watch_job.cc).
-grpc::ServerWriteReactor<bitsearch::v1::JobEvent>* StartWatchJob(
-    const ServiceContext& sc, grpc::CallbackServerContext* ctx,
-    const bitsearch::v1::WatchJobRequest& request);
+grpc::ServerWriteReactor<v1::JobEvent>* StartWatchJob(const ServiceContext& sc, Ctx* ctx,
+                                                      const v1::WatchJobRequest& request);
 
 }  // namespace bitsearch::server
 

@@ -2,45 +2,37 @@
 
 #include <vector>
 
-#include "base/status_macros.h"
 #include "server/proto_convert.h"
 
 namespace bitsearch::server {
 
-grpc::ServerUnaryReactor* ProfileServiceImpl::ListProfiles(
-    grpc::CallbackServerContext* ctx, const bitsearch::v1::ListProfilesRequest*,
-    bitsearch::v1::ListProfilesResponse* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.ProfileService/ListProfiles",
-                  {Role::kClient, Role::kWorker}, [&](const Caller&) -> absl::Status {
-                    BS_ASSIGN_OR_RETURN(std::vector<Profile> profiles, sc_.jobs->ListProfiles());
-                    for (const Profile& p : profiles) ToProto(p, resp->add_profiles());
-                    return absl::OkStatus();
-                  });
+Unary* ProfileServiceImpl::ListProfiles(Ctx* ctx, const v1::ListProfilesRequest*,
+                                        v1::ListProfilesResponse* resp) {
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.ProfileService/ListProfiles", {Role::kClient, Role::kWorker},
+      [&](const Caller&) { return sc_.jobs->ListProfiles(); },
+      [&](const std::vector<Profile>& profiles) {
+        for (const Profile& p : profiles) ToProto(p, resp->add_profiles());
+      });
 }
 
-grpc::ServerUnaryReactor* ProfileServiceImpl::GetProfile(
-    grpc::CallbackServerContext* ctx, const bitsearch::v1::GetProfileRequest* req,
-    bitsearch::v1::Profile* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.ProfileService/GetProfile",
-                  {Role::kClient, Role::kWorker}, [&](const Caller&) -> absl::Status {
-                    BS_ASSIGN_OR_RETURN(Profile p, sc_.jobs->GetProfile(req->name()));
-                    ToProto(p, resp);
-                    return absl::OkStatus();
-                  });
+Unary* ProfileServiceImpl::GetProfile(Ctx* ctx, const v1::GetProfileRequest* req,
+                                      v1::Profile* resp) {
+  return RunUnaryCall(sc_, ctx, "bitsearch.v1.ProfileService/GetProfile",
+                      {Role::kClient, Role::kWorker},
+                      [&](const Caller&) { return sc_.jobs->GetProfile(req->name()); },
+                      [&](const Profile& p) { ToProto(p, resp); });
 }
 
-grpc::ServerUnaryReactor* ProfileServiceImpl::PutProfile(
-    grpc::CallbackServerContext* ctx, const bitsearch::v1::PutProfileRequest* req,
-    bitsearch::v1::Profile* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.ProfileService/PutProfile", {Role::kClient},
-                  [&](const Caller&) -> absl::Status {
-                    const bitsearch::v1::Profile& in = req->profile();
-                    BS_ASSIGN_OR_RETURN(Profile stored,
-                                        sc_.jobs->PutProfile(Profile{in.name(), in.format(),
-                                                                     in.content(), 0, 0}));
-                    ToProto(stored, resp);
-                    return absl::OkStatus();
-                  });
+Unary* ProfileServiceImpl::PutProfile(Ctx* ctx, const v1::PutProfileRequest* req,
+                                      v1::Profile* resp) {
+  const v1::Profile& in = req->profile();
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.ProfileService/PutProfile", {Role::kClient},
+      [&](const Caller&) {
+        return sc_.jobs->PutProfile(Profile{in.name(), in.format(), in.content(), 0, 0});
+      },
+      [&](const Profile& stored) { ToProto(stored, resp); });
 }
 
 }  // namespace bitsearch::server

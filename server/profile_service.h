@@ -10,22 +10,14 @@
 
 namespace bitsearch::server {
 
-class ProfileServiceImpl final : public bitsearch::v1::ProfileService::CallbackService {
+class ProfileServiceImpl final : public ServiceImpl<v1::ProfileService::CallbackService> {
  public:
-  explicit ProfileServiceImpl(const ServiceContext& context) : sc_(context) {}
+  using ServiceImpl::ServiceImpl;
 
-  grpc::ServerUnaryReactor* ListProfiles(grpc::CallbackServerContext* ctx,
-                                         const bitsearch::v1::ListProfilesRequest* request,
-                                         bitsearch::v1::ListProfilesResponse* response) override;
-  grpc::ServerUnaryReactor* GetProfile(grpc::CallbackServerContext* ctx,
-                                       const bitsearch::v1::GetProfileRequest* request,
-                                       bitsearch::v1::Profile* response) override;
-  grpc::ServerUnaryReactor* PutProfile(grpc::CallbackServerContext* ctx,
-                                       const bitsearch::v1::PutProfileRequest* request,
-                                       bitsearch::v1::Profile* response) override;
-
- private:
-  const ServiceContext& sc_;
+  Unary* ListProfiles(Ctx* ctx, const v1::ListProfilesRequest* req,
+                      v1::ListProfilesResponse* resp) override;
+  Unary* GetProfile(Ctx* ctx, const v1::GetProfileRequest* req, v1::Profile* resp) override;
+  Unary* PutProfile(Ctx* ctx, const v1::PutProfileRequest* req, v1::Profile* resp) override;
 };
 
 }  // namespace bitsearch::server

@@ -27,6 +27,21 @@ struct ServiceContext {
   ServerMetrics* metrics = nullptr;
 };
 
+// The callback-API types every service declaration names, short so that one RPC reads as one
+// line. (`v1::` already names bitsearch::v1 from inside bitsearch::server.)
+using Unary = grpc::ServerUnaryReactor;
+using Ctx = grpc::CallbackServerContext;
+
+// The base of every service implementation: it holds the injected context the handlers use.
+template <typename CallbackService>
+class ServiceImpl : public CallbackService {
+ public:
+  explicit ServiceImpl(const ServiceContext& context) : sc_(context) {}
+
+ protected:
+  const ServiceContext& sc_;
+};
+
 // Measures one call and records it when Finish() is called.
 class RpcTimer {
  public:
@@ -48,15 +63,28 @@ class RpcTimer {
 // Runs `body` (taking the authenticated Caller, returning absl::Status) once the caller is
 // known to have one of `roles`.
 template <typename Body>
-grpc::ServerUnaryReactor* RunUnary(const ServiceContext& sc, grpc::CallbackServerContext* ctx,
-                                   const char* method, std::initializer_list<Role> roles,
-                                   Body&& body) {
+Unary* RunUnary(const ServiceContext& sc, Ctx* ctx, const char* method,
+                std::initializer_list<Role> roles, Body&& body) {
   RpcTimer timer(sc, method);
   absl::StatusOr<Caller> caller = sc.auth->Authenticate(ctx, roles, method);
   absl::Status status = caller.ok() ? std::forward<Body>(body)(*caller) : caller.status();
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  Unary* reactor = ctx->DefaultReactor();
   reactor->Finish(timer.Finish(status));
   return reactor;
+}
+
+// The usual unary handler: `call` (taking the Caller) asks a manager for an absl::StatusOr<T>,
+// and on success `reply` writes the T into the response; an error skips `reply` and becomes the
+// RPC's status. Handlers then hold only what differs: the call and the conversion.
+template <typename Call, typename Reply>
+Unary* RunUnaryCall(const ServiceContext& sc, Ctx* ctx, const char* method,
+                    std::initializer_list<Role> roles, Call&& call, Reply&& reply) {
+  return RunUnary(sc, ctx, method, roles, [&](const Caller& caller) -> absl::Status {
+    auto value = std::forward<Call>(call)(caller);
+    if (!value.ok()) return value.status();
+    std::forward<Reply>(reply)(*value);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace bitsearch::server

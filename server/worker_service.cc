@@ -5,9 +5,7 @@
 
 namespace bitsearch::server {
 
-grpc::ServerUnaryReactor* WorkerServiceImpl::Lease(grpc::CallbackServerContext* ctx,
-                                                   const bitsearch::v1::LeaseRequest* req,
-                                                   bitsearch::v1::LeaseResponse* resp) {
+Unary* WorkerServiceImpl::Lease(Ctx* ctx, const v1::LeaseRequest* req, v1::LeaseResponse* resp) {
   return RunUnary(sc_, ctx, "bitsearch.v1.WorkerService/Lease", {Role::kWorker},
                   [&](const Caller&) -> absl::Status {
                     BS_ASSIGN_OR_RETURN(std::optional<LeasedJob> leased,
@@ -23,44 +21,39 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Lease(grpc::CallbackServerContext* 
                     resp->set_onnx_model(std::move(leased->onnx_model));
                     resp->set_profile_json(std::move(leased->profile_json));
                     resp->set_kind(leased->job.kind == JobKind::kPretrain
-                                       ? bitsearch::v1::JOB_KIND_PRETRAIN
-                                       : bitsearch::v1::JOB_KIND_SEARCH);
+                                       ? v1::JOB_KIND_PRETRAIN
+                                       : v1::JOB_KIND_SEARCH);
                     resp->set_pretrained_model(std::move(leased->pretrained_model));
                     return absl::OkStatus();
                   });
 }
 
-grpc::ServerUnaryReactor* WorkerServiceImpl::Heartbeat(grpc::CallbackServerContext* ctx,
-                                                       const bitsearch::v1::HeartbeatRequest* req,
-                                                       bitsearch::v1::HeartbeatResponse* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.WorkerService/Heartbeat", {Role::kWorker},
-                  [&](const Caller&) -> absl::Status {
-                    BS_ASSIGN_OR_RETURN(HeartbeatReply reply,
-                                        sc_.jobs->Heartbeat(FromProto(req->lease())));
-                    resp->set_cancel_requested(reply.cancel_requested);
-                    resp->set_lease_expires_unix_ms(reply.lease_expires_ms);
-                    return absl::OkStatus();
-                  });
+Unary* WorkerServiceImpl::Heartbeat(Ctx* ctx, const v1::HeartbeatRequest* req,
+                                   v1::HeartbeatResponse* resp) {
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.WorkerService/Heartbeat", {Role::kWorker},
+      [&](const Caller&) { return sc_.jobs->Heartbeat(FromProto(req->lease())); },
+      [&](const HeartbeatReply& reply) {
+        resp->set_cancel_requested(reply.cancel_requested);
+        resp->set_lease_expires_unix_ms(reply.lease_expires_ms);
+      });
 }
 
-grpc::ServerUnaryReactor* WorkerServiceImpl::ReportProgress(
-    grpc::CallbackServerContext* ctx, const bitsearch::v1::ReportProgressRequest* req,
-    bitsearch::v1::ReportProgressResponse* resp) {
-  return RunUnary(sc_, ctx, "bitsearch.v1.WorkerService/ReportProgress", {Role::kWorker},
-                  [&](const Caller&) -> absl::Status {
-                    std::vector<JobEvent> events;
-                    events.reserve(req->events_size());
-                    for (const auto& e : req->events()) events.push_back(FromProto(e));
-                    BS_ASSIGN_OR_RETURN(bool cancel, sc_.jobs->ReportProgress(
-                                                         FromProto(req->lease()), std::move(events)));
-                    resp->set_cancel_requested(cancel);
-                    return absl::OkStatus();
-                  });
+Unary* WorkerServiceImpl::ReportProgress(Ctx* ctx, const v1::ReportProgressRequest* req,
+                                        v1::ReportProgressResponse* resp) {
+  return RunUnaryCall(
+      sc_, ctx, "bitsearch.v1.WorkerService/ReportProgress", {Role::kWorker},
+      [&](const Caller&) {
+        std::vector<JobEvent> events;
+        events.reserve(req->events_size());
+        for (const auto& e : req->events()) events.push_back(FromProto(e));
+        return sc_.jobs->ReportProgress(FromProto(req->lease()), std::move(events));
+      },
+      [&](bool cancel) { resp->set_cancel_requested(cancel); });
 }
 
-grpc::ServerUnaryReactor* WorkerServiceImpl::Complete(grpc::CallbackServerContext* ctx,
-                                                      const bitsearch::v1::CompleteRequest* req,
-                                                      bitsearch::v1::CompleteResponse*) {
+Unary* WorkerServiceImpl::Complete(Ctx* ctx, const v1::CompleteRequest* req,
+                                  v1::CompleteResponse*) {
   return RunUnary(sc_, ctx, "bitsearch.v1.WorkerService/Complete", {Role::kWorker},
                   [&](const Caller&) -> absl::Status {
                     return sc_.jobs->Complete(FromProto(req->lease()), req->result_json(),
@@ -68,22 +61,20 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Complete(grpc::CallbackServerContex
                   });
 }
 
-grpc::ServerUnaryReactor* WorkerServiceImpl::Fail(grpc::CallbackServerContext* ctx,
-                                                  const bitsearch::v1::FailRequest* req,
-                                                  bitsearch::v1::FailResponse*) {
+Unary* WorkerServiceImpl::Fail(Ctx* ctx, const v1::FailRequest* req, v1::FailResponse*) {
   return RunUnary(sc_, ctx, "bitsearch.v1.WorkerService/Fail", {Role::kWorker},
                   [&](const Caller&) -> absl::Status {
                     return sc_.jobs->Fail(FromProto(req->lease()), req->error(), req->cancelled());
                   });
 }
 
-grpc::ServerReadReactor<bitsearch::v1::CheckpointChunk>* WorkerServiceImpl::UploadCheckpoint(
-    grpc::CallbackServerContext* ctx, bitsearch::v1::UploadCheckpointResponse* response) {
+CheckpointReader* WorkerServiceImpl::UploadCheckpoint(Ctx* ctx,
+                                                     v1::UploadCheckpointResponse* response) {
   return StartUploadCheckpoint(sc_, ctx, response);
 }
 
-grpc::ServerWriteReactor<bitsearch::v1::CheckpointChunk>* WorkerServiceImpl::DownloadCheckpoint(
-    grpc::CallbackServerContext* ctx, const bitsearch::v1::DownloadCheckpointRequest* request) {
+CheckpointWriter* WorkerServiceImpl::DownloadCheckpoint(
+    Ctx* ctx, const v1::DownloadCheckpointRequest* request) {
   return StartDownloadCheckpoint(sc_, ctx, *request);
 }
 

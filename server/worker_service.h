@@ -11,41 +11,28 @@
 
 namespace bitsearch::server {
 
-class WorkerServiceImpl final : public bitsearch::v1::WorkerService::CallbackService {
+using CheckpointReader = grpc::ServerReadReactor<v1::CheckpointChunk>;
+using CheckpointWriter = grpc::ServerWriteReactor<v1::CheckpointChunk>;
+
+class WorkerServiceImpl final : public ServiceImpl<v1::WorkerService::CallbackService> {
  public:
-  explicit WorkerServiceImpl(const ServiceContext& context) : sc_(context) {}
+  using ServiceImpl::ServiceImpl;
 
-  grpc::ServerUnaryReactor* Lease(grpc::CallbackServerContext* ctx,
-                                  const bitsearch::v1::LeaseRequest* request,
-                                  bitsearch::v1::LeaseResponse* response) override;
-  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,
-                                      const bitsearch::v1::HeartbeatRequest* request,
-                                      bitsearch::v1::HeartbeatResponse* response) override;
-  grpc::ServerUnaryReactor* ReportProgress(grpc::CallbackServerContext* ctx,
-                                           const bitsearch::v1::ReportProgressRequest* request,
-                                           bitsearch::v1::ReportProgressResponse* response) override;
-  grpc::ServerReadReactor<bitsearch::v1::CheckpointChunk>* UploadCheckpoint(
-      grpc::CallbackServerContext* ctx, bitsearch::v1::UploadCheckpointResponse* response) override;
-  grpc::ServerWriteReactor<bitsearch::v1::CheckpointChunk>* DownloadCheckpoint(
-      grpc::CallbackServerContext* ctx,
-      const bitsearch::v1::DownloadCheckpointRequest* request) override;
-  grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* ctx,
-                                     const bitsearch::v1::CompleteRequest* request,
-                                     bitsearch::v1::CompleteResponse* response) override;
-  grpc::ServerUnaryReactor* Fail(grpc::CallbackServerContext* ctx,
-                                 const bitsearch::v1::FailRequest* request,
-                                 bitsearch::v1::FailResponse* response) override;
-
- private:
-  const ServiceContext& sc_;
+  Unary* Lease(Ctx* ctx, const v1::LeaseRequest* req, v1::LeaseResponse* resp) override;
+  Unary* Heartbeat(Ctx* ctx, const v1::HeartbeatRequest* req, v1::HeartbeatResponse* resp) override;
+  Unary* ReportProgress(Ctx* ctx, const v1::ReportProgressRequest* req,
+                        v1::ReportProgressResponse* resp) override;
+  CheckpointReader* UploadCheckpoint(Ctx* ctx, v1::UploadCheckpointResponse* resp) override;
+  CheckpointWriter* DownloadCheckpoint(Ctx* ctx, const v1::DownloadCheckpointRequest* req) override;
+  Unary* Complete(Ctx* ctx, const v1::CompleteRequest* req, v1::CompleteResponse* resp) override;
+  Unary* Fail(Ctx* ctx, const v1::FailRequest* req, v1::FailResponse* resp) override;
 };
 
-grpc::ServerReadReactor<bitsearch::v1::CheckpointChunk>* StartUploadCheckpoint(
-    const ServiceContext& sc, grpc::CallbackServerContext* ctx,
-    bitsearch::v1::UploadCheckpointResponse* response);
-grpc::ServerWriteReactor<bitsearch::v1::CheckpointChunk>* StartDownloadCheckpoint(
-    const ServiceContext& sc, grpc::CallbackServerContext* ctx,
-    const bitsearch::v1::DownloadCheckpointRequest& request);
+// The reactors of the two checkpoint streams (checkpoint_transfer.cc).
+CheckpointReader* StartUploadCheckpoint(const ServiceContext& sc, Ctx* ctx,
+                                        v1::UploadCheckpointResponse* response);
+CheckpointWriter* StartDownloadCheckpoint(const ServiceContext& sc, Ctx* ctx,
+                                          const v1::DownloadCheckpointRequest& request);
 
 }  // namespace bitsearch::server
 
