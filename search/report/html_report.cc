@@ -8,6 +8,7 @@
 #include "bitsearch/version.h"
 #include "search/report/pareto.h"
 #include "search/report/result_chart.h"
+#include "search/report/html_parts.h"
 #include "search/report/svg_writer.h"
 
 namespace bitsearch {
@@ -30,7 +31,8 @@ dt { font-weight: bold; } dd { margin: 0 0 8px 16px; }
 svg { max-width: 100%; height: auto; }
 )";
 
-std::string H(const std::string& s) { return XmlEscape(s); }
+using report_html::H;
+using report_html::Row;
 
 std::string Int(std::optional<int64_t> v) { return v ? absl::StrCat(*v) : "-"; }
 
@@ -42,12 +44,6 @@ std::string Bits(std::optional<int> v) {
 // A JSON value pretty-printed for <pre>, invalid UTF-8 replaced rather than thrown on.
 std::string PrettyJson(const json& j) {
   return H(j.dump(2, ' ', false, json::error_handler_t::replace));
-}
-
-std::string Row(std::initializer_list<std::string> cells, bool header = false) {
-  std::string out = "<tr>";
-  for (const std::string& c : cells) absl::StrAppend(&out, header ? "<th>" : "<td>", c, header ? "</th>" : "</td>");
-  return out + "</tr>\n";
 }
 
 std::string Summary(const ResultView& v) {
@@ -141,14 +137,7 @@ std::string RenderReportBody(const ResultView& v, const ReportContext& c) {
     out += "</ul></div>\n";
   }
   out += "<h2>Headline figures</h2>\n" + Summary(v) + kMeaning;
-  RenderedSvg chart = RenderResultChart(v);
-  absl::StrAppend(&out, "<h2>Chart</h2>\n<figure id=\"chart\">\n", chart.svg, "</figure>\n");
-  if (!c.svg_file.empty() || !c.json_file.empty()) {
-    out += "<p>Files: ";
-    if (!c.json_file.empty()) absl::StrAppend(&out, "<a", Attr("href", c.json_file), ">", H(c.json_file), "</a> (result JSON) ");
-    if (!c.svg_file.empty()) absl::StrAppend(&out, "<a", Attr("href", c.svg_file), ">", H(c.svg_file), "</a> (chart)");
-    out += "</p>\n";
-  }
+  out += report_html::ChartSection(RenderResultChart(v).svg, c.json_file, "result JSON", c.svg_file);
   out += "<h2>Layers</h2>\n" + LayerTable(v);
   if (!v.baselines.empty()) {
     out += "<h2>Fixed-bit baselines</h2>\n<p>The same pipeline with every layer at fixed bit widths and the same "

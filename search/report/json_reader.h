@@ -13,12 +13,21 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "search/report/result_view.h"
 
 namespace bitsearch {
+
+// A result's JSON must be an object before any field can be read: the error names `what` ("the
+// result") and the type it is instead.
+inline absl::Status RequireObject(const nlohmann::json& j, const char* what) {
+  if (j.is_object()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " is not a JSON object (it is ", j.type_name(), ")"));
+}
 
 // Reads typed fields out of untrusted JSON; every miss is recorded under its dotted path.
 // null counts as absent (results use it for "no latency model") and is not a problem.

@@ -96,10 +96,7 @@ absl::StatusOr<json> ParseResultJson(std::string_view text) {
 }
 
 absl::StatusOr<ResultView> ReadResultView(const json& result) {
-  if (!result.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the result is not a JSON object (it is ", result.type_name(), ")"));
-  }
+  if (absl::Status s = RequireObject(result, "the result"); !s.ok()) return s;
   ResultView v;
   JsonReader r(&v.problems);
   v.name = r.String(result, "name", "name");

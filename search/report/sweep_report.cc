@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "bitsearch/version.h"
 #include "search/report/html_report.h"
+#include "search/report/html_parts.h"
 #include "search/report/svg_writer.h"
 
 namespace bitsearch {
@@ -17,7 +18,8 @@ constexpr double kWidth = 800;
 constexpr double kMargin = 16;
 constexpr double kPlotHeight = 360;
 
-std::string H(const std::string& s) { return XmlEscape(s); }
+using report_html::H;
+using report_html::Row;
 
 // The points, baselines and float models with a figure on one axis: `profile` "" = relative
 // BOPs (every profile), else latency on that profile.
@@ -49,12 +51,6 @@ std::string UnitOf(const SweepView& v, const std::string& profile) {
     if (p.profile == profile && !p.latency_unit.empty()) return p.latency_unit;
   }
   return "";
-}
-
-std::string Row(std::initializer_list<std::string> cells, bool header = false) {
-  std::string out = "<tr>";
-  for (const std::string& c : cells) absl::StrAppend(&out, header ? "<th>" : "<td>", c, header ? "</th>" : "</td>");
-  return out + "</tr>\n";
 }
 
 std::string Mark(bool on) { return on ? "yes" : "no"; }
@@ -153,14 +149,7 @@ std::string RenderSweepBody(const SweepView& v, const SweepReportContext& c) {
   out += "<p>A point is Pareto-optimal when no other configuration (point, fixed-bit baseline or float model) "
          "is at least as accurate and at most as costly while better in one of the two: in latency on its "
          "own profile, and in relative BOPs. The chart rings those points and draws the front through them.</p>\n";
-  RenderedSvg chart = RenderSweepChart(v);
-  absl::StrAppend(&out, "<h2>Chart</h2>\n<figure id=\"chart\">\n", chart.svg, "</figure>\n");
-  if (!c.svg_file.empty() || !c.json_file.empty()) {
-    out += "<p>Files: ";
-    if (!c.json_file.empty()) absl::StrAppend(&out, "<a", Attr("href", c.json_file), ">", H(c.json_file), "</a> (sweep result JSON) ");
-    if (!c.svg_file.empty()) absl::StrAppend(&out, "<a", Attr("href", c.svg_file), ">", H(c.svg_file), "</a> (chart)");
-    out += "</p>\n";
-  }
+  out += report_html::ChartSection(RenderSweepChart(v).svg, c.json_file, "sweep result JSON", c.svg_file);
   out += "<h2>Points</h2>\n" + PointsTable(v, c);
   if (!v.baselines.empty()) {
     out += "<h2>Fixed-bit baselines</h2>\n<p>Run by the points' jobs (the same pipeline with fixed bit widths and "

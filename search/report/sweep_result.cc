@@ -170,10 +170,7 @@ bool IsSweepResult(const json& result) {
 }
 
 absl::StatusOr<SweepView> ReadSweepView(const json& result) {
-  if (!result.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the sweep result is not a JSON object (it is ", result.type_name(), ")"));
-  }
+  if (absl::Status s = RequireObject(result, "the sweep result"); !s.ok()) return s;
   SweepView v;
   JsonReader r(&v.problems);
   v.name = r.String(result, "name", "name");
@@ -187,11 +184,10 @@ absl::StatusOr<SweepView> ReadSweepView(const json& result) {
   }
   r.ForEachObject(result, "points", [&](const json& p, const std::string& path) {
     SweepPointView pv;
-    pv.name = r.String(p, "name", path + ".name");
-    pv.job_id = r.String(p, "job", path + ".job");
-    pv.state = r.String(p, "state", path + ".state");
-    pv.error = r.String(p, "error", path + ".error");
-    pv.label = r.String(p, "label", path + ".label");
+    for (auto [key, field] : {std::pair<const char*, std::string*>{"name", &pv.name}, {"job", &pv.job_id},
+                              {"state", &pv.state}, {"error", &pv.error}, {"label", &pv.label}}) {
+      *field = r.String(p, key, path + "." + key);
+    }
     if (pv.label.empty()) pv.label = pv.name;
     if (const json* s = r.Container(p, "settings", path + ".settings", false)) pv.settings = *s;
     pv.accuracy = r.Number(p, "accuracy", path + ".accuracy", 0, 100);

@@ -170,12 +170,15 @@ TEST(SweepReportTest, HtmlEscapesNamesAndErrorsAndLinksPoints) {
   SweepReportContext c;
   c.source = "bitsearch run <x>.json";
   c.point_links["fm-mu0.1"] = "fm/fm-mu0.1.html";
+  c.json_file = "fm<1>.json";  // no svg_file: the chart was not written, so no link to it
   std::string html = RenderSweepHtml(v, c);
   EXPECT_THAT(html, Not(HasSubstr("<script>")));
   EXPECT_THAT(html, Not(HasSubstr("<img")));
   EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;"));
   EXPECT_THAT(html, HasSubstr("a&quot;b&lt;c&gt;"));
   EXPECT_THAT(html, HasSubstr("<a href=\"fm/fm-mu0.1.html\">fm-mu0.1</a>"));
+  EXPECT_THAT(html, HasSubstr("<p>Files: <a href=\"fm&lt;1&gt;.json\">fm&lt;1&gt;.json</a> (sweep result "
+                              "JSON) </p>"));
   EXPECT_THAT(html, HasSubstr("trained 1 time for the whole sweep"));
   EXPECT_THAT(html, HasSubstr("id=\"sweep-points\""));
   EXPECT_THAT(html, HasSubstr("id=\"sweep-baselines\""));
