@@ -21,8 +21,8 @@ PACKAGES=(
   prometheus-cpp-dev
   # libraries used everywhere
   nlohmann-json3-dev libabsl-dev libcli11-dev
-  # tests; openssl writes the TLS tests' certificates, chromium loads the HTML report
-  libgtest-dev libgmock-dev openssl chromium
+  # tests; openssl writes the TLS tests' certificates, chromium loads the HTML report; curl checks the web page
+  libgtest-dev libgmock-dev openssl chromium curl
   # deployment: the worker's metrics endpoint; deploy/ checks (tests/deploy_*_test.sh)
   libcpp-httplib-dev prometheus docker-compose python3-yaml yamllint
   # ONNX interop checks: a model written by the reference Python library, its checker on our export

@@ -15,7 +15,7 @@ SHOTS=$4
 source "$(dirname "$0")/service_lib.sh" "$1" "$2" "$3"
 mkdir -p "$SHOTS"
 command -v chromium >/dev/null || fail "chromium is not installed (Debian package chromium)"
-command -v curl >/dev/null || fail "curl is not installed"
+command -v curl >/dev/null || fail "curl is not installed (scripts/bootstrap.sh installs it)"
 
 HTTP_PORT=$(free_port)
 WEB="http://127.0.0.1:$HTTP_PORT"
