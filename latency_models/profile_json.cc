@@ -4,7 +4,9 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "base/json_text.h"
 #include "base/quote.h"
+#include "base/status_macros.h"
 #include "latency_models/analytic_model.h"
 #include "latency_models/bops_model.h"
 #include "latency_models/measured_csv.h"
@@ -171,13 +173,7 @@ absl::Status ValidateProfileName(const std::string& name) {
 }
 
 absl::StatusOr<ParsedProfile> ParseProfileJson(const std::string& json_text) {
-  json root;
-  try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    // e.what() carries the byte offset of the syntax error.
-    return absl::InvalidArgumentError(absl::StrCat("profile is not valid JSON: ", e.what()));
-  }
+  BS_ASSIGN_OR_RETURN(json root, ParseJsonText(json_text, "profile"));
   if (!root.is_object()) return absl::InvalidArgumentError("profile: expected a JSON object");
   if (absl::Status st = CheckKeys(root, "", {"name", "kind", "unit", "description", "sources",
                                              "assumptions", "analytic", "table"});

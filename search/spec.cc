@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/json_text.h"
 #include "base/quote.h"
 #include "base/status_macros.h"
 #include "search/spec_reader.h"
@@ -219,12 +220,7 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
 }
 
 absl::StatusOr<JobSpec> ParseJobSpecText(const std::string& text) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat("spec is not valid JSON: ", e.what()));
-  }
+  BS_ASSIGN_OR_RETURN(json j, ParseJsonText(text, "spec"));
   return ParseJobSpec(j);
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/json_text.h"
 #include "base/status_macros.h"
 
 namespace bitsearch {
@@ -230,12 +231,7 @@ absl::StatusOr<SweepPlan> ExpandSweep(const json& spec, const std::vector<SweepA
 
 absl::StatusOr<SweepPlan> ExpandSweepText(const std::string& text,
                                           const std::vector<SweepAxis>& overrides) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat("spec is not valid JSON: ", e.what()));
-  }
+  BS_ASSIGN_OR_RETURN(json j, ParseJsonText(text, "spec"));
   return ExpandSweep(j, overrides);
 }
 
