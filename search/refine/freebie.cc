@@ -34,6 +34,20 @@ int BestWeight(RefineState& s, int l, int a, const std::vector<int>& above, doub
   return best_w;
 }
 
+// Every consumer's best weight width at act width a (BestWeight) into `weights`; returns the
+// group's summed latency with those widths.
+double BestWeights(RefineState& s, const std::vector<int>& consumers, int a,
+                   std::vector<int>* weights) {
+  weights->clear();
+  double sum = 0.0;
+  for (int l : consumers) {
+    double v;
+    weights->push_back(BestWeight(s, l, a, s.CandidatesAbove(s.weight_bits_[l]), &v));
+    sum += v;
+  }
+  return sum;
+}
+
 }  // namespace
 
 bool FreebiePass(RefineState& s, std::vector<RefineMove>& moves) {
@@ -47,23 +61,11 @@ bool FreebiePass(RefineState& s, std::vector<RefineMove>& moves) {
     const int a = s.act_bits_[t];
     const double old_sum = s.GroupLatency(t, a);
     // Option a' = a: only weights move.
-    double best_sum = 0.0;
-    best_weights.clear();
-    for (int l : consumers) {
-      double v;
-      best_weights.push_back(BestWeight(s, l, a, s.CandidatesAbove(s.weight_bits_[l]), &v));
-      best_sum += v;
-    }
+    double best_sum = BestWeights(s, consumers, a, &best_weights);
     int best_a = a;
     if (!s.frozen(t)) {
       for (int a2 : s.CandidatesAbove(a)) {
-        double sum = 0.0;
-        weights.clear();
-        for (int l : consumers) {
-          double v;
-          weights.push_back(BestWeight(s, l, a2, s.CandidatesAbove(s.weight_bits_[l]), &v));
-          sum += v;
-        }
+        const double sum = BestWeights(s, consumers, a2, &weights);
         // Strictly lower, or equally fast at higher precision once we are moving anyway.
         if (StrictlyLower(sum, best_sum) ||
             (!StrictlyLower(best_sum, sum) && best_a != a && a2 > best_a)) {
