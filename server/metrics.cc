@@ -11,6 +11,34 @@ prometheus::Histogram::BucketBoundaries LongBuckets() {
   return {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600};
 }
 
+// Each metric's name and help text, in one table so that the constructor only pairs members with
+// their kinds.
+struct Metric {
+  const char* name;
+  const char* help;
+};
+constexpr Metric kRpcTotal{"bitsearch_rpc_total", "RPCs handled, by method and gRPC status code"};
+constexpr Metric kRpcDuration{"bitsearch_rpc_duration_seconds",
+                              "Server-side RPC latency by method"};
+constexpr Metric kSubmissions{"bitsearch_job_submissions_total", "SubmitJob calls by outcome"};
+constexpr Metric kJobDuration{"bitsearch_job_duration_seconds",
+                              "Time from first lease to a terminal state, by final state"};
+constexpr Metric kPhaseDuration{"bitsearch_phase_duration_seconds",
+                                "Pipeline phase durations reported by workers, by phase"};
+constexpr Metric kQueueWait{"bitsearch_queue_wait_seconds",
+                            "Time a job waited in the queue before a lease"};
+constexpr Metric kLeases{"bitsearch_leases_total",
+                         "Leases handed to workers; resumed = a checkpoint existed"};
+constexpr Metric kJobs{"bitsearch_jobs", "Jobs in the store by state"};
+constexpr Metric kConnectedWorkers{"bitsearch_connected_workers",
+                                   "Workers seen within the last lease period"};
+
+// The family `metric` names, from prometheus-cpp's builder of its kind.
+template <typename Builder>
+auto& Register(Builder builder, const Metric& metric, prometheus::Registry& registry) {
+  return builder.Name(metric.name).Help(metric.help).Register(registry);
+}
+
 }  // namespace
 
 const char* GrpcCodeName(grpc::StatusCode code) {
@@ -37,44 +65,16 @@ const char* GrpcCodeName(grpc::StatusCode code) {
 }
 
 ServerMetrics::ServerMetrics(prometheus::Registry& registry)
-    : rpc_total_(prometheus::BuildCounter()
-                     .Name("bitsearch_rpc_total")
-                     .Help("RPCs handled, by method and gRPC status code")
-                     .Register(registry)),
-      rpc_duration_(prometheus::BuildHistogram()
-                        .Name("bitsearch_rpc_duration_seconds")
-                        .Help("Server-side RPC latency by method")
-                        .Register(registry)),
-      submissions_(prometheus::BuildCounter()
-                       .Name("bitsearch_job_submissions_total")
-                       .Help("SubmitJob calls by outcome")
-                       .Register(registry)),
-      job_duration_(prometheus::BuildHistogram()
-                        .Name("bitsearch_job_duration_seconds")
-                        .Help("Time from first lease to a terminal state, by final state")
-                        .Register(registry)),
-      phase_duration_(prometheus::BuildHistogram()
-                          .Name("bitsearch_phase_duration_seconds")
-                          .Help("Pipeline phase durations reported by workers, by phase")
-                          .Register(registry)),
-      queue_wait_(prometheus::BuildHistogram()
-                      .Name("bitsearch_queue_wait_seconds")
-                      .Help("Time a job waited in the queue before a lease")
-                      .Register(registry)
+    : rpc_total_(Register(prometheus::BuildCounter(), kRpcTotal, registry)),
+      rpc_duration_(Register(prometheus::BuildHistogram(), kRpcDuration, registry)),
+      submissions_(Register(prometheus::BuildCounter(), kSubmissions, registry)),
+      job_duration_(Register(prometheus::BuildHistogram(), kJobDuration, registry)),
+      phase_duration_(Register(prometheus::BuildHistogram(), kPhaseDuration, registry)),
+      queue_wait_(Register(prometheus::BuildHistogram(), kQueueWait, registry)
                       .Add({}, LongBuckets())),
-      leases_(prometheus::BuildCounter()
-                  .Name("bitsearch_leases_total")
-                  .Help("Leases handed to workers; resumed = a checkpoint existed")
-                  .Register(registry)),
-      jobs_(prometheus::BuildGauge()
-                .Name("bitsearch_jobs")
-                .Help("Jobs in the store by state")
-                .Register(registry)),
-      connected_workers_(prometheus::BuildGauge()
-                             .Name("bitsearch_connected_workers")
-                             .Help("Workers seen within the last lease period")
-                             .Register(registry)
-                             .Add({})) {}
+      leases_(Register(prometheus::BuildCounter(), kLeases, registry)),
+      jobs_(Register(prometheus::BuildGauge(), kJobs, registry)),
+      connected_workers_(Register(prometheus::BuildGauge(), kConnectedWorkers, registry).Add({})) {}
 
 void ServerMetrics::ObserveRpc(const std::string& method, grpc::StatusCode code, double seconds) {
   rpc_total_.Add({{"method", method}, {"code", GrpcCodeName(code)}}).Increment();
