@@ -16,14 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-command -v chromium >/dev/null || fail "chromium is not installed (Debian package chromium)"
-
-# Chromium without a profile, network, sandbox or GPU; each call gets its own fresh profile.
-chrome() {
-  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-    --disable-component-update --disable-sync --no-first-run \
-    --user-data-dir="$(mktemp -d "$WORK/chrome-XXXXXX")" "$@" 2>>"$WORK/chromium.log"
-}
+source "$(dirname "$0")/browser_lib.sh"
 
 cat >"$WORK/spec.json" <<'SPEC'
 {"name": "report-browser", "model": "lenet5",
@@ -41,30 +34,12 @@ chrome --dump-dom "file://$WORK/out/result.html" >"$WORK/dom.html"
 [[ -s $WORK/dom.html ]] || fail "chromium produced no DOM (see $WORK/chromium.log)"
 
 # Every configuration is a plotted point carrying the result's own figures.
-python3 - "$WORK/out/result.json" "$WORK/dom.html" <<'PY'
+dom_python - "$WORK/out/result.json" "$WORK/dom.html" <<'PY'
 import json, sys
-from html.parser import HTMLParser
+from chart_dom import parse
 
 result = json.load(open(sys.argv[1]))
-
-class Points(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.group, self.points, self.tables = None, {}, set()
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "g" and a.get("id", "").startswith("tradeoff-"):
-            self.group = a["id"]
-        if tag == "table" and "id" in a:
-            self.tables.add(a["id"])
-        if tag == "circle" and "point" in a.get("class", "").split():
-            self.points.setdefault(self.group, {})[a["data-label"]] = a
-    def handle_endtag(self, tag):
-        if tag == "g":
-            self.group = None
-
-p = Points()
-p.feed(open(sys.argv[2]).read())
+p = parse(sys.argv[2])
 lat, acc = result["latency"], result["accuracy"]
 want = {
     "tradeoff-latency": {"final": (acc["final"], lat["final"]), "searched": (acc["searched"], lat["searched"]),

@@ -14,7 +14,7 @@
 SHOTS=$4
 source "$(dirname "$0")/service_lib.sh" "$1" "$2" "$3"
 mkdir -p "$SHOTS"
-command -v chromium >/dev/null || fail "chromium is not installed (Debian package chromium)"
+source "$(dirname "$0")/browser_lib.sh"
 command -v curl >/dev/null || fail "curl is not installed (scripts/bootstrap.sh installs it)"
 
 HTTP_PORT=$(free_port)
@@ -59,11 +59,8 @@ cmp -s "$WORK/body" "$WORK/export/model.onnx" || fail "the downloaded model.onnx
 log "bearer token: 303/401/403 for strangers, the same result JSON and export bytes for a client"
 
 # ---- browsers: the login form and its session cookie -------------------------------------------
-chrome() {
-  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-    --disable-component-update --disable-sync --no-first-run --virtual-time-budget=5000 \
-    --user-data-dir="$(mktemp -d "$WORK/chrome-XXXXXX")" "$@" 2>>"$WORK/chromium.log"
-}
+# Virtual time lets the login form's submit and redirect finish before the DOM is dumped.
+CHROME_FLAGS=(--virtual-time-budget=5000)
 # A local page that fills the login form with TOKEN and submits it; the server logs in and sends
 # the browser on to NEXT: the DOM dumped is NEXT's as a logged-in browser sees it.
 login_page() {  # login_page FILE TOKEN NEXT
@@ -97,33 +94,9 @@ login_page "$WORK/job.html" "$CLIENT_TOKEN" "/jobs/$point"
 chrome --dump-dom "file://$WORK/job.html" >"$WORK/job.dom"
 chrome --window-size=1000,3000 --hide-scrollbars --screenshot="$SHOTS/job.png" "file://$WORK/job.html" >/dev/null
 
-python3 - "$WORK/sweep.result.json" "$WORK/sweep.dom" "$WORK/point.result.json" "$WORK/job.dom" <<'PY'
+dom_python - "$WORK/sweep.result.json" "$WORK/sweep.dom" "$WORK/point.result.json" "$WORK/job.dom" <<'PY'
 import json, sys
-from html.parser import HTMLParser
-
-class Dom(HTMLParser):
-    """Plotted points by chart group, table ids and links."""
-    def __init__(self):
-        super().__init__()
-        self.group, self.points, self.tables, self.links = None, {}, set(), set()
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "g" and a.get("id", "").startswith(("tradeoff-", "sweep-")):
-            self.group = a["id"]
-        if tag == "table" and "id" in a:
-            self.tables.add(a["id"])
-        if tag == "a" and "href" in a:
-            self.links.add(a["href"])
-        if tag == "circle" and "point" in a.get("class", "").split():
-            self.points.setdefault(self.group, {})[a["data-label"]] = a
-    def handle_endtag(self, tag):
-        if tag == "g":
-            self.group = None
-
-def parse(path):
-    d = Dom()
-    d.feed(open(path).read())
-    return d
+from chart_dom import parse
 
 sweep, sweep_dom = json.load(open(sys.argv[1])), parse(sys.argv[2])
 groups = sorted(sweep_dom.points)
