@@ -17,6 +17,7 @@ using nlohmann::json;
 using spec_internal::NotOneOf;
 using spec_internal::ObjectReader;
 using spec_internal::OneOf;
+using spec_internal::ReadBlock;
 using spec_internal::SubObject;
 
 // A number or an array of numbers, each checked against `positive`.
@@ -67,13 +68,11 @@ absl::Status ParsePreprocess(ObjectReader& r, PreprocessSpec* p) {
 }
 
 absl::Status ParseAugment(ObjectReader& r, AugmentSpec* a) {
-  const json* obj;
-  BS_RETURN_IF_ERROR(SubObject(r, "augment", &obj));
-  if (!obj) return absl::OkStatus();
-  ObjectReader o(*obj, "dataset.augment");
-  BS_RETURN_IF_ERROR(o.Integer("crop_padding", &a->crop_padding, 0));
-  BS_RETURN_IF_ERROR(o.Bool("horizontal_flip", &a->horizontal_flip));
-  BS_RETURN_IF_ERROR(o.NoUnknownFields());
+  BS_RETURN_IF_ERROR(ReadBlock(r, "augment", [&](ObjectReader& o) -> absl::Status {
+    BS_RETURN_IF_ERROR(o.Integer("crop_padding", &a->crop_padding, 0));
+    return o.Bool("horizontal_flip", &a->horizontal_flip);
+  }));
+  // Without an "augment" block this checks the default, which passes.
   if (a->crop_padding > 64) {
     return absl::InvalidArgumentError("dataset.augment.crop_padding: must be at most 64 pixels");
   }

@@ -23,6 +23,7 @@ using nlohmann::json;
 
 using spec_internal::NotOneOf;
 using spec_internal::ObjectReader;
+using spec_internal::ReadBlock;
 using spec_internal::OneOf;
 using spec_internal::SubObject;
 using spec_internal::TypeName;
@@ -62,24 +63,22 @@ absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
 }
 
 absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
-  const json* obj;
-  BS_RETURN_IF_ERROR(SubObject(root, "search", &obj));
-  if (!obj) return absl::OkStatus();
-  ObjectReader r(*obj, "search");
-  BS_RETURN_IF_ERROR(r.String("method", &s->method));
-  BS_RETURN_IF_ERROR(r.Integer("epochs", &s->epochs, 0, kMaxEpochs));
-  BS_RETURN_IF_ERROR(r.Number("mu", &s->mu, 0.0, false, kMaxMu,
-                              "the prior's strength; useful values lie within 0.001..10"));
-  BS_RETURN_IF_ERROR(r.String("regularizer", &s->regularizer));
-  BS_RETURN_IF_ERROR(r.Integer("max_bits", &s->max_bits, 0));
-  BS_RETURN_IF_ERROR(r.Bool("prune", &s->prune));
-  BS_RETURN_IF_ERROR(r.Integer("batch_size", &s->batch_size, 1, kMaxBatch));
-  BS_RETURN_IF_ERROR(r.Number("lr", &s->lr, 0.0, true, kMaxLr));
-  BS_RETURN_IF_ERROR(r.Number("gate_lr", &s->gate_lr, 0.0, true, kMaxLr));
-  BS_RETURN_IF_ERROR(r.Number("gate_init", &s->gate_init, -1e9, false));
-  BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true, kMaxLr));
-  BS_RETURN_IF_ERROR(r.Integer("seed", &s->seed, 0));
-  BS_RETURN_IF_ERROR(r.NoUnknownFields());
+  BS_RETURN_IF_ERROR(ReadBlock(root, "search", [&](ObjectReader& r) -> absl::Status {
+    BS_RETURN_IF_ERROR(r.String("method", &s->method));
+    BS_RETURN_IF_ERROR(r.Integer("epochs", &s->epochs, 0, kMaxEpochs));
+    BS_RETURN_IF_ERROR(r.Number("mu", &s->mu, 0.0, false, kMaxMu,
+                                "the prior's strength; useful values lie within 0.001..10"));
+    BS_RETURN_IF_ERROR(r.String("regularizer", &s->regularizer));
+    BS_RETURN_IF_ERROR(r.Integer("max_bits", &s->max_bits, 0));
+    BS_RETURN_IF_ERROR(r.Bool("prune", &s->prune));
+    BS_RETURN_IF_ERROR(r.Integer("batch_size", &s->batch_size, 1, kMaxBatch));
+    BS_RETURN_IF_ERROR(r.Number("lr", &s->lr, 0.0, true, kMaxLr));
+    BS_RETURN_IF_ERROR(r.Number("gate_lr", &s->gate_lr, 0.0, true, kMaxLr));
+    BS_RETURN_IF_ERROR(r.Number("gate_init", &s->gate_init, -1e9, false));
+    BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true, kMaxLr));
+    return r.Integer("seed", &s->seed, 0);
+  }));
+  // Without a "search" block these check the defaults, which pass.
   BS_RETURN_IF_ERROR(CheckStrategy("search.method", StrategyKind::kSearchMethod, s->method));
   BS_RETURN_IF_ERROR(CheckStrategy("search.regularizer", StrategyKind::kPrior, s->regularizer));
   if (s->max_bits != 2 && s->max_bits != 4 && s->max_bits != 8 && s->max_bits != 16 &&
@@ -94,38 +93,33 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
 }
 
 absl::Status ParseRefine(ObjectReader& root, RefineSpec* f) {
-  const json* obj;
-  BS_RETURN_IF_ERROR(SubObject(root, "refine", &obj));
-  if (!obj) return absl::OkStatus();
-  ObjectReader r(*obj, "refine");
-  BS_RETURN_IF_ERROR(r.String("method", &f->method));
-  if (const json* b = r.Find("latency_budget")) {
-    if (!b->is_null()) {
-      if (!b->is_number() || b->get<double>() <= 0 || !std::isfinite(b->get<double>()) ||
-          b->get<double>() > 1e30) {
-        return absl::InvalidArgumentError(
-            "refine.latency_budget: expected null or a positive number");
+  BS_RETURN_IF_ERROR(ReadBlock(root, "refine", [&](ObjectReader& r) -> absl::Status {
+    BS_RETURN_IF_ERROR(r.String("method", &f->method));
+    if (const json* b = r.Find("latency_budget")) {
+      if (!b->is_null()) {
+        if (!b->is_number() || b->get<double>() <= 0 || !std::isfinite(b->get<double>()) ||
+            b->get<double>() > 1e30) {
+          return absl::InvalidArgumentError(
+              "refine.latency_budget: expected null or a positive number");
+        }
+        f->latency_budget = b->get<double>();
       }
-      f->latency_budget = b->get<double>();
     }
-  }
-  BS_RETURN_IF_ERROR(r.Number("max_accuracy_drop", &f->max_accuracy_drop, 0.0, false, 100.0,
-                              "percentage points of top-1 accuracy"));
-  BS_RETURN_IF_ERROR(r.Bool("fallback_nearest", &f->fallback_nearest));
-  BS_RETURN_IF_ERROR(r.NoUnknownFields());
+    BS_RETURN_IF_ERROR(r.Number("max_accuracy_drop", &f->max_accuracy_drop, 0.0, false, 100.0,
+                                "percentage points of top-1 accuracy"));
+    return r.Bool("fallback_nearest", &f->fallback_nearest);
+  }));
+  // Without a "refine" block this checks the default, which passes.
   return CheckStrategy("refine.method", StrategyKind::kRefineMethod, f->method);
 }
 
 absl::Status ParseEpochsAndLr(ObjectReader& root, const std::string& key, int* epochs, double* lr,
                               int* batch_size) {
-  const json* obj;
-  BS_RETURN_IF_ERROR(SubObject(root, key, &obj));
-  if (!obj) return absl::OkStatus();
-  ObjectReader r(*obj, key);
-  BS_RETURN_IF_ERROR(r.Integer("epochs", epochs, 0, kMaxEpochs));
-  BS_RETURN_IF_ERROR(r.Number("lr", lr, 0.0, true, kMaxLr));
-  if (batch_size) BS_RETURN_IF_ERROR(r.Integer("batch_size", batch_size, 1, kMaxBatch));
-  return r.NoUnknownFields();
+  return ReadBlock(root, key, [&](ObjectReader& r) -> absl::Status {
+    BS_RETURN_IF_ERROR(r.Integer("epochs", epochs, 0, kMaxEpochs));
+    BS_RETURN_IF_ERROR(r.Number("lr", lr, 0.0, true, kMaxLr));
+    return batch_size ? r.Integer("batch_size", batch_size, 1, kMaxBatch) : absl::OkStatus();
+  });
 }
 
 }  // namespace
@@ -200,15 +194,9 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
     }
   }
   spec.export_options.include_preprocessing = spec.model.onnx.empty();
-  {
-    const json* obj;
-    BS_RETURN_IF_ERROR(SubObject(root, "export", &obj));
-    if (obj) {
-      ObjectReader r(*obj, "export");
-      BS_RETURN_IF_ERROR(r.Bool("include_preprocessing", &spec.export_options.include_preprocessing));
-      BS_RETURN_IF_ERROR(r.NoUnknownFields());
-    }
-  }
+  BS_RETURN_IF_ERROR(ReadBlock(root, "export", [&](ObjectReader& r) {
+    return r.Bool("include_preprocessing", &spec.export_options.include_preprocessing);
+  }));
   BS_RETURN_IF_ERROR(root.Integer("checkpoint_every", &spec.checkpoint_every, 0, kMaxSamples));
   if (root.Find("sweep")) {  // search/sweep.h expands it; one job has no such block
     return absl::InvalidArgumentError(

@@ -10,6 +10,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -84,6 +85,18 @@ class ObjectReader {
 
 // Opens a sub-object `key` of `parent`; absent is fine (defaults), anything but an object is not.
 absl::Status SubObject(ObjectReader& parent, const std::string& key, const nlohmann::json** out);
+
+// The optional object `key` of `parent`: absent, the defaults stay; present, `read` (taking the
+// block's ObjectReader, returning absl::Status) reads its fields, and a field it did not read is
+// an error.
+template <typename Read>
+absl::Status ReadBlock(ObjectReader& parent, const std::string& key, Read&& read) {
+  const nlohmann::json* obj;
+  if (absl::Status s = SubObject(parent, key, &obj); !s.ok() || obj == nullptr) return s;
+  ObjectReader r(*obj, parent.Path(key));
+  if (absl::Status s = std::forward<Read>(read)(r); !s.ok()) return s;
+  return r.NoUnknownFields();
+}
 
 bool OneOf(const std::string& v, const std::vector<std::string>& allowed);
 absl::Status NotOneOf(const std::string& path, const std::string& v,
