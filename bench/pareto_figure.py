@@ -44,22 +44,25 @@ def points_of(sweep, cost_key):
     return out
 
 
-def searched_points(sweep_path):
-    """(searched latency, searched top-1) of each point, from NAME.points/*.json beside the sweep."""
+def point_results(sweep_path):
+    """The points' own results, from NAME.points/*.json beside the sweep (pareto_sweeps.sh)."""
     folder = os.path.splitext(sweep_path)[0] + ".points"
+    return [load(path) for path in sorted(glob.glob(os.path.join(folder, "*.json")))]
+
+
+def searched_points(results):
+    """(searched latency, searched top-1) of each point."""
     out = []
-    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
-        r = load(path)
+    for r in results:
         lat, acc = r.get("latency", {}).get("searched"), r.get("accuracy", {}).get("searched")
         if isinstance(lat, (int, float)) and isinstance(acc, (int, float)):
             out.append((float(lat), float(acc)))
     return out
 
 
-def w8a8_latency(sweep_path):
-    folder = os.path.splitext(sweep_path)[0] + ".points"
-    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
-        lat = load(path).get("latency", {}).get("w8a8")
+def w8a8_latency(results):
+    for r in results:
+        lat = r.get("latency", {}).get("w8a8")
         if isinstance(lat, (int, float)):
             return float(lat)
     return None
@@ -172,9 +175,9 @@ def main():
     bops_pts = points_of(bops_sweep, "relative_bops_percent")
     fb_pts = points_of(fb_sweep, "latency")
     lat_pts = points_of(lat_sweep, "latency")
-    searched = searched_points(a.freebits_sweep)
-    w8a8 = w8a8_latency(a.freebits_sweep)
-    fp32 = [f for f in fb_sweep.get("fp32", []) if isinstance(f.get("latency"), (int, float))]
+    fb_results = point_results(a.freebits_sweep)
+    searched = searched_points(fb_results)
+    w8a8 = w8a8_latency(fb_results)
     fp32_acc = [float(f["accuracy"]) for f in bops_sweep.get("fp32", []) if isinstance(f.get("accuracy"), (int, float))]
     for name, pts in (("bops sweep", bops_pts), ("Free Bits sweep", fb_pts), ("latency sweep", lat_pts)):
         if not pts:

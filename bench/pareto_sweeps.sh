@@ -61,6 +61,8 @@ print(json.dumps({"name": name, "model": {"zoo": "lenet5"}, "dataset": dataset,
                   "finetune": {"epochs": 1}}))
 PY
 }
+# Pretrainings that trained (not taken from a shared pretraining or a worker's cache) in these logs.
+trained_in() { grep -h "phase pretrain done" "$@" | grep -vc "shared\|cached" || true; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.0f}')"; }
 { echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1 /proc/loadavg) at start"
@@ -85,7 +87,7 @@ run_sweep() {  # $1 name, $2 profile, $3 regularizer, $4 mu values
 # ---- 1. one sweep against five separate jobs ----------------------------------------------------
 start_workers sweep
 run_sweep bops-prior-bops bops bops "$MUS"
-echo "float models trained by the sweep's workers: $(cat "$OUT"/worker-sweep-*.log | grep "phase pretrain done" | grep -vc "shared\|cached" || true)" |
+echo "float models trained by the sweep's workers: $(trained_in "$OUT"/worker-sweep-*.log)" |
   tee -a "$OUT/timings.txt"
 stop_workers
 start_workers separate
@@ -97,8 +99,8 @@ for mu in ${MUS//,/ }; do
 done
 for id in "${ids[@]}"; do "$BUILD/bitsearch" watch "$id" >"$OUT/separate-$id.watch.txt" 2>&1 || echo "job $id failed" >&2; done
 echo "${#ids[@]} separate jobs (mu $MUS): $(elapsed "$t0" "$(now)") s wall" | tee -a "$OUT/timings.txt"
-trained=$(grep -h "phase pretrain done" "$OUT"/separate-*.watch.txt | grep -vc "shared\|cached" || true)
-echo "float models trained by the separate jobs: $trained of ${#ids[@]}" | tee -a "$OUT/timings.txt"
+echo "float models trained by the separate jobs: $(trained_in "$OUT"/separate-*.watch.txt) of ${#ids[@]}" |
+  tee -a "$OUT/timings.txt"
 
 # ---- 2./3. the pulp-xpulpv2 fronts (the same workers: their cache holds the float model) --------
 run_sweep bops-prior-freebits-pulp pulp-xpulpv2 bops "$MUS"
