@@ -4,14 +4,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "search/ptq/ptq_testing.h"
 #include "search/zoo.h"
 
 namespace bitsearch {
 namespace {
 
-double RelativeError(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).norm() / b.norm()).item<double>();
-}
+using ptq_testing::RelativeError;
 
 // A small graph builder for shapes the zoo does not have.
 struct G {

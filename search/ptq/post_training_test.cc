@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "search/ptq/ptq_quantizer.h"
+#include "search/ptq/ptq_testing.h"
 #include "search/zoo.h"
 
 namespace bitsearch {
@@ -27,9 +28,7 @@ BitConfig Uniform(NetworkImpl& net, int w, int a) {
   return UniformBits(net.graph().LayerNames(), w, a);
 }
 
-double RelativeError(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).norm() / b.norm()).item<double>();
-}
+using ptq_testing::RelativeError;
 
 // Output error of the quantized network against the float one on `x`.
 double OutputError(NetworkImpl& quant, NetworkImpl& fp, const torch::Tensor& x) {
