@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Compares two bitsearch result JSONs field by field, ignoring what may differ between two runs of
-the same spec (timings, thread count) and what the caller names with --ignore.
+the same spec (timings, a baseline's seconds, thread count) and what the caller names with --ignore.
 
   python3 bench/diff_results.py BEFORE.json AFTER.json [--ignore PATH ...]
   python3 bench/diff_results.py BEFORE_DIR AFTER_DIR [--ignore PATH ...]   # every *.json in both
@@ -18,8 +18,8 @@ ALWAYS_IGNORED = ["timings", "threads"]
 
 
 def differences(a, b, path, ignored, rel_tol):
-    if path in ignored:
-        return
+    if path in ignored or (path.startswith("baselines.") and path.endswith(".seconds")):
+        return  # a baseline's seconds are a timing too
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
             sub = f"{path}.{key}" if path else key

@@ -25,9 +25,11 @@ std::string ProgressBar(int64_t step, int64_t total, int width) {
 }
 
 std::string ProgressLine(const Progress& p) {
-  std::string line = absl::StrFormat("%-9s epoch %d/%d %s %d/%d loss %.4f", PrintableText(p.phase, 40), p.epoch,
-                                     p.epochs, ProgressBar(p.step, p.total_steps, 24), p.step,
-                                     p.total_steps, p.loss);
+  // Phases without epochs (AdaRound's layers x iterations) show steps alone.
+  std::string line = absl::StrFormat("%-9s ", PrintableText(p.phase, 40));
+  if (p.epochs > 0) absl::StrAppendFormat(&line, "epoch %d/%d ", p.epoch, p.epochs);
+  absl::StrAppendFormat(&line, "%s %d/%d loss %.4f", ProgressBar(p.step, p.total_steps, 24), p.step,
+                        p.total_steps, p.loss);
   if (p.accuracy >= 0) absl::StrAppendFormat(&line, " acc %.1f%%", p.accuracy);
   if (p.expected_weight_bits > 0) {
     absl::StrAppendFormat(&line, " | E[bits] w %.2f a %.2f", p.expected_weight_bits, p.expected_act_bits);

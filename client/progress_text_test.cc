@@ -50,6 +50,13 @@ TEST(ProgressTextTest, LineRendersAnyProgressSample) {
   EXPECT_EQ(ProgressLine(p),
             "search    epoch 2/3 [#######-----------------] 420/1266 loss 0.4312 acc 88.1% | E[bits] w 4.10 "
             "a 6.02 | rel. BOPs 1.20%");
+  Progress steps_only;  // AdaRound: layers x iterations, no epochs
+  steps_only.phase = "baseline:ptq-w4a8-adaround";
+  steps_only.step = 20000;
+  steps_only.total_steps = 40000;
+  steps_only.loss = 0.0123;
+  EXPECT_EQ(ProgressLine(steps_only),
+            "baseline:ptq-w4a8-adaround [############------------] 20000/40000 loss 0.0123");
   Progress hostile;
   hostile.phase = std::string("\x1b]0;pwned\x07") + std::string(10000, 'x');
   hostile.step = kMin;

@@ -19,7 +19,10 @@ std::vector<StrategyInfo> Builtins(StrategyKind kind) {
       };
     case StrategyKind::kSearchMethod:
       return {{"bayesian_bits",
-               "Bayesian Bits: gated residual quantizers with hard-concrete gates, trained with a prior"}};
+               "Bayesian Bits: gated residual quantizers with hard-concrete gates, trained with a prior"},
+              {"none",
+               "no search: post-training quantization at the \"ptq\" block's bits (ranges, CLE, "
+               "bias correction, AdaRound), then export"}};
     case StrategyKind::kPrior:
       return {{"bops", "expected bit operations, each gate weighted by its bit width (the paper's prior)"},
               {"latency", "expected latency on the job's hardware profile, normalised at max_bits"}};

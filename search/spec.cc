@@ -24,7 +24,6 @@ using nlohmann::json;
 using spec_internal::NotOneOf;
 using spec_internal::ObjectReader;
 using spec_internal::ReadBlock;
-using spec_internal::OneOf;
 using spec_internal::SubObject;
 using spec_internal::TypeName;
 using spec_internal::kMaxBatch;
@@ -88,6 +87,39 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
   }
   if (s->gate_init < -10 || s->gate_init > 10) {
     return absl::InvalidArgumentError("search.gate_init: must be within [-10, 10]");
+  }
+  return absl::OkStatus();
+}
+
+// The "ptq" block and what a PTQ-only job (search.method "none") needs of the rest: no
+// refinement or fine-tune (they would change the bits and weights PTQ chose) and one range per
+// tensor (an exported model carries one grid per tensor).
+absl::Status ParsePostTrainingOnly(ObjectReader& root, JobSpec& spec) {
+  const json* block = root.Find("ptq");
+  const bool ptq_only = spec.search.method == "none";
+  if (block && !ptq_only) {
+    return absl::InvalidArgumentError(
+        "ptq: only a post-training job reads it; set search.method to \"none\" (post-training "
+        "baselines take their settings in \"baselines\" objects)");
+  }
+  if (block) {
+    BS_ASSIGN_OR_RETURN(spec.ptq, ParsePtqBlock(*block));
+  }
+  if (!ptq_only) return absl::OkStatus();
+  if (spec.refine.method != "none") {
+    return absl::InvalidArgumentError(
+        "refine.method: search.method \"none\" keeps the bits of the \"ptq\" block; set "
+        "refine.method to \"none\"");
+  }
+  if (spec.finetune.epochs != 0) {
+    return absl::InvalidArgumentError(
+        "finetune.epochs: search.method \"none\" quantizes after training, without training; "
+        "set finetune.epochs to 0");
+  }
+  if (spec.ptq.steps.per_channel) {
+    return absl::InvalidArgumentError(
+        "ptq.per_channel: an exported model carries one grid per weight tensor; per-channel "
+        "ranges are for \"baselines\" objects");
   }
   return absl::OkStatus();
 }
@@ -176,22 +208,9 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
   }
   BS_RETURN_IF_ERROR(
       ParseEpochsAndLr(root, "finetune", &spec.finetune.epochs, &spec.finetune.lr, nullptr));
+  BS_RETURN_IF_ERROR(ParsePostTrainingOnly(root, spec));
   if (const json* b = root.Find("baselines")) {
-    if (!b->is_array()) return root.TypeError("baselines", "an array", *b);
-    for (size_t i = 0; i < b->size(); ++i) {
-      const json& v = (*b)[i];
-      std::string path = absl::StrCat("baselines[", i, "]");
-      if (!v.is_string()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": expected a string, got ", TypeName(v)));
-      }
-      BS_RETURN_IF_ERROR(CheckStrategy(path, StrategyKind::kBaseline, v.get<std::string>()));
-      if (OneOf(v.get<std::string>(), spec.baselines)) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": \"", v.get<std::string>(),
-                                                       "\" is listed twice"));
-      }
-      spec.baselines.push_back(v.get<std::string>());
-    }
+    BS_ASSIGN_OR_RETURN(spec.baselines, ParseBaselines(*b));
   }
   spec.export_options.include_preprocessing = spec.model.onnx.empty();
   BS_RETURN_IF_ERROR(ReadBlock(root, "export", [&](ObjectReader& r) {
@@ -230,7 +249,7 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
   if (!s.model.zoo.empty()) model["zoo"] = s.model.zoo;
   if (!s.model.onnx.empty()) model["onnx"] = s.model.onnx;
   model["width"] = s.model.width;
-  return {
+  json out = {
       {"version", s.version},
       {"name", s.name},
       {"model", model},
@@ -252,10 +271,12 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
         {"max_accuracy_drop", s.refine.max_accuracy_drop},
         {"fallback_nearest", s.refine.fallback_nearest}}},
       {"finetune", {{"epochs", s.finetune.epochs}, {"lr", s.finetune.lr}}},
-      {"baselines", s.baselines},
+      {"baselines", BaselinesToJson(s.baselines)},
       {"export", {{"include_preprocessing", s.export_options.include_preprocessing}}},
       {"checkpoint_every", s.checkpoint_every},
   };
+  if (s.search.method == "none") out["ptq"] = PtqBlockToJson(s.ptq);  // a PTQ-only job's alone
+  return out;
 }
 
 }  // namespace bitsearch

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "search/baseline_spec.h"
 #include "search/dataset_spec.h"
 
 namespace bitsearch {
@@ -84,7 +85,8 @@ struct JobSpec {
   SearchSpec search;
   RefineSpec refine;
   FinetuneSpec finetune;
-  std::vector<std::string> baselines;  // baselines of search/catalog.h ("w8a8", ...)
+  PtqJobSpec ptq;                       // search.method "none" only (baseline_spec.h)
+  std::vector<BaselineSpec> baselines;  // catalog names ("w8a8", ...) or objects (baseline_spec.h)
   ExportSpec export_options;
   int64_t checkpoint_every = 200;   // steps between checkpoints (0 = only at phase ends)
 };

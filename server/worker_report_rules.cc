@@ -154,6 +154,7 @@ absl::Status CheckBaselines(const json& r) {
     BS_RETURN_IF_ERROR(NumberOrNull(b, "relative_bops_percent", f, 0, 1e6));
     BS_RETURN_IF_ERROR(NumberOrNull(b, "model_size_bytes", f, 0, 1e18));
     BS_RETURN_IF_ERROR(NumberOrNull(b, "latency", f, 0, 1e30));
+    BS_RETURN_IF_ERROR(NumberOrNull(b, "seconds", f, 0, 1e9));
   }
   return absl::OkStatus();
 }

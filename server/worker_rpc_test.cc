@@ -293,6 +293,7 @@ TEST_F(WorkerRpcTest, ResultJsonOfTheWrongShapeIsRefused) {
            {R"({"layers":[{"channels":4,"channels_kept":9}]})", "channels_kept"},
            {R"({"latency":{"final":-1}})", "result_json.latency.final"},
            {R"({"baselines":[{"accuracy":"x"}]})", "result_json.baselines[0].accuracy"},
+           {R"({"baselines":[{"seconds":-1}]})", "result_json.baselines[0].seconds"},
            {R"({"timings":{"search":"slow"}})", "result_json.timings"}}) {
     grpc::Status st = Complete(lease.lease(), c.json);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.json;

@@ -13,9 +13,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "search/bit_config.h"
 #include "search/data/dataset.h"
 #include "search/network.h"
+#include "search/observer.h"
 #include "search/spec.h"
 
 namespace bitsearch {
@@ -25,6 +27,8 @@ struct BaselineContext {
   const JobSpec* spec = nullptr;
   const Graph* graph = nullptr;      // the folded graph
   const Split* train = nullptr;      // training split (calibration and training data)
+  JobObserver* observer = nullptr;   // progress of long steps (AdaRound); may be null
+  std::string phase;                 // the phase name progress is reported under
   std::string fp_state;              // SerializeModule of the folded float network
   // Set when a stopped run of this baseline is resumed: its network (SerializeModule).
   std::optional<std::string> resume_state;
@@ -39,6 +43,7 @@ struct BaselineContext {
 struct BaselineOutcome {
   BitConfig config;  // what the baseline fixed, network input at 8 bits
   Network network;   // fixed at `config`; the pipeline evaluates it
+  nlohmann::json report;  // what the baseline's steps did, for the result (null: nothing to say)
 };
 
 class Baseline {

@@ -17,7 +17,7 @@ absl::StatusOr<BaselineOutcome> FixedBitsQat::Run(BaselineContext& ctx) {
   net->SetFixed(config);
   BS_RETURN_IF_ERROR(ctx.finetune(*net));
   config.layers[0].act_bits = 8;  // the network input is always 8-bit
-  return BaselineOutcome{std::move(config), net};
+  return BaselineOutcome{std::move(config), net, nullptr};  // nothing beyond the training
 }
 
 }  // namespace bitsearch

@@ -18,8 +18,12 @@ class PtqBaseline : public Baseline {
   // The white paper's default calibration set: 1,024 samples (fewer when the split is smaller).
   static constexpr int64_t kCalibrationSamples = 1024;
 
-  PtqBaseline(int weight_bits, int act_bits, PtqOptions options)
-      : weight_bits_(weight_bits), act_bits_(act_bits), options_(options) {}
+  PtqBaseline(int weight_bits, int act_bits, PtqOptions options,
+              int64_t calibration_samples = kCalibrationSamples)
+      : weight_bits_(weight_bits),
+        act_bits_(act_bits),
+        options_(options),
+        calibration_samples_(calibration_samples) {}
   // Seconds to minutes, and deterministic: a resumed job runs it again rather than restoring it.
   absl::StatusOr<BaselineOutcome> Run(BaselineContext& context) override;
 
@@ -27,6 +31,7 @@ class PtqBaseline : public Baseline {
   int weight_bits_;
   int act_bits_;
   PtqOptions options_;
+  int64_t calibration_samples_;
 };
 
 }  // namespace bitsearch

@@ -1,5 +1,6 @@
-// Phase 6, once per requested baseline ("baseline:w8a8", ...): the baseline the spec names, built
-// from the registry, trained through the shared fine-tune, evaluated on the test split.
+// Phase 6, once per requested baseline ("baseline:w8a8", ...): the baseline the spec names or
+// describes, built by the registry, trained through the shared fine-tune (QAT) or quantized after
+// training (PTQ), evaluated on the test split.
 #include "absl/strings/str_format.h"
 #include "search/pipeline/fixed_training.h"
 #include "search/pipeline/phase.h"
@@ -8,8 +9,8 @@
 
 namespace bitsearch {
 
-Phase BaselinePhase(const std::string& baseline) {
-  const std::string phase = "baseline:" + baseline;
+Phase BaselinePhase(const BaselineSpec& baseline) {
+  const std::string phase = "baseline:" + baseline.name;
   return {phase, [baseline, phase](JobContext& job) -> absl::StatusOr<std::string> {
     auto made = MakeBaseline(baseline);
     if (!made.ok()) return made.status();
@@ -17,6 +18,8 @@ Phase BaselinePhase(const std::string& baseline) {
     ctx.spec = &job.spec;
     ctx.graph = &job.folded_graph;
     ctx.train = &job.data.train;
+    ctx.observer = job.observer;
+    ctx.phase = phase;
     ctx.fp_state = job.fp_state;
     if (job.Resuming(phase) && !job.resume->model_state.empty()) {
       ctx.resume_state = job.resume->model_state;
@@ -26,7 +29,7 @@ Phase BaselinePhase(const std::string& baseline) {
     auto outcome = (*made)->Run(ctx);
     if (!outcome.ok()) return outcome.status();
     const double accuracy = Evaluate(*outcome->network, job.data.test).accuracy;
-    job.state.baselines[baseline] = {accuracy, outcome->config};
+    job.state.baselines[baseline.name] = {accuracy, outcome->config, outcome->report};
     return absl::StrFormat("top-1 %.2f%%", accuracy);
   }};
 }

@@ -39,7 +39,8 @@ absl::Status OptionalReport(const json& j, const char* key, std::optional<T>* ou
 json JobState::ToJson() const {
   json baselines_json = json::object();
   for (const auto& [name, b] : baselines) {
-    baselines_json[name] = {{"accuracy", b.accuracy}, {"config", BitConfigToJson(b.config)}};
+    baselines_json[name] = {{"accuracy", b.accuracy}, {"config", BitConfigToJson(b.config)},
+                            {"report", b.report}};
   }
   return {{"format", kFormat},
           {"spec", spec},
@@ -88,7 +89,8 @@ absl::StatusOr<JobState> JobState::FromJson(const json& j) {
     s.accuracy_final = OptionalDouble(j, "accuracy_final");
     BS_RETURN_IF_ERROR(OptionalReport(j, "export", &s.exported));
     for (const auto& [name, b] : j.at("baselines").items()) {
-      s.baselines[name] = {b.at("accuracy").get<double>(), BitConfigFromJson(b.at("config"))};
+      s.baselines[name] = {b.at("accuracy").get<double>(), BitConfigFromJson(b.at("config")),
+                           b.value("report", json())};
     }
     s.method_state = j.at("method_state");
     s.preprocessing = j.at("preprocessing");

@@ -24,6 +24,7 @@ namespace bitsearch {
 struct BaselineResult {
   double accuracy = 0;  // top-1 on the test split, percent
   BitConfig config;     // what the baseline fixed
+  nlohmann::json report;  // what its steps did (post-training: CLE, bias correction, AdaRound)
 };
 
 struct JobState {

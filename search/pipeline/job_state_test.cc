@@ -46,7 +46,9 @@ JobState FullState() {
   e.payload_bytes = 100;
   e.checked_samples = 5;
   s.exported = e;
-  s.baselines["w8a8"] = {89.0, BitConfig{{{"conv1", 8, 8, {}}, {"fc", 8, 8, {}}}}};
+  s.baselines["w8a8"] = {89.0, BitConfig{{{"conv1", 8, 8, {}}, {"fc", 8, 8, {}}}}, nullptr};
+  s.baselines["ptq-w4a8-cle"] = {88.5, BitConfig{{{"conv1", 4, 8, {}}, {"fc", 4, 8, {}}}},
+                                 {{"cle", {{"chains", {"conv1 -> fc"}}}}, {"seconds", 0.5}}};
   s.method_state = {{"offset", -0.5}};
   return s;
 }
@@ -62,6 +64,7 @@ TEST(JobStateTest, RoundTripsThroughJson) {
   EXPECT_EQ(back->config_final->layers[0].keep, (std::vector<uint8_t>{1, 0, 1}));
   EXPECT_EQ(back->exported->payload_bytes, 100);
   EXPECT_EQ(back->baselines.at("w8a8").accuracy, 89.0);
+  EXPECT_EQ(back->baselines.at("ptq-w4a8-cle").report["cle"]["chains"][0], "conv1 -> fc");
 }
 
 TEST(JobStateTest, AFreshStateRoundTripsWithItsGapsUnset) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "search/baseline_spec.h"
 #include "search/pipeline/job_context.h"
 
 namespace bitsearch {
@@ -32,8 +33,8 @@ absl::StatusOr<std::string> RunSearch(JobContext& job);      // search_phase.cc
 absl::StatusOr<std::string> RunRefine(JobContext& job);      // refine_phase.cc
 absl::StatusOr<std::string> RunFinetune(JobContext& job);    // finetune_phase.cc
 absl::StatusOr<std::string> RunExport(JobContext& job);      // export_phase.cc
-// The baseline `name` (a catalog name), run as phase "baseline:NAME" (baseline_phase.cc).
-Phase BaselinePhase(const std::string& name);
+// The baseline `baseline`, run as phase "baseline:NAME" (baseline_phase.cc).
+Phase BaselinePhase(const BaselineSpec& baseline);
 
 }  // namespace bitsearch
 

@@ -31,7 +31,7 @@ std::vector<Phase> JobPhases(const JobContext& job) {
                                {kPhaseRefine, RunRefine},
                                {kPhaseFinetune, RunFinetune}};
   if (!job.options.export_dir.empty()) phases.push_back({kPhaseExport, RunExport});
-  for (const std::string& b : job.spec.baselines) phases.push_back(BaselinePhase(b));
+  for (const BaselineSpec& b : job.spec.baselines) phases.push_back(BaselinePhase(b));
   return phases;
 }
 

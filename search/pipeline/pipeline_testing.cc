@@ -32,4 +32,15 @@ void RecordingObserver::OnPhaseEnd(const std::string& phase, double, const std::
 
 void RecordingObserver::OnLog(const std::string& line) { logs.push_back(line); }
 
+nlohmann::json BaselinesWithoutTimes(const nlohmann::json& result) {
+  nlohmann::json out = result.at("baselines");
+  for (auto& b : out) {
+    b.erase("seconds");
+    if (!b.contains("ptq") || !b["ptq"].is_object()) continue;
+    b["ptq"].erase("seconds");
+    for (auto& layer : b["ptq"]["adaround"]) layer.erase("seconds");
+  }
+  return out;
+}
+
 }  // namespace bitsearch

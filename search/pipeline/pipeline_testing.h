@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "nlohmann/json.hpp"
 #include "search/observer.h"
 
 namespace bitsearch {
@@ -23,6 +24,10 @@ class MemoryCheckpointStore : public CheckpointStore {
   std::vector<std::string> saved;
   std::optional<std::string> resume_from;
 };
+
+// A result's "baselines" without their times ("seconds", also in a post-training report): what
+// two runs of one spec must agree on.
+nlohmann::json BaselinesWithoutTimes(const nlohmann::json& result);
 
 // Records phases and progress; asks the job to stop once `stop_phase` reaches `stop_step`.
 class RecordingObserver : public JobObserver {

@@ -9,6 +9,7 @@
 #include "search/baselines/fixed_bits_qat.h"
 #include "search/baselines/ptq_baseline.h"
 #include "search/methods/bayesian_bits/bayesian_bits.h"
+#include "search/methods/post_training/post_training_method.h"
 #include "search/prior.h"
 #include "search/zoo.h"
 
@@ -66,7 +67,8 @@ class Factories {
 
 Factories<SearchMethod>& SearchMethods() {
   static auto* f = new Factories<SearchMethod>(
-      StrategyKind::kSearchMethod, {{"bayesian_bits", MakeBayesianBitsSearch}}, "search.method");
+      StrategyKind::kSearchMethod,
+      {{"bayesian_bits", MakeBayesianBitsSearch}, {"none", MakePostTrainingOnly}}, "search.method");
   return *f;
 }
 
@@ -112,6 +114,12 @@ absl::StatusOr<std::unique_ptr<RefineMethod>> MakeRefineMethod(const std::string
 }
 absl::StatusOr<std::unique_ptr<Baseline>> MakeBaseline(const std::string& name) {
   return Baselines().Make(name);
+}
+absl::StatusOr<std::unique_ptr<Baseline>> MakeBaseline(const BaselineSpec& b) {
+  if (b.from_catalog) return MakeBaseline(b.name);
+  if (b.method == "qat") return std::make_unique<FixedBitsQat>(b.weight_bits, b.act_bits);
+  return std::make_unique<PtqBaseline>(b.weight_bits, b.act_bits, PtqOptionsFromSpec(b.ptq),
+                                       b.ptq.calibration_samples);
 }
 
 absl::Status RegisterSearchMethod(StrategyInfo info, SearchMethodFactory factory) {

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "search/baseline_spec.h"
 #include "search/baselines/baseline.h"
 #include "search/catalog.h"
 #include "search/methods/search_method.h"
@@ -30,6 +31,8 @@ using BaselineFactory = std::function<std::unique_ptr<Baseline>()>;
 absl::StatusOr<std::unique_ptr<SearchMethod>> MakeSearchMethod(const std::string& name);
 absl::StatusOr<std::unique_ptr<RefineMethod>> MakeRefineMethod(const std::string& name);
 absl::StatusOr<std::unique_ptr<Baseline>> MakeBaseline(const std::string& name);
+// A catalog entry by its name, an object of the spec from its fields.
+absl::StatusOr<std::unique_ptr<Baseline>> MakeBaseline(const BaselineSpec& baseline);
 
 // Registers a factory and its catalog entry. Errors: ALREADY_EXISTS for a name in use.
 absl::Status RegisterSearchMethod(StrategyInfo info, SearchMethodFactory factory);

@@ -16,6 +16,12 @@ std::optional<double> Total(const Graph& graph, const BitConfig& config, const L
   return r.ok() ? std::optional<double>(r->total) : std::nullopt;
 }
 
+// Seconds the phase took so far (all runs of it, a resumed one included), if it ran.
+std::optional<double> PhaseSeconds(const JobState& state, const std::string& phase) {
+  auto it = state.timings.find(phase);
+  return it == state.timings.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
 }  // namespace
 
 LatencyReport MeasureLatency(const Graph& graph, const JobState& state, const LatencyModel& model) {
@@ -74,6 +80,8 @@ json BuildResult(const Graph& graph, const JobState& state, const LatencyReport&
                          {"accuracy", b.accuracy},
                          {"relative_bops_percent", cost.relative_bops_percent},
                          {"model_size_bytes", cost.size_bytes},
+                         {"seconds", Nullable(PhaseSeconds(state, "baseline:" + name))},
+                         {"ptq", b.report},
                          {"latency", lat == latency.baselines.end() ? json() : Nullable(lat->second)}});
   }
   json result = {

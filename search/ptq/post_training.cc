@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "search/job_checkpoint.h"
@@ -124,14 +125,69 @@ void RoundAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data
     RoundingOutcome out = OptimizeRounding(p, options.adaround, [&](int64_t it, double loss) {
       if (progress) progress(name, it, loss);
     });
-    wq.SetHardRounding(out.up);
+    const bool kept_nearest = out.error_adaround >= out.error_nearest;
+    if (!kept_nearest) wq.SetHardRounding(out.up);
     report->rounding.push_back({name, xq.size(0), out.error_nearest, out.error_adaround,
-                                out.changed_fraction, out.seconds});
+                                kept_nearest ? 0.0 : out.changed_fraction, kept_nearest,
+                                out.seconds});
   }
   q.SetQuantMode(QuantMode::kFixed);
 }
 
 }  // namespace
+
+nlohmann::json PtqReportToJson(const PtqReport& r) {
+  using nlohmann::json;
+  json cle;
+  if (!r.cle.chains.empty() || r.cle.iterations > 0) {
+    cle = {{"chains", r.cle.chains},
+           {"iterations", r.cle.iterations},
+           {"last_change", r.cle.last_change},
+           {"absorbed", r.cle.absorbed},
+           {"absorbed_channels", r.cle.absorbed_channels},
+           {"relu6_left_out", r.cle.relu6_left_out},
+           {"relu6_replaced", r.cle.relu6_replaced}};
+  }
+  json bias;
+  if (!r.bias_correction.corrected.empty() || !r.bias_correction.skipped.empty()) {
+    bias = {{"corrected", r.bias_correction.corrected},
+            {"mean_abs_shift", r.bias_correction.mean_abs_shift},
+            {"skipped", r.bias_correction.skipped}};
+  }
+  json rounding;
+  for (const LayerRoundingReport& l : r.rounding) {
+    rounding.push_back({{"layer", l.layer},
+                        {"samples", l.samples},
+                        {"error_nearest", l.error_nearest},
+                        {"error_adaround", l.error_adaround},
+                        {"changed_fraction", l.changed_fraction},
+                        {"kept_nearest", l.kept_nearest},
+                        {"seconds", l.seconds}});
+  }
+  return {{"cle", cle}, {"bias_correction", bias}, {"adaround", rounding}, {"seconds", r.seconds}};
+}
+
+PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
+                            const PtqOptions& options) {
+  if (!observer || !options.adaround.enabled) return {};
+  const std::vector<std::string> names = graph.LayerNames();
+  const int64_t layers = static_cast<int64_t>(names.size());
+  const int64_t per_layer = options.adaround.iterations;
+  observer->OnPhaseStart(phase, layers * per_layer);
+  return [=](const std::string& layer, int64_t it, double loss) {
+    const int64_t k = std::find(names.begin(), names.end(), layer) - names.begin();
+    Progress p;
+    p.phase = phase;
+    p.step = k * per_layer + it;
+    p.total_steps = layers * per_layer;
+    p.loss = loss;
+    observer->OnProgress(p);
+    if (it == per_layer) {
+      observer->OnLog(absl::StrCat(phase, ": AdaRound of ", layer, " done (layer ", k + 1, " of ",
+                                   layers, ")"));
+    }
+  };
+}
 
 Network PtqNetworkOf(NetworkImpl& net) {
   NetworkOptions options = net.options();

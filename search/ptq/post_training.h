@@ -20,8 +20,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "search/bit_config.h"
 #include "search/network.h"
+#include "search/observer.h"
 #include "search/ptq/bias_correction.h"
 #include "search/ptq/cle.h"
 #include "search/ptq/ptq_options.h"
@@ -34,7 +36,10 @@ struct LayerRoundingReport {
   int64_t samples = 0;          // cached inputs used (within the memory budget)
   double error_nearest = 0;     // reconstruction error with nearest rounding
   double error_adaround = 0;    // with the learned rounding
-  double changed_fraction = 0;  // weights rounded otherwise than to nearest
+  double changed_fraction = 0;  // weights rounded otherwise than to nearest (0 when kept_nearest)
+  // The learned rounding reconstructed the layer worse than nearest rounding (short runs can):
+  // the layer keeps nearest rounding, so AdaRound never makes a layer worse.
+  bool kept_nearest = false;
   double seconds = 0;
 };
 
@@ -62,6 +67,16 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
                                                 const torch::Tensor& calibration,
                                                 const BitConfig& bits, const PtqOptions& options,
                                                 const PtqProgress& progress = {});
+
+// The report as the result shows it: {"cle": {chains, iterations, ...} | null,
+// "bias_correction": {corrected, mean_abs_shift, skipped} | null, "adaround": [{layer, samples,
+// error_nearest, error_adaround, changed_fraction, seconds}, ...] | null, "seconds"}.
+nlohmann::json PtqReportToJson(const PtqReport& report);
+
+// AdaRound's progress as a phase's: OnPhaseStart with layers x iterations steps, then progress
+// samples and a line per finished layer. Empty without an observer or without AdaRound.
+PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
+                            const PtqOptions& options);
 
 // A network of the same graph and weights as `net` with post-training quantizers, in bypass (a
 // float network), eval mode.

@@ -1,12 +1,13 @@
 // Options of post-training quantization (the white paper's PTQ pipeline: fold BN -> cross-layer
-// equalization + high-bias absorption -> range setting -> bias correction or AdaRound). Typed,
-// torch-free values with their defaults; the job spec's "ptq" object translates into them.
+// equalization + high-bias absorption -> range setting -> bias correction or AdaRound). Typed
+// values with their defaults; a spec's PtqSpec (search/baseline_spec.h) translates into them.
 // Thread-safety: plain values.
 #ifndef BITSEARCH_SEARCH_PTQ_PTQ_OPTIONS_H_
 #define BITSEARCH_SEARCH_PTQ_PTQ_OPTIONS_H_
 
 #include <cstdint>
 
+#include "search/baseline_spec.h"
 #include "search/ptq/range_setting.h"
 
 namespace bitsearch {
@@ -46,6 +47,9 @@ struct PtqOptions {
   AdaRoundOptions adaround;                      // not together with bias correction
   int batch_size = 128;                          // calibration forward passes
 };
+
+// The options a spec's PtqSpec asks for (the spec validated the names; the rest stays default).
+PtqOptions PtqOptionsFromSpec(const PtqSpec& spec);
 
 }  // namespace bitsearch
 
