@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -69,6 +70,11 @@ TEST(PtqBaselineTest, FashionMnistEightBitsWithinOnePointOfFloat) {
   EXPECT_GE(learned, 2) << rounding;
   // AdaRound reports its progress (layers x iterations) and a line per layer.
   EXPECT_TRUE(observer.progressed.count("baseline:mine"));
+  // Every post-training baseline starts its phase for the observer, with AdaRound or without.
+  for (const auto& [name, b] : by_name) {
+    EXPECT_EQ(std::count(observer.started.begin(), observer.started.end(), "baseline:" + name), 1)
+        << name;
+  }
   int layer_lines = 0;
   for (const std::string& line : observer.logs) {
     layer_lines += line.find("baseline:mine: AdaRound of") != std::string::npos;

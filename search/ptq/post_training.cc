@@ -169,7 +169,11 @@ nlohmann::json PtqReportToJson(const PtqReport& r) {
 
 PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
                             const PtqOptions& options) {
-  if (!observer || !options.adaround.enabled) return {};
+  if (!observer) return {};
+  if (!options.adaround.enabled) {
+    observer->OnPhaseStart(phase, 0);
+    return {};
+  }
   const std::vector<std::string> names = graph.LayerNames();
   const int64_t layers = static_cast<int64_t>(names.size());
   const int64_t per_layer = options.adaround.iterations;

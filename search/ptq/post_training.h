@@ -73,8 +73,10 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
 // error_nearest, error_adaround, changed_fraction, seconds}, ...] | null, "seconds"}.
 nlohmann::json PtqReportToJson(const PtqReport& report);
 
-// AdaRound's progress as a phase's: OnPhaseStart with layers x iterations steps, then progress
-// samples and a line per finished layer. Empty without an observer or without AdaRound.
+// Starts `phase` for the observer and returns AdaRound's progress as the phase's: OnPhaseStart
+// with layers x iterations steps, then progress samples and a line per finished layer. Without
+// AdaRound the phase starts with 0 steps and the callback is empty; without an observer nothing
+// happens.
 PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
                             const PtqOptions& options);
 
