@@ -134,6 +134,34 @@ void RoundAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data
   q.SetQuantMode(QuantMode::kFixed);
 }
 
+// Starts `phase` for the observer and returns AdaRound's progress as the phase's (empty without
+// AdaRound or without an observer).
+PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
+                            const PtqOptions& options) {
+  if (!observer) return {};
+  if (!options.adaround.enabled) {
+    observer->OnPhaseStart(phase, 0);
+    return {};
+  }
+  const std::vector<std::string> names = graph.LayerNames();
+  const int64_t layers = static_cast<int64_t>(names.size());
+  const int64_t per_layer = options.adaround.iterations;
+  observer->OnPhaseStart(phase, layers * per_layer);
+  return [=](const std::string& layer, int64_t it, double loss) {
+    const int64_t k = std::find(names.begin(), names.end(), layer) - names.begin();
+    Progress p;
+    p.phase = phase;
+    p.step = k * per_layer + it;
+    p.total_steps = layers * per_layer;
+    p.loss = loss;
+    observer->OnProgress(p);
+    if (it == per_layer) {
+      observer->OnLog(absl::StrCat(phase, ": AdaRound of ", layer, " done (layer ", k + 1, " of ",
+                                   layers, ")"));
+    }
+  };
+}
+
 }  // namespace
 
 nlohmann::json PtqReportToJson(const PtqReport& r) {
@@ -165,32 +193,6 @@ nlohmann::json PtqReportToJson(const PtqReport& r) {
                         {"seconds", l.seconds}});
   }
   return {{"cle", cle}, {"bias_correction", bias}, {"adaround", rounding}, {"seconds", r.seconds}};
-}
-
-PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
-                            const PtqOptions& options) {
-  if (!observer) return {};
-  if (!options.adaround.enabled) {
-    observer->OnPhaseStart(phase, 0);
-    return {};
-  }
-  const std::vector<std::string> names = graph.LayerNames();
-  const int64_t layers = static_cast<int64_t>(names.size());
-  const int64_t per_layer = options.adaround.iterations;
-  observer->OnPhaseStart(phase, layers * per_layer);
-  return [=](const std::string& layer, int64_t it, double loss) {
-    const int64_t k = std::find(names.begin(), names.end(), layer) - names.begin();
-    Progress p;
-    p.phase = phase;
-    p.step = k * per_layer + it;
-    p.total_steps = layers * per_layer;
-    p.loss = loss;
-    observer->OnProgress(p);
-    if (it == per_layer) {
-      observer->OnLog(absl::StrCat(phase, ": AdaRound of ", layer, " done (layer ", k + 1, " of ",
-                                   layers, ")"));
-    }
-  };
 }
 
 Network PtqNetworkOf(NetworkImpl& net) {
@@ -270,6 +272,15 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
   out.report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
+}
+
+absl::StatusOr<PtqOutcome> QuantizeInPhase(NetworkImpl& float_net, const Split& train,
+                                           int64_t calibration_samples, const BitConfig& bits,
+                                           const PtqOptions& options, JobObserver* observer,
+                                           const std::string& phase) {
+  const int64_t n = std::min<int64_t>(calibration_samples, train.size());
+  PtqProgress progress = ObserveAdaRound(observer, phase, float_net.graph(), options);
+  return QuantizePostTraining(float_net, train.x.slice(0, 0, n), bits, options, progress);
 }
 
 }  // namespace bitsearch

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "search/bit_config.h"
+#include "search/data/dataset.h"
 #include "search/network.h"
 #include "search/observer.h"
 #include "search/ptq/bias_correction.h"
@@ -73,12 +74,13 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
 // error_nearest, error_adaround, changed_fraction, seconds}, ...] | null, "seconds"}.
 nlohmann::json PtqReportToJson(const PtqReport& report);
 
-// Starts `phase` for the observer and returns AdaRound's progress as the phase's: OnPhaseStart
-// with layers x iterations steps, then progress samples and a line per finished layer. Without
-// AdaRound the phase starts with 0 steps and the callback is empty; without an observer nothing
-// happens.
-PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
-                            const PtqOptions& options);
+// QuantizePostTraining as a job phase does it: calibrated on the first `calibration_samples` of
+// `train` (all of it when smaller), `phase` started for `observer` (may be null) with AdaRound's
+// layers x iterations as its steps, progress samples and a line per finished layer.
+absl::StatusOr<PtqOutcome> QuantizeInPhase(NetworkImpl& float_net, const Split& train,
+                                           int64_t calibration_samples, const BitConfig& bits,
+                                           const PtqOptions& options, JobObserver* observer,
+                                           const std::string& phase);
 
 // A network of the same graph and weights as `net` with post-training quantizers, in bypass (a
 // float network), eval mode.

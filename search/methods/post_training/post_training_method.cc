@@ -1,7 +1,5 @@
 #include "search/methods/post_training/post_training_method.h"
 
-#include <algorithm>
-
 #include "search/job_checkpoint.h"
 #include "search/ptq/post_training.h"
 #include "search/ptq/ptq_quantizer.h"
@@ -16,9 +14,8 @@ absl::StatusOr<SearchOutcome> PostTrainingOnly::Search(SearchContext& ctx) {
   LoadModule(*fp, ctx.start_state);
   const BitConfig bits = UniformBits(ctx.graph->LayerNames(), p.weight_bits, p.act_bits);
   const PtqOptions options = PtqOptionsFromSpec(p.steps);
-  const int64_t n = std::min<int64_t>(p.steps.calibration_samples, ctx.train->size());
-  PtqProgress progress = ObserveAdaRound(ctx.observer, ctx.phase, *ctx.graph, options);
-  auto out = QuantizePostTraining(*fp, ctx.train->x.slice(0, 0, n), bits, options, progress);
+  auto out = QuantizeInPhase(*fp, *ctx.train, p.steps.calibration_samples, bits, options,
+                             ctx.observer, ctx.phase);
   if (!out.ok()) return out.status();
   BitConfig decided = out->network->Decide();  // the network input reads back as 8-bit
   return SearchOutcome{std::move(decided), out->network};
