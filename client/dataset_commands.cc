@@ -239,7 +239,7 @@ void AddDatasetCommands(CLI::App& app, std::shared_ptr<ConnectionFlags> connecti
   std::shared_ptr<Connection> conn = std::move(connection);
   auto up = std::make_shared<UploadArgs>();
   auto json = std::make_shared<bool>(false);
-  CLI::App* datasets = app.add_subcommand("datasets", "data sets uploaded to the server (specs refer to them as {\"ref\": NAME})");
+  CLI::App* datasets = app.add_subcommand("datasets", kDatasetsCommandHelp);
   datasets->require_subcommand(1);
   CLI::App* upload = datasets->add_subcommand(
       "upload", "upload a file (.npz, .npy) or a folder (image folder, .npy files); resumes where a cut-off upload stopped");

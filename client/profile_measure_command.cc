@@ -204,10 +204,7 @@ absl::StatusOr<std::vector<LayerSignature>> SignaturesOfModel(const std::string&
 
 void AddProfileMeasureCommand(CLI::App& profiles) {
   auto args = std::make_shared<MeasureArgs>();
-  CLI::App* cmd = profiles.add_subcommand(
-      "measure",
-      "Time every unique layer signature of a model on this machine (fp32, bf16, int8, int8 with "
-      "4-/2-bit unpacking) and write the measured table");
+  CLI::App* cmd = profiles.add_subcommand("measure", kMeasureCommandHelp);
   cmd->add_option("--model", args->model, "Zoo model name")->required();
   cmd->add_option("--input", args->input, "Input shape C,H,W (default 1,28,28)")->delimiter(',');
   cmd->add_option("--classes", args->classes, "Number of classes (default 10)");

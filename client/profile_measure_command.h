@@ -24,6 +24,11 @@ namespace bitsearch {
 // throws CLI::RuntimeError with a non-zero exit code.
 void AddProfileMeasureCommand(CLI::App& profiles);
 
+// `measure`'s one-line help, also shown for it by the LibTorch-free `bitsearch` (cli_main.h).
+inline constexpr char kMeasureCommandHelp[] =
+    "Time every unique layer signature of a model on this machine (fp32, bf16, int8, int8 with "
+    "4-/2-bit unpacking) and write the measured table";
+
 // The conv/linear signatures of zoo model `model` built for inputs {C,H,W} with `classes` outputs
 // and channel multiplier `width`, in layer order (duplicates kept).
 absl::StatusOr<std::vector<LayerSignature>> ZooModelSignatures(const std::string& model,

@@ -148,7 +148,7 @@ int RunEmbedded(const RunArgs& args) {
 
 void AddRunCommands(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
-  CLI::App* run = app.add_subcommand("run", "Run a job embedded in this process (no server)");
+  CLI::App* run = app.add_subcommand("run", kRunCommandHelp);
   run->add_option("spec", args->spec_path, "Job spec (JSON)")->required()->check(CLI::ExistingFile);
   run->add_option("--out", args->out,
                   "Result JSON path (default results/<name>.json); the chart (.svg) and the HTML "

@@ -6,6 +6,9 @@
 
 namespace bitsearch {
 
+// `run`'s one-line help, also shown for it by the LibTorch-free `bitsearch` (cli_main.h).
+inline constexpr char kRunCommandHelp[] = "Run a job embedded in this process (no server)";
+
 void AddRunCommands(CLI::App& app);
 
 }  // namespace bitsearch

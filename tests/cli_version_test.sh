@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every binary answers --version with "NAME VERSION" (VERSION from CMake's project()) and exit 0,
 # and rejects a flag it does not know with exit 2 (not CLI11's 100-127) and a reason on stderr.
-# Usage: cli_version_test.sh VERSION BITSEARCH SERVER WORKER HEALTH
+# Usage: cli_version_test.sh VERSION BITSEARCH BITSEARCH_EMBEDDED SERVER WORKER HEALTH
 set -euo pipefail
 version=$1
 shift

@@ -102,7 +102,9 @@ $PY "$HERE/deploy_check.py" static "$WORK/deploy" "$WORK/server-help.txt" "$WORK
 
 # Runtime packages of each image stage cover what the binaries link.
 $PY "$HERE/deploy_check.py" runtime-packages "$DEPLOY/Dockerfile" server "$SERVER_BIN" "$HEALTH_BIN"
-$PY "$HERE/deploy_check.py" runtime-packages "$DEPLOY/Dockerfile" worker "$WORKER_BIN" "$CLIENT_BIN" "$HEALTH_BIN"
+# bitsearch-embedded (beside bitsearch) runs the CLI's LibTorch commands.
+$PY "$HERE/deploy_check.py" runtime-packages "$DEPLOY/Dockerfile" worker "$WORKER_BIN" "$CLIENT_BIN" \
+  "$(dirname "$CLIENT_BIN")/bitsearch-embedded" "$HEALTH_BIN"
 if grep -qi torch <<<"$(ldd "$SERVER_BIN" "$HEALTH_BIN")"; then fail "the server links LibTorch"; fi
 
 # The dashboard parses, and its provisioning points at the data source it uses.
