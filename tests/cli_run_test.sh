@@ -23,13 +23,13 @@ cd "$WORK"
 # Only the accuracy, bits and costs must agree (timings differ run to run).
 summary() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps([r["accuracy"], r["layers"], r["relative_bops_percent"], r["latency"]["final"]]))' "$1"; }
 
-"$BIN" run spec.json --out straight.json --threads 2 --no-cache --checkpoint straight.ckpt > straight.log 2>&1 \
+"$BIN" run spec.json --out straight.json --threads 1 --no-cache --checkpoint straight.ckpt > straight.log 2>&1 \
   || { cat straight.log; fail "straight run failed"; }
 [ ! -e straight.ckpt ] || fail "a finished job leaves no checkpoint behind"
 [ -s straight.svg ] || fail "no chart beside the result"
 
 # Ctrl-C in the search: exit 130, checkpoint kept, the hint printed.
-"$BIN" run spec.json --out resumed.json --threads 2 --no-cache --checkpoint job.ckpt > part1.log 2>&1 &
+"$BIN" run spec.json --out resumed.json --threads 1 --no-cache --checkpoint job.ckpt > part1.log 2>&1 &
 PID=$!; PIDS+=("$PID")
 for _ in $(seq 1 600); do grep -q "^search " part1.log 2>/dev/null && break; sleep 0.2; done
 grep -q "^search " part1.log || { cat part1.log; fail "the job never reached the search"; }
@@ -40,7 +40,7 @@ set +e; wait "$PID"; rc=$?; set -e
 grep -q -- "--resume" part1.log || fail "no hint how to continue"
 
 # Resume, then kill -9 once it has written a later checkpoint: the next resume uses that one.
-"$BIN" run spec.json --out resumed.json --threads 2 --no-cache --checkpoint job.ckpt --resume > part2.log 2>&1 &
+"$BIN" run spec.json --out resumed.json --threads 1 --no-cache --checkpoint job.ckpt --resume > part2.log 2>&1 &
 PID=$!; PIDS+=("$PID")
 before=$(stat -c %Y.%s job.ckpt; md5sum < job.ckpt)
 for _ in $(seq 1 600); do [ "$(stat -c %Y.%s job.ckpt; md5sum < job.ckpt)" != "$before" ] && break; sleep 0.2; done
@@ -48,7 +48,7 @@ kill -9 "$PID" 2>/dev/null || true
 wait "$PID" 2>/dev/null || true
 grep -q "resuming from checkpoint" part2.log || { cat part2.log; fail "second part did not resume"; }
 
-"$BIN" run spec.json --out resumed.json --threads 2 --no-cache --checkpoint job.ckpt --resume > part3.log 2>&1 \
+"$BIN" run spec.json --out resumed.json --threads 1 --no-cache --checkpoint job.ckpt --resume > part3.log 2>&1 \
   || { cat part3.log; fail "final resume failed"; }
 grep -q "resuming from checkpoint" part3.log || fail "third part did not resume"
 [ "$(summary straight.json)" = "$(summary resumed.json)" ] || {

@@ -18,7 +18,7 @@ cat > sweep.json <<'SPEC'
  "checkpoint_every": 0, "sweep": {"search.mu": [0.01, 3.0]}}
 SPEC
 
-"$BIN" run sweep.json --threads 2 --no-cache --out out/sweep.json --checkpoint ckpts > run1.log 2>&1 \
+"$BIN" run sweep.json --threads 1 --no-cache --out out/sweep.json --checkpoint ckpts > run1.log 2>&1 \
   || { cat run1.log; fail "the sweep failed"; }
 for f in out/sweep.json out/sweep.svg out/sweep.html; do [ -s "$f" ] || fail "$f missing"; done
 n=$(ls out/sweep/*.json | wc -l); [ "$n" = 2 ] || fail "$n point results, expected 2"
@@ -42,7 +42,7 @@ grep -q "<svg" out/sweep.html || fail "the report has no chart"
 [ -z "$(ls ckpts 2>/dev/null)" ] || fail "finished points leave checkpoints behind"
 
 # --resume: every point has its result; nothing trains again.
-"$BIN" run sweep.json --threads 2 --no-cache --out out/sweep.json --checkpoint ckpts --resume > run2.log 2>&1 \
+"$BIN" run sweep.json --threads 1 --no-cache --out out/sweep.json --checkpoint ckpts --resume > run2.log 2>&1 \
   || { cat run2.log; fail "the resumed sweep failed"; }
 [ "$(grep -c 'finished earlier' run2.log)" = 2 ] || { cat run2.log; fail "finished points ran again"; }
 python3 - out/sweep.json 0 <<'PY' >/dev/null || fail "the resumed sweep result is wrong"
@@ -53,7 +53,7 @@ assert r["pretraining"]["runs"] == int(sys.argv[2]), r["pretraining"]
 PY
 
 # --set replaces the block's values: the new point runs, the old one with the same settings is kept.
-"$BIN" run sweep.json --set search.mu=0.01,1 --threads 2 --no-cache --out out/sweep.json --checkpoint ckpts \
+"$BIN" run sweep.json --set search.mu=0.01,1 --threads 1 --no-cache --out out/sweep.json --checkpoint ckpts \
   --resume > run3.log 2>&1 || { cat run3.log; fail "the --set sweep failed"; }
 [ "$(grep -c 'finished earlier' run3.log)" = 1 ] || { cat run3.log; fail "expected one point reused"; }
 python3 -c 'import json; r=json.load(open("out/sweep.json")); assert sorted(p["settings"]["search.mu"] for p in r["points"]) == [0.01, 1], r["points"]' \

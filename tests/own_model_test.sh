@@ -54,7 +54,7 @@ spec.update({"hardware": {"profile": "bops"}, "search": {"epochs": 1, "batch_siz
 json.dump(spec, open(sys.argv[2], "w"))
 PY
 log "bitsearch run on the imported model"
-"$CLIENT_BIN" run "$WORK/user-job.json" --out "$WORK/user-result.json" --export "$WORK/user-export" --no-cache --threads 2 \
+"$CLIENT_BIN" run "$WORK/user-job.json" --out "$WORK/user-result.json" --export "$WORK/user-export" --no-cache --threads 1 \
   >"$WORK/user-run.log" 2>&1 || { tail -n 20 "$WORK/user-run.log"; fail "bitsearch run on the imported model"; }
 pt=$(field "$WORK/pytorch.json" '["pytorch_top1"]')
 fp=$(field "$WORK/user-result.json" '["accuracy"]["fp32"]')
@@ -84,7 +84,7 @@ cat >"$WORK/zoo-job.json" <<'JSON'
  "pretrain": {"epochs": 1}, "search": {"epochs": 1}, "finetune": {"epochs": 1}, "baselines": []}
 JSON
 log "bitsearch run on the zoo LeNet-5"
-"$CLIENT_BIN" run "$WORK/zoo-job.json" --out "$WORK/zoo-result.json" --export "$WORK/zoo-export" --no-cache --threads 2 \
+"$CLIENT_BIN" run "$WORK/zoo-job.json" --out "$WORK/zoo-result.json" --export "$WORK/zoo-export" --no-cache --threads 1 \
   >"$WORK/zoo-run.log" 2>&1 || { tail -n 20 "$WORK/zoo-run.log"; fail "bitsearch run on lenet5"; }
 zfinal=$(field "$WORK/zoo-result.json" '["accuracy"]["final"]')
 [[ $(field "$WORK/zoo-export/quant.json" '["preprocessing"]["in_model"]') == True ]] || fail "zoo export lacks preprocessing"

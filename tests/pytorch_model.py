@@ -46,7 +46,7 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     a = p.parse_args()
     torch.manual_seed(0)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # ctest -j2 runs another test on the second core
     train_x = idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)[:a.train]
     train_y = idx("train-labels-idx1-ubyte.gz", 8)[:a.train].astype(np.int64)
     test_x = idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)[:a.test]

@@ -25,7 +25,7 @@ cat >"$WORK/spec.json" <<'SPEC'
  "pretrain": {"epochs": 1}, "search": {"epochs": 1, "mu": 0.3}, "finetune": {"epochs": 1},
  "baselines": ["w8a8", "w4a4"]}
 SPEC
-(cd "$WORK" && "$BIN" run spec.json --out out/result.json --threads 2 --no-cache \
+(cd "$WORK" && "$BIN" run spec.json --out out/result.json --threads 1 --no-cache \
   --checkpoint run.ckpt >run.log 2>&1) || { tail -20 "$WORK/run.log"; fail "bitsearch run failed"; }
 for f in result.json result.svg result.html; do [[ -s $WORK/out/$f ]] || fail "run did not write $f"; done
 grep -q "report written to out/result.html" "$WORK/run.log" || fail "run does not say where the report is"

@@ -29,7 +29,7 @@ TEST(PtqBaselineTest, FashionMnistEightBitsWithinOnePointOfFloat) {
                    "calibration_samples": 256}]})");
   ASSERT_TRUE(spec.ok()) << spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   RecordingObserver observer;
   auto result = RunJob(*spec, options, &observer, nullptr);
   ASSERT_TRUE(result.ok()) << result.status();

@@ -13,6 +13,7 @@
 
 #include "search/data/idx_reader.h"
 #include "search/pipeline/pipeline.h"
+#include "search/pipeline/pipeline_testing.h"
 
 namespace bitsearch {
 namespace {
@@ -60,7 +61,7 @@ TEST(ImageFolderJob, CorruptAndColourFilesAreHandledAndTheJobLearns) {
                       {"finetune", {{"epochs", 1}}},
                       {"baselines", nlohmann::json::array()}};
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   PhaseRecorder strict_phases;
   auto strict = RunJob(*ParseJobSpec(j), options, &strict_phases, nullptr);
   ASSERT_FALSE(strict.ok());

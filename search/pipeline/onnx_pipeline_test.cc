@@ -46,7 +46,7 @@ TEST(OnnxPipeline, ImportedModelSearchesAndExports) {
   const std::string path = WriteTemp("lenet_import", GraphToOnnx(*net));
   const std::string dir = (std::filesystem::temp_directory_path() / ("bitsearch_export_" + std::to_string(::getpid()))).string();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   options.export_dir = dir;
   RecordingObserver observer;
   auto result = RunJob(SpecFor(path), options, &observer, nullptr);

@@ -12,6 +12,7 @@
 
 #include "latency_models/profile_registry.h"
 #include "search/pipeline/pipeline.h"
+#include "search/pipeline/pipeline_testing.h"
 #include "search/prior.h"
 #include "search/zoo.h"
 
@@ -83,7 +84,7 @@ TEST(PipelinePriorTest, LatencyPriorKeepsEightBitsWhereTheTableMakesSubByteSlowe
   const std::string cache = ::testing::TempDir() + "/bitsearch_prior_test_cache";
   std::filesystem::remove_all(cache);
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   options.cache_dir = cache;
   auto run = [&](const std::string& regularizer) -> absl::StatusOr<nlohmann::json> {
     auto spec = ParseJobSpec(PriorJob(regularizer));

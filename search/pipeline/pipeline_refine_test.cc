@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "search/pipeline/pipeline.h"
+#include "search/pipeline/pipeline_testing.h"
 
 namespace bitsearch {
 namespace {
@@ -23,7 +24,7 @@ absl::StatusOr<nlohmann::json> RunSmallJob(const nlohmann::json& j) {
   auto spec = ParseJobSpec(j);
   if (!spec.ok()) return spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   return RunJob(*spec, options, nullptr, nullptr);
 }
 

@@ -22,7 +22,7 @@ TEST(PipelineResumeTest, EveryPhaseBoundaryResumesToTheSameResult) {
                             {"checkpoint_every", 0}});  // boundaries only
   ASSERT_TRUE(spec.ok()) << spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   MemoryCheckpointStore store;
   RecordingObserver straight_log;
   auto straight = RunJob(*spec, options, &straight_log, &store);

@@ -28,7 +28,7 @@ JobSpec SmallSpec(const std::string& dataset) {
 TEST(PipelineTest, FashionMnistSubsetLearnsAndReportsEverything) {
   JobSpec spec = SmallSpec("fashion-mnist");
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   auto result = RunJob(spec, options, nullptr, nullptr);
   ASSERT_TRUE(result.ok()) << result.status();
   const auto& r = *result;
@@ -51,7 +51,7 @@ TEST(PipelineTest, StoppedAndResumedJobEndsWithTheSameResult) {
   spec.dataset.synthetic_train = 1200;
   spec.dataset.synthetic_test = 300;
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
 
   auto straight = RunJob(spec, options, nullptr, nullptr);
   ASSERT_TRUE(straight.ok()) << straight.status();
@@ -78,11 +78,13 @@ TEST(PipelineTest, ACheckpointOfAnotherSpecIsRefused) {
   JobSpec spec = SmallSpec("synthetic");
   spec.dataset.synthetic_train = 300;
   spec.dataset.synthetic_test = 50;
+  RunOptions options;
+  options.threads = kTestThreads;
   MemoryCheckpointStore store;
   RecordingObserver stop("pretrain", 1);
-  ASSERT_EQ(RunJob(spec, {}, &stop, &store).status().code(), absl::StatusCode::kCancelled);
+  ASSERT_EQ(RunJob(spec, options, &stop, &store).status().code(), absl::StatusCode::kCancelled);
   spec.search.mu = 0.5;
-  auto other = RunJob(spec, {}, nullptr, &store);
+  auto other = RunJob(spec, options, nullptr, &store);
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("different spec"), std::string::npos);
 }
@@ -101,7 +103,7 @@ TEST(PipelineTest, CachedPretrainIsReusedWithTheSameResult) {
   spec.search.epochs = 1;
   spec.baselines.clear();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   options.cache_dir = ::testing::TempDir() + "/bitsearch_cache_" + std::to_string(::getpid());
   RecordingObserver first;
   auto a = RunJob(spec, options, &first, nullptr);

@@ -14,6 +14,11 @@
 
 namespace bitsearch {
 
+// LibTorch threads of a job in a test. One: `ctest -j2` runs two tests at once on CI's two cores,
+// and a second thread per job then only spins waiting for the first (measured on a LeNet-5 job:
+// three times the CPU time, and longer, than one thread).
+inline constexpr int kTestThreads = 1;
+
 // Keeps every checkpoint saved. Load() serves `resume_from` when set, else the latest one.
 class MemoryCheckpointStore : public CheckpointStore {
  public:

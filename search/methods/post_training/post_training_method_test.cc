@@ -34,7 +34,7 @@ TEST(PostTrainingOnlyTest, QuantizesExportsAndOnnxRuntimeAgrees) {
                                     {"calibration_samples", 256}}));
   ASSERT_TRUE(spec.ok()) << spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   options.export_dir = ::testing::TempDir() + "/ptq_only_export_" + std::to_string(::getpid());
   RecordingObserver observer;
   auto result = RunJob(*spec, options, &observer, nullptr);

@@ -36,7 +36,7 @@ TEST_F(UniformMethodTest, RunsTheWholePipelineAndExports) {
                             {"baselines", nlohmann::json::array({"w8a8"})}});
   ASSERT_TRUE(spec.ok()) << spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   options.export_dir = ::testing::TempDir() + "/uniform_export_" + std::to_string(::getpid());
   RecordingObserver observer;
   auto result = RunJob(*spec, options, &observer, nullptr);
