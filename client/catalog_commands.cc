@@ -23,6 +23,7 @@ constexpr Section kMethodSections[] = {
     {StrategyKind::kPrior, "search.regularizer"},
     {StrategyKind::kRefineMethod, "refine.method"},
     {StrategyKind::kBaseline, "baselines"},
+    {StrategyKind::kFinetuneMethod, "finetune.method"},
 };
 
 // The widest name of every section, so that all descriptions start in one column.

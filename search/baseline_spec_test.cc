@@ -152,11 +152,25 @@ TEST(PtqBlockTest, APostTrainingJobReadsItAndRoundTrips) {
   EXPECT_FALSE(JobSpecToJson(*ParseJobSpecText(R"({"model": "lenet5"})")).contains("ptq"));
 }
 
+TEST(PtqBlockTest, BeforeASearchItIsAnEqualizationWarmStart) {
+  auto spec = ParseJobSpecText(R"({"model": "lenet5", "ptq": {"cle": true}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_TRUE(spec->ptq.steps.cle);
+  const json filled = JobSpecToJson(*spec);
+  EXPECT_EQ(filled["ptq"], (json{{"cle", true}, {"calibration_samples", 1024}}));
+  auto again = ParseJobSpec(filled);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(JobSpecToJson(*again), filled);
+}
+
 TEST(PtqBlockTest, EachMistakeNamesItsField) {
   const std::string job = R"({"model": "lenet5", "search": {"method": "none"},
     "refine": {"method": "none"}, "finetune": {"epochs": 0}, )";
   EXPECT_THAT(JobError(R"({"model": "lenet5", "ptq": {"weight_bits": 4}})"),
-              HasSubstr("ptq: only a post-training job reads it; set search.method to \"none\""));
+              HasSubstr("ptq.weight_bits: before a search the \"ptq\" block takes only \"cle\""));
+  EXPECT_THAT(JobError(R"({"model": "lenet5", "ptq": {"cle": true, "adaround": true}})"),
+              HasSubstr("ptq.adaround: before a search"));
+  EXPECT_THAT(JobError(R"({"model": "lenet5", "ptq": {"cle": 1}})"), HasSubstr("ptq.cle"));
   EXPECT_THAT(JobError(R"({"model": "lenet5", "search": {"method": "none"},
     "finetune": {"epochs": 0}})"),
               HasSubstr("refine.method: search.method \"none\" keeps the bits"));

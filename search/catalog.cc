@@ -37,6 +37,10 @@ std::vector<StrategyInfo> Builtins(StrategyKind kind) {
               {"ptq-w8a8", "8-bit weights and activations, post-training (MSE ranges, no training)"},
               {"ptq-w4a8", "4-bit weights, 8-bit activations, post-training (MSE ranges)"},
               {"ptq-w4a8-adaround", "4-bit weights, 8-bit activations, post-training with AdaRound"}};
+    case StrategyKind::kFinetuneMethod:
+      return {{"qat", "quantization-aware fine-tune at the final bits (finetune.epochs, lr)"},
+              {"adaround", "AdaRound of the weights at the final bits, pruned channels kept; no training"},
+              {"adaround+qat", "AdaRound, then the quantization-aware fine-tune from its weights"}};
   }
   return {};
 }
@@ -60,6 +64,7 @@ const char* StrategyKindName(StrategyKind kind) {
     case StrategyKind::kPrior: return "prior";
     case StrategyKind::kRefineMethod: return "refine method";
     case StrategyKind::kBaseline: return "baseline";
+    case StrategyKind::kFinetuneMethod: return "fine-tune method";
   }
   return "strategy";
 }

@@ -1,5 +1,5 @@
-// The catalog of strategies a job can name: zoo models, search methods, priors, refine methods
-// and baselines, each with a one-line description. It is the one list of names: spec validation,
+// The catalog of strategies a job can name: zoo models, search methods, priors, refine methods,
+// baselines and fine-tune methods, each with a one-line description. It is the one list of names: spec validation,
 // `bitsearch models list`, `bitsearch methods list` and the torch-side factories (which are keyed
 // by the same names; search/pipeline/registry.h and its test check that the two agree) read it.
 //
@@ -16,7 +16,7 @@
 
 namespace bitsearch {
 
-enum class StrategyKind { kZooModel, kSearchMethod, kPrior, kRefineMethod, kBaseline };
+enum class StrategyKind { kZooModel, kSearchMethod, kPrior, kRefineMethod, kBaseline, kFinetuneMethod };
 
 struct StrategyInfo {
   std::string name;         // what a spec writes ("bayesian_bits", "w8a8")

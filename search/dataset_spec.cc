@@ -197,7 +197,9 @@ std::string PreprocessRequiredMessage() {
 
 std::vector<std::pair<std::string, std::string>> DatasetSpecPaths(const DatasetSpec& d) {
   std::vector<std::pair<std::string, std::string>> paths;
-  if (d.format.empty() || !d.ref.empty()) return paths;
+  if (!d.ref.empty()) return paths;
+  if (!d.calibration.empty()) paths.push_back({"dataset.calibration", d.calibration});
+  if (d.format.empty()) return paths;
   if (!d.path.empty()) paths.push_back({"dataset.path", d.path});
   if (d.format == "npy") {
     paths.push_back({"dataset.train.x", d.train.x});
@@ -223,6 +225,15 @@ absl::Status ParseDatasetSpec(ObjectReader& root, DatasetSpec* d) {
   BS_RETURN_IF_ERROR(r.String("path", &d->path));
   BS_RETURN_IF_ERROR(r.String("layout", &d->layout));
   BS_RETURN_IF_ERROR(r.String("on_corrupt", &d->on_corrupt));
+  BS_RETURN_IF_ERROR(r.String("calibration", &d->calibration));
+  if (obj->contains("calibration") && d->calibration.empty()) {
+    return absl::InvalidArgumentError(
+        "dataset.calibration: must name an .npy file of samples (or be left out: the first "
+        "training samples calibrate then)");
+  }
+  if (!d->calibration.empty() && !d->ref.empty()) {
+    BS_RETURN_IF_ERROR(CheckInsideUpload("dataset.calibration", d->calibration));
+  }
   BS_RETURN_IF_ERROR(r.Integer("train_limit", &d->train_limit, 0, spec_internal::kMaxSamples));
   BS_RETURN_IF_ERROR(r.Integer("test_limit", &d->test_limit, 0, spec_internal::kMaxSamples));
   BS_RETURN_IF_ERROR(r.Number("validation_fraction", &d->validation_fraction, 0.0, false));
@@ -296,6 +307,7 @@ json DatasetSpecToJson(const DatasetSpec& d) {
     out["synthetic_test"] = d.synthetic_test;
   }
   if (!d.input_shape.empty()) out["input_shape"] = d.input_shape;
+  if (!d.calibration.empty()) out["calibration"] = d.calibration;
   if (d.augment.enabled()) {
     out["augment"] = {{"crop_padding", d.augment.crop_padding},
                       {"horizontal_flip", d.augment.horizontal_flip}};
@@ -318,6 +330,7 @@ absl::StatusOr<DatasetSpec> WithLocalPaths(const DatasetSpec& d) {
   if (d.format == "npy") {
     for (std::string* p : {&out.train.x, &out.train.y, &out.test.x, &out.test.y}) *p = (root / *p).string();
   }
+  if (!d.calibration.empty()) out.calibration = (root / d.calibration).string();
   return out;
 }
 

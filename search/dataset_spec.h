@@ -56,6 +56,10 @@ struct DatasetSpec {
   ArrayPair train, test;                // npy: .npy files; npz: array names (x_train, y_train, ...)
   std::string layout = "NCHW";          // npy, npz: "NCHW" or "NHWC" (4-d x; 3-d x is N,H,W)
   std::string on_corrupt = "error";     // image-folder: "error" names the file; "skip" counts it
+  // An .npy file of unlabelled samples (raw values like the data set's, dataset.layout) that the
+  // post-training steps (range setting, CLE statistics, bias correction, AdaRound) calibrate on
+  // instead of the first training samples. "" = the training split.
+  std::string calibration;
   int64_t train_limit = 0;              // 0 = all training samples
   int64_t test_limit = 0;               // 0 = all test samples
   double validation_fraction = 0.1;     // share of the training samples held out for refinement

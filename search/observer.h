@@ -20,6 +20,7 @@ inline constexpr char kPhasePretrain[] = "pretrain";
 inline constexpr char kPhaseRangeInit[] = "range_init";
 inline constexpr char kPhaseSearch[] = "search";
 inline constexpr char kPhaseRefine[] = "refine";
+inline constexpr char kPhaseAdaRound[] = "adaround";  // finetune.method "adaround..." only
 inline constexpr char kPhaseFinetune[] = "finetune";
 inline constexpr char kPhaseExport[] = "export";
 inline constexpr char kPhaseEvaluate[] = "evaluate";

@@ -97,10 +97,15 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
 absl::Status ParsePostTrainingOnly(ObjectReader& root, JobSpec& spec) {
   const json* block = root.Find("ptq");
   const bool ptq_only = spec.search.method == "none";
-  if (block && !ptq_only) {
-    return absl::InvalidArgumentError(
-        "ptq: only a post-training job reads it; set search.method to \"none\" (post-training "
-        "baselines take their settings in \"baselines\" objects)");
+  if (block && !ptq_only && block->is_object()) {
+    // Before a search the block is a warm start: cross-layer equalization of the float model.
+    for (const auto& [key, value] : block->items()) {
+      if (key == "cle" || key == "calibration_samples") continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ptq.", key, ": before a search the \"ptq\" block takes only \"cle\" (and "
+          "\"calibration_samples\"): the search chooses bits and ranges; a post-training job "
+          "(search.method \"none\") or \"baselines\" objects take the other settings"));
+    }
   }
   if (block) {
     BS_ASSIGN_OR_RETURN(spec.ptq, ParsePtqBlock(*block));
@@ -110,6 +115,11 @@ absl::Status ParsePostTrainingOnly(ObjectReader& root, JobSpec& spec) {
     return absl::InvalidArgumentError(
         "refine.method: search.method \"none\" keeps the bits of the \"ptq\" block; set "
         "refine.method to \"none\"");
+  }
+  if (spec.finetune.rounds()) {
+    return absl::InvalidArgumentError(
+        "finetune.method: search.method \"none\" rounds in its \"ptq\" block "
+        "(\"adaround\": true there); leave finetune.method at \"qat\" with 0 epochs");
   }
   if (spec.finetune.epochs != 0) {
     return absl::InvalidArgumentError(
@@ -152,6 +162,48 @@ absl::Status ParseEpochsAndLr(ObjectReader& root, const std::string& key, int* e
     BS_RETURN_IF_ERROR(r.Number("lr", lr, 0.0, true, kMaxLr));
     return batch_size ? r.Integer("batch_size", batch_size, 1, kMaxBatch) : absl::OkStatus();
   });
+}
+
+// The "finetune" block. "adaround" trains nothing, so its epochs default to 0 and may not be set
+// otherwise; "adaround+qat" needs epochs to train; the AdaRound fields are refused where nothing
+// rounds, so a typo in the method never silently drops them.
+absl::Status ParseFinetune(ObjectReader& root, FinetuneSpec* f) {
+  bool epochs_given = false, rounding_fields = false;
+  BS_RETURN_IF_ERROR(ReadBlock(root, "finetune", [&](ObjectReader& r) -> absl::Status {
+    BS_RETURN_IF_ERROR(r.String("method", &f->method));
+    BS_RETURN_IF_ERROR(CheckStrategy("finetune.method", StrategyKind::kFinetuneMethod, f->method));
+    epochs_given = r.Find("epochs") != nullptr;
+    BS_RETURN_IF_ERROR(r.Integer("epochs", &f->epochs, 0, kMaxEpochs));
+    BS_RETURN_IF_ERROR(r.Number("lr", &f->lr, 0.0, true, kMaxLr));
+    if (const json* a = r.Find("adaround")) {
+      rounding_fields = true;
+      if (!a->is_object()) return r.TypeError("adaround", "an object {\"iterations\": N}", *a);
+      ObjectReader ar(*a, r.Path("adaround"));
+      BS_RETURN_IF_ERROR(ar.Integer("iterations", &f->adaround_iterations, 1, 1'000'000));
+      BS_RETURN_IF_ERROR(ar.NoUnknownFields());
+    }
+    rounding_fields = rounding_fields || r.Find("calibration_samples") != nullptr;
+    return r.Integer("calibration_samples", &f->calibration_samples, 1, kMaxSamples);
+  }));
+  if (f->method == "qat" && rounding_fields) {
+    return absl::InvalidArgumentError(
+        "finetune.adaround: only read with finetune.method \"adaround\" or \"adaround+qat\" "
+        "(the method is \"qat\")");
+  }
+  if (f->method == "adaround") {
+    if (epochs_given && f->epochs != 0) {
+      return absl::InvalidArgumentError(
+          "finetune.epochs: method \"adaround\" does not train; use \"adaround+qat\" to "
+          "fine-tune after AdaRound, or drop epochs");
+    }
+    f->epochs = 0;
+  }
+  if (f->method == "adaround+qat" && f->epochs == 0) {
+    return absl::InvalidArgumentError(
+        "finetune.epochs: method \"adaround+qat\" fine-tunes after AdaRound and needs at "
+        "least 1 epoch (\"adaround\" rounds without training)");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -206,8 +258,7 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
         "dataset.validation_fraction is 0; give it a share of the training data (0.1 is usual) "
         "or drop the budget");
   }
-  BS_RETURN_IF_ERROR(
-      ParseEpochsAndLr(root, "finetune", &spec.finetune.epochs, &spec.finetune.lr, nullptr));
+  BS_RETURN_IF_ERROR(ParseFinetune(root, &spec.finetune));
   BS_RETURN_IF_ERROR(ParsePostTrainingOnly(root, spec));
   if (const json* b = root.Find("baselines")) {
     BS_ASSIGN_OR_RETURN(spec.baselines, ParseBaselines(*b));
@@ -244,6 +295,19 @@ absl::StatusOr<JobSpec> LoadJobSpecFile(const std::string& path) {
   return spec;
 }
 
+namespace {
+
+json FinetuneToJson(const FinetuneSpec& f) {
+  json out = {{"method", f.method}, {"epochs", f.epochs}, {"lr", f.lr}};
+  if (f.rounds()) {  // read only then (ParseFinetune refuses them with "qat")
+    out["adaround"] = {{"iterations", f.adaround_iterations}};
+    out["calibration_samples"] = f.calibration_samples;
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json JobSpecToJson(const JobSpec& s) {
   json model = json::object();
   if (!s.model.zoo.empty()) model["zoo"] = s.model.zoo;
@@ -270,12 +334,16 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
         {"latency_budget", s.refine.latency_budget ? json(*s.refine.latency_budget) : json()},
         {"max_accuracy_drop", s.refine.max_accuracy_drop},
         {"fallback_nearest", s.refine.fallback_nearest}}},
-      {"finetune", {{"epochs", s.finetune.epochs}, {"lr", s.finetune.lr}}},
+      {"finetune", FinetuneToJson(s.finetune)},
       {"baselines", BaselinesToJson(s.baselines)},
       {"export", {{"include_preprocessing", s.export_options.include_preprocessing}}},
       {"checkpoint_every", s.checkpoint_every},
   };
-  if (s.search.method == "none") out["ptq"] = PtqBlockToJson(s.ptq);  // a PTQ-only job's alone
+  if (s.search.method == "none") {
+    out["ptq"] = PtqBlockToJson(s.ptq);
+  } else if (s.ptq.steps.cle) {  // the warm start before a search
+    out["ptq"] = {{"cle", true}, {"calibration_samples", s.ptq.steps.calibration_samples}};
+  }
   return out;
 }
 

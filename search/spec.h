@@ -63,8 +63,18 @@ struct RefineSpec {
 };
 
 struct FinetuneSpec {
-  int epochs = 1;
+  // What happens to the searched network at its final bits before it is reported and exported
+  // (a fine-tune method of search/catalog.h):
+  //   "qat"           quantization-aware fine-tune (epochs, lr)
+  //   "adaround"      AdaRound of the weights at the searched bits, no training (epochs is 0)
+  //   "adaround+qat"  AdaRound, then the quantization-aware fine-tune from its weights
+  std::string method = "qat";
+  int epochs = 1;          // 0 with method "adaround" (the default there)
   double lr = 1e-4;        // weights (Adam); ranges use search.range_lr / 10
+  int adaround_iterations = 10000;      // per layer ("adaround": {"iterations": N})
+  int64_t calibration_samples = 1024;   // unlabelled training samples AdaRound fits on
+
+  bool rounds() const { return method != "qat"; }
 };
 
 // What an export (run --export, a worker's export) writes besides the quantized network.
@@ -85,7 +95,9 @@ struct JobSpec {
   SearchSpec search;
   RefineSpec refine;
   FinetuneSpec finetune;
-  PtqJobSpec ptq;                       // search.method "none" only (baseline_spec.h)
+  // search.method "none": the bits and steps of post-training quantization (baseline_spec.h);
+  // another method: only ptq.steps.cle (and calibration_samples), equalization before the search.
+  PtqJobSpec ptq;
   std::vector<BaselineSpec> baselines;  // catalog names ("w8a8", ...) or objects (baseline_spec.h)
   ExportSpec export_options;
   int64_t checkpoint_every = 200;   // steps between checkpoints (0 = only at phase ends)

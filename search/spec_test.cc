@@ -254,6 +254,31 @@ TEST(SpecTest, UploadedDataSetRefStaysInsideItAndResolvesLocally) {
               HasSubstr("dataset.digest: only valid with dataset.ref"));
 }
 
+TEST(SpecTest, CalibrationFileIsAPathTheServiceChecksAndAnUploadResolves) {
+  auto spec = ParseJobSpecText(
+      R"({"model": "lenet5", "dataset": {"name": "fashion-mnist", "calibration": "/data/cal.npy"}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dataset.calibration, "/data/cal.npy");
+  // A catalog data set with a calibration file: the file is what a --data-root policy checks.
+  EXPECT_EQ(DatasetSpecPaths(spec->dataset),
+            (std::vector<std::pair<std::string, std::string>>{{"dataset.calibration", "/data/cal.npy"}}));
+  auto again = ParseJobSpec(JobSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->dataset.calibration, "/data/cal.npy");
+  EXPECT_FALSE(JobSpecToJson(*ParseJobSpecText(R"({"model": "lenet5"})"))["dataset"].contains("calibration"));
+  auto upload = ParseJobSpecText(
+      R"({"model": "lenet5", "dataset": {"ref": "fm", "format": "npz", "calibration": "cal/x.npy"}})");
+  ASSERT_TRUE(upload.ok()) << upload.status();
+  upload->dataset.local_root = "/cache/d";
+  EXPECT_EQ(WithLocalPaths(upload->dataset)->calibration, "/cache/d/cal/x.npy");
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"calibration": ""}})"),
+              HasSubstr("dataset.calibration: must name an .npy file"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"calibration": 3}})"),
+              HasSubstr("dataset.calibration: expected a string"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"ref": "fm", "format": "npz", "calibration": "../c.npy"}})"),
+              HasSubstr("dataset.calibration: \"../c.npy\" must name a file inside the uploaded data set"));
+}
+
 TEST(SpecTest, LatencyBudgetNeedsAValidationSplit) {
   EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "dataset": {"validation_fraction": 0},
       "refine": {"latency_budget": 1000}})"),

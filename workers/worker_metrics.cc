@@ -15,8 +15,9 @@ namespace {
 
 // Every value the `phase` label can take; the series exist from the start (at 0) so that
 // dashboards and rate() see them before the first job.
-constexpr const char* kPhaseLabels[] = {kPhasePretrain, kPhaseSearch,   kPhaseRefine, kPhaseFinetune,
-                                        kPhaseEvaluate, "baseline",     "other"};
+constexpr const char* kPhaseLabels[] = {kPhasePretrain, kPhaseSearch,   kPhaseRefine,
+                                        kPhaseAdaRound, kPhaseFinetune, kPhaseEvaluate,
+                                        "baseline",     "other"};
 constexpr const char* kOutcomes[] = {"succeeded", "failed", "cancelled"};
 
 double UnixNow() {
@@ -27,8 +28,8 @@ double UnixNow() {
 }  // namespace
 
 std::string WorkerMetrics::PhaseLabel(const std::string& phase) {
-  for (const char* known : {kPhasePretrain, kPhaseSearch, kPhaseRefine, kPhaseFinetune,
-                            kPhaseEvaluate}) {
+  for (const char* known : {kPhasePretrain, kPhaseSearch, kPhaseRefine, kPhaseAdaRound,
+                            kPhaseFinetune, kPhaseEvaluate}) {
     if (phase == known) return phase;
   }
   if (phase.rfind("baseline", 0) == 0) return "baseline";

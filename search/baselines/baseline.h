@@ -26,7 +26,9 @@ namespace bitsearch {
 struct BaselineContext {
   const JobSpec* spec = nullptr;
   const Graph* graph = nullptr;      // the folded graph
-  const Split* train = nullptr;      // training split (calibration and training data)
+  const Split* train = nullptr;      // training split
+  // The first n calibration samples: dataset.calibration's, or the training split's.
+  std::function<torch::Tensor(int64_t n)> calibration;
   JobObserver* observer = nullptr;   // progress of long steps (AdaRound); may be null
   std::string phase;                 // the phase name progress is reported under
   std::string fp_state;              // SerializeModule of the folded float network

@@ -138,6 +138,13 @@ absl::StatusOr<RawSplit> LoadSplit(ArraySource& src, const std::string& split, c
 
 }  // namespace
 
+absl::StatusOr<torch::Tensor> ReadSampleFile(const std::string& path, const std::string& layout,
+                                             const std::string& field) {
+  auto a = ReadNpyFile(path);
+  if (!a.ok()) return absl::Status(a.status().code(), absl::StrCat(field, ": ", a.status().message()));
+  return SamplesOf(Loaded{std::move(*a), absl::StrCat(field, " (", path, ")")}, layout);
+}
+
 absl::StatusOr<RawData> ReadArrayDataset(const DatasetSpec& spec) {
   auto src = ArraySource::Make(spec);
   if (!src.ok()) return src.status();

@@ -6,6 +6,10 @@
 #ifndef BITSEARCH_SEARCH_DATA_ARRAY_READER_H_
 #define BITSEARCH_SEARCH_DATA_ARRAY_READER_H_
 
+#include <torch/torch.h>
+
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "search/data/raw_data.h"
 #include "search/dataset_spec.h"
@@ -14,6 +18,11 @@ namespace bitsearch {
 
 // Reads spec.train and spec.test (files for "npy", array names in spec.path for "npz").
 absl::StatusOr<RawData> ReadArrayDataset(const DatasetSpec& spec);
+
+// Reads an .npy file of samples alone (no labels; dataset.calibration): [N, C, H, W] uint8 or
+// float32 as the data set's x arrays are read; errors name `field` and the file.
+absl::StatusOr<torch::Tensor> ReadSampleFile(const std::string& path, const std::string& layout,
+                                             const std::string& field);
 
 }  // namespace bitsearch
 

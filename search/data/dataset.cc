@@ -34,6 +34,33 @@ absl::StatusOr<RawData> ReadRaw(const DatasetSpec& given, uint64_t seed, const L
   return absl::InvalidArgumentError(absl::StrCat("dataset: unknown data set \"", spec.name, spec.format, "\""));
 }
 
+std::string ShapeOf(const torch::Tensor& x) {
+  return absl::StrCat(x.size(1), "x", x.size(2), "x", x.size(3));
+}
+
+// dataset.calibration: read, checked against the training samples' shape, preprocessed like them.
+absl::Status LoadCalibration(const DatasetSpec& spec, const torch::Tensor& train_raw, Dataset* ds) {
+  absl::StatusOr<DatasetSpec> located = WithLocalPaths(spec);
+  if (!located.ok()) return located.status();
+  auto samples = ReadSampleFile(located->calibration, spec.layout, "dataset.calibration");
+  if (!samples.ok()) return samples.status();
+  if (samples->sizes().slice(1).vec() != train_raw.sizes().slice(1).vec()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset.calibration (", located->calibration, "): samples are ", ShapeOf(*samples),
+        " (C x H x W, dataset.layout ", spec.layout, "), the data set's are ", ShapeOf(train_raw)));
+  }
+  if (samples->scalar_type() != train_raw.scalar_type()) {
+    ds->notes.push_back(absl::StrCat(
+        "dataset.calibration holds ", samples->scalar_type() == torch::kByte ? "uint8" : "float",
+        " samples and the data set ", train_raw.scalar_type() == torch::kByte ? "uint8" : "float",
+        " ones; both are preprocessed alike, so they must hold values on the same scale"));
+  }
+  ds->calibration = ds->preprocessing.Apply(*samples);
+  ds->notes.push_back(absl::StrCat("calibration: ", samples->size(0), " samples from ",
+                                   spec.calibration));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Dataset> LoadDataset(const DatasetSpec& spec, uint64_t seed, const LoadOptions& options) {
@@ -67,7 +94,16 @@ absl::StatusOr<Dataset> LoadDataset(const DatasetSpec& spec, uint64_t seed, cons
   ds.test_raw_x = test.x.slice(0, 0, n_test).contiguous();
   ds.test = {ds.preprocessing.Apply(ds.test_raw_x), test.y.slice(0, 0, n_test), {}};
   ds.input_shape = {ds.train.x.size(1), ds.train.x.size(2), ds.train.x.size(3)};
+  if (!spec.calibration.empty()) {
+    absl::Status st = LoadCalibration(spec, train.x, &ds);
+    if (!st.ok()) return st;
+  }
   return ds;
+}
+
+torch::Tensor CalibrationSamples(const Dataset& data, int64_t n) {
+  const torch::Tensor& pool = data.calibration.defined() ? data.calibration : data.train.x;
+  return pool.slice(0, 0, std::min<int64_t>(n, pool.size(0)));
 }
 
 }  // namespace bitsearch

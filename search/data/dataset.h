@@ -34,6 +34,7 @@ struct Dataset {
   std::vector<int64_t> input_shape;  // C, H, W
   int64_t classes = 0;
   Preprocessing preprocessing;       // as applied to every split
+  torch::Tensor calibration;         // dataset.calibration's samples, preprocessed (or undefined)
   std::vector<std::string> notes;    // the reader's remarks (images skipped or converted, cache)
 };
 
@@ -43,6 +44,11 @@ struct LoadOptions {
   std::string cache_dir;  // decoded image folders are cached here ("" = no cache)
   int threads = 0;        // decoding threads (0 = number of cores)
 };
+
+// The samples post-training steps calibrate on (range setting, CLE statistics, bias correction,
+// AdaRound): the first `n` of dataset.calibration when the spec gives one, else of the training
+// split (all of them when there are fewer).
+torch::Tensor CalibrationSamples(const Dataset& data, int64_t n);
 
 // Loads what `spec` names. Errors carry the file path (and array) and what is wrong with it.
 absl::StatusOr<Dataset> LoadDataset(const DatasetSpec& spec, uint64_t seed, const LoadOptions& options = {});

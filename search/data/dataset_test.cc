@@ -7,6 +7,7 @@
 
 #include "search/data/cifar_reader.h"
 #include "search/data/dataset.h"
+#include "search/data/npy.h"
 
 namespace bitsearch {
 namespace {
@@ -155,6 +156,55 @@ TEST(DataTest, SyntheticTakesTheRequestedShapeAndIsSeeded) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->input_shape, (std::vector<int64_t>{3, 32, 32}));
   EXPECT_TRUE(torch::equal(a->train.x, b->train.x));
+}
+
+TEST(DataTest, CalibrationSamplesComeFromTheirOwnFileWhenGiven) {
+  TempDir dir;
+  DatasetSpec spec;
+  spec.name = "synthetic";
+  spec.synthetic_train = 200;
+  spec.synthetic_test = 50;
+  auto plain = LoadDataset(spec, 1);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->calibration.defined());
+  EXPECT_TRUE(torch::equal(CalibrationSamples(*plain, 16), plain->train.x.slice(0, 0, 16)));
+  EXPECT_EQ(CalibrationSamples(*plain, 1'000'000).size(0), plain->train.size());
+
+  const torch::Tensor raw = torch::rand({12, 1, 28, 28}) * 4 - 2;
+  ASSERT_TRUE(WriteNpyFile(dir.File("calib.npy"), raw).ok());
+  spec.calibration = dir.File("calib.npy");
+  auto given = LoadDataset(spec, 1);
+  ASSERT_TRUE(given.ok()) << given.status();
+  ASSERT_TRUE(given->calibration.defined());
+  // Preprocessed exactly as the training split is (its statistics, not the calibration file's).
+  EXPECT_TRUE(torch::allclose(given->calibration, given->preprocessing.Apply(raw)));
+  EXPECT_TRUE(torch::equal(given->train.x, plain->train.x));
+  EXPECT_EQ(CalibrationSamples(*given, 1024).size(0), 12);
+  EXPECT_TRUE(torch::equal(CalibrationSamples(*given, 5), given->calibration.slice(0, 0, 5)));
+  bool noted = false;
+  for (const std::string& n : given->notes) noted = noted || n.find("calibration: 12 samples") == 0;
+  EXPECT_TRUE(noted);
+  // One channel may come without its axis, as for the data set's own arrays.
+  ASSERT_TRUE(WriteNpyFile(dir.File("calib3d.npy"), torch::rand({7, 28, 28})).ok());
+  spec.calibration = dir.File("calib3d.npy");
+  auto three_d = LoadDataset(spec, 1);
+  ASSERT_TRUE(three_d.ok()) << three_d.status();
+  EXPECT_EQ(three_d->calibration.sizes(), (std::vector<int64_t>{7, 1, 28, 28}));
+
+  ASSERT_TRUE(WriteNpyFile(dir.File("rgb.npy"), torch::rand({4, 3, 28, 28})).ok());
+  spec.calibration = dir.File("rgb.npy");
+  auto wrong = LoadDataset(spec, 1);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("dataset.calibration (" + dir.File("rgb.npy") +
+                                          "): samples are 3x28x28"),
+            std::string::npos) << wrong.status();
+  EXPECT_NE(wrong.status().message().find("the data set's are 1x28x28"), std::string::npos);
+  spec.calibration = dir.File("missing.npy");
+  auto missing = LoadDataset(spec, 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("dataset.calibration: "), std::string::npos)
+      << missing.status();
+  EXPECT_NE(missing.status().message().find("missing.npy"), std::string::npos);
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ struct SearchContext {
   const JobSpec* spec = nullptr;
   const Graph* graph = nullptr;           // the folded graph the networks are built from
   const Split* train = nullptr;           // training split (validation and test stay unseen)
+  // The first n calibration samples: dataset.calibration's, or the training split's.
+  std::function<torch::Tensor(int64_t n)> calibration;
   const LatencyModel* latency = nullptr;  // the job's hardware profile
   JobObserver* observer = nullptr;        // progress and cancellation; may be null
   std::string phase;                      // the phase name for progress and checkpoints
@@ -58,6 +60,9 @@ struct SearchContext {
 struct SearchOutcome {
   BitConfig config;  // the searched bits and channel masks, in the graph's layer order
   Network network;   // fixed at `config`: refinement, fine-tuning and export start from it
+  // What the method did that the user should see, as the result's "ptq" (a post-training job:
+  // its CLE, bias correction and AdaRound); null when there is nothing.
+  nlohmann::json report;
 };
 
 class SearchMethod {

@@ -18,6 +18,7 @@ Phase BaselinePhase(const BaselineSpec& baseline) {
     ctx.spec = &job.spec;
     ctx.graph = &job.folded_graph;
     ctx.train = &job.data.train;
+    ctx.calibration = [&job](int64_t n) { return CalibrationSamples(job.data, n); };
     ctx.observer = job.observer;
     ctx.phase = phase;
     ctx.fp_state = job.fp_state;

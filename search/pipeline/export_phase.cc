@@ -9,7 +9,7 @@ namespace bitsearch {
 
 absl::StatusOr<std::string> RunExport(JobContext& job) {
   if (job.observer) job.observer->OnPhaseStart(kPhaseExport, 0);
-  Network net = job.NewNetwork();
+  Network net = job.NewFinalNetwork();
   LoadModule(*net, job.handoff_state);
   net->SetFixed(*job.state.config_final);  // the quantizers' mode is not part of the state
   ExportOptions options;

@@ -1,5 +1,7 @@
-// Phase 4b: fine-tuning at the final configuration (after refinement) from the searched network,
-// then the test-split accuracy the result reports as final.
+// Phase 4b: fine-tuning at the final configuration (after refinement) from the searched network
+// (or from the AdaRound phase's network when finetune.method rounds), then the test-split
+// accuracy the result reports as final. With finetune.method "adaround" (0 epochs) it only
+// measures.
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "search/pipeline/fixed_training.h"
@@ -9,7 +11,7 @@
 namespace bitsearch {
 
 absl::StatusOr<std::string> RunFinetune(JobContext& job) {
-  Network net = job.NewNetwork();
+  Network net = job.NewFinalNetwork();
   LoadModule(*net, job.StartState(kPhaseFinetune, job.handoff_state));
   net->SetFixed(*job.state.config_final);  // after loading: refined bits may differ from the gates
   BS_RETURN_IF_ERROR(FineTuneFixed(job, kPhaseFinetune, *net));

@@ -1,5 +1,7 @@
 #include "search/pipeline/job_context.h"
 
+#include "search/ptq/ptq_quantizer.h"
+
 namespace bitsearch {
 
 void JobContext::Log(const std::string& line) {
@@ -59,6 +61,15 @@ NetworkOptions JobContext::DefaultNetworkOptions() const {
 
 Network JobContext::NewDefaultNetwork() const {
   Network net(folded_graph, DefaultNetworkOptions());
+  net->SetGenerator(generator);
+  return net;
+}
+
+Network JobContext::NewFinalNetwork() const {
+  if (!spec.finetune.rounds()) return NewNetwork();
+  NetworkOptions o = DefaultNetworkOptions();
+  o.quantizers = PtqQuantizers();
+  Network net(folded_graph, o);
   net->SetGenerator(generator);
   return net;
 }

@@ -80,6 +80,9 @@ class JobContext {
   // quantizers, or with Bayesian Bits ones (pretraining, baselines).
   Network NewNetwork() const;
   Network NewDefaultNetwork() const;
+  // The network the fine-tune trains and the export writes: the method's quantizers, or
+  // post-training ones when finetune.method rounds with AdaRound (its phase hands those over).
+  Network NewFinalNetwork() const;
   NetworkOptions DefaultNetworkOptions() const;
 
  private:

@@ -56,10 +56,13 @@ json JobState::ToJson() const {
           {"config_searched", config_searched ? BitConfigToJson(*config_searched) : json()},
           {"refine", refine ? refine->ToJson() : json()},
           {"config_final", config_final ? BitConfigToJson(*config_final) : json()},
+          {"accuracy_adaround", Optional(accuracy_adaround)},
+          {"adaround", adaround},
           {"accuracy_final", Optional(accuracy_final)},
           {"export", exported ? exported->ToJson() : json()},
           {"baselines", baselines_json},
           {"method_state", method_state},
+          {"ptq_report", ptq_report},
           {"preprocessing", preprocessing},
           {"data", data},
           {"warnings", warnings}};
@@ -86,6 +89,8 @@ absl::StatusOr<JobState> JobState::FromJson(const json& j) {
     s.config_searched = OptionalConfig(j, "config_searched");
     BS_RETURN_IF_ERROR(OptionalReport(j, "refine", &s.refine));
     s.config_final = OptionalConfig(j, "config_final");
+    s.accuracy_adaround = OptionalDouble(j, "accuracy_adaround");
+    s.adaround = j.value("adaround", json());  // absent in states written before it existed
     s.accuracy_final = OptionalDouble(j, "accuracy_final");
     BS_RETURN_IF_ERROR(OptionalReport(j, "export", &s.exported));
     for (const auto& [name, b] : j.at("baselines").items()) {
@@ -93,6 +98,7 @@ absl::StatusOr<JobState> JobState::FromJson(const json& j) {
                            b.value("report", json())};
     }
     s.method_state = j.at("method_state");
+    s.ptq_report = j.value("ptq_report", json());  // absent in states written before it
     s.preprocessing = j.at("preprocessing");
     s.data = j.at("data");
     s.warnings = j.at("warnings").get<std::vector<std::string>>();

@@ -42,10 +42,15 @@ struct JobState {
   std::optional<BitConfig> config_searched;
   std::optional<RefineReport> refine;
   std::optional<BitConfig> config_final;    // after refinement: what fine-tuning trains
+  std::optional<double> accuracy_adaround;  // after AdaRound, before a fine-tune after it
+  nlohmann::json adaround;                  // AdaRound's PtqReportToJson (finetune.method)
   std::optional<double> accuracy_final;     // after fine-tuning
   std::optional<ExportReport> exported;     // when RunOptions::export_dir was set
   std::map<std::string, BaselineResult> baselines;  // by baseline name
   nlohmann::json method_state;              // the search method's SaveState() (opaque here)
+  // What the "ptq" block did (the result's "ptq"): a post-training job's quantization
+  // (SearchOutcome::report), or the equalization before a search (range_init_phase.cc).
+  nlohmann::json ptq_report;
 
   // What the user must know to reproduce the figures: the preprocessing applied (and whether the
   // export includes it), the data set read, and warnings (an imported model near chance).

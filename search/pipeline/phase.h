@@ -1,4 +1,5 @@
-// One phase of a job: pretraining, range initialisation, the search, refinement, fine-tuning,
+// One phase of a job: pretraining, range initialisation, the search, refinement, AdaRound (when
+// finetune.method asks for it), fine-tuning,
 // export and one phase per baseline. A phase is a name and a function over the JobContext; the
 // driver (pipeline.cc) runs them in order, skips those a resumed job already finished, times them,
 // and writes a boundary checkpoint after each. A phase checkpoints inside itself through
@@ -31,6 +32,7 @@ absl::StatusOr<std::string> RunPretrain(JobContext& job);    // pretrain_phase.c
 absl::StatusOr<std::string> RunRangeInit(JobContext& job);   // range_init_phase.cc
 absl::StatusOr<std::string> RunSearch(JobContext& job);      // search_phase.cc
 absl::StatusOr<std::string> RunRefine(JobContext& job);      // refine_phase.cc
+absl::StatusOr<std::string> RunAdaRound(JobContext& job);    // adaround_phase.cc
 absl::StatusOr<std::string> RunFinetune(JobContext& job);    // finetune_phase.cc
 absl::StatusOr<std::string> RunExport(JobContext& job);      // export_phase.cc
 // The baseline `baseline`, run as phase "baseline:NAME" (baseline_phase.cc).

@@ -9,6 +9,7 @@
 #include "search/pipeline/job_context.h"
 #include "search/pipeline/phase.h"
 #include "search/pipeline/pretrain_cache.h"
+#include "search/pipeline/registry.h"
 #include "search/pipeline/result.h"
 #include "search/pipeline/setup.h"
 #include "search/pretrain_key.h"
@@ -22,14 +23,16 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-// The phases of `job`, in order.
+// The phases of `job`, in order. finetune.method "adaround" and "adaround+qat" add the AdaRound
+// phase; every method ends in the fine-tune phase (0 epochs with "adaround").
 std::vector<Phase> JobPhases(const JobContext& job) {
   if (job.options.pretrain_only) return {{kPhasePretrain, RunPretrain}};
   std::vector<Phase> phases = {{kPhasePretrain, RunPretrain},
                                {kPhaseRangeInit, RunRangeInit},
                                {kPhaseSearch, RunSearch},
-                               {kPhaseRefine, RunRefine},
-                               {kPhaseFinetune, RunFinetune}};
+                               {kPhaseRefine, RunRefine}};
+  if (job.spec.finetune.rounds()) phases.push_back({kPhaseAdaRound, RunAdaRound});
+  phases.push_back({kPhaseFinetune, RunFinetune});
   if (!job.options.export_dir.empty()) phases.push_back({kPhaseExport, RunExport});
   for (const BaselineSpec& b : job.spec.baselines) phases.push_back(BaselinePhase(b));
   return phases;
@@ -78,5 +81,7 @@ absl::StatusOr<nlohmann::json> RunJob(const JobSpec& spec, const RunOptions& opt
     return absl::InternalError(absl::StrCat("job failed: ", e.what()));
   }
 }
+
+std::vector<std::string> FinetuneMethodNames() { return {"qat", "adaround", "adaround+qat"}; }
 
 }  // namespace bitsearch

@@ -139,6 +139,7 @@ std::vector<std::string> FactoryNames(StrategyKind kind) {
     case StrategyKind::kPrior: return PriorFactoryNames();
     case StrategyKind::kRefineMethod: return RefineMethods().Names();
     case StrategyKind::kBaseline: return Baselines().Names();
+    case StrategyKind::kFinetuneMethod: return FinetuneMethodNames();
   }
   return {};
 }

@@ -42,6 +42,9 @@ absl::Status RegisterBaseline(StrategyInfo info, BaselineFactory factory);
 // The names that have a factory, for every kind (checked against the catalog by a test).
 std::vector<std::string> FactoryNames(StrategyKind kind);
 
+// The fine-tune methods the pipeline runs (pipeline.cc's phases; not extensible at run time).
+std::vector<std::string> FinetuneMethodNames();
+
 }  // namespace bitsearch
 
 #endif  // BITSEARCH_SEARCH_PIPELINE_REGISTRY_H_

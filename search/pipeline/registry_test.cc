@@ -19,7 +19,8 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 
 TEST(RegistryTest, EveryCatalogNameHasAFactoryAndEveryFactoryAName) {
   for (StrategyKind kind : {StrategyKind::kZooModel, StrategyKind::kSearchMethod, StrategyKind::kPrior,
-                            StrategyKind::kRefineMethod, StrategyKind::kBaseline}) {
+                            StrategyKind::kRefineMethod, StrategyKind::kBaseline,
+                            StrategyKind::kFinetuneMethod}) {
     EXPECT_EQ(Sorted(StrategyNames(kind)), Sorted(FactoryNames(kind))) << StrategyKindName(kind);
     EXPECT_FALSE(StrategyNames(kind).empty()) << StrategyKindName(kind);
     for (const StrategyInfo& s : ListStrategies(kind)) {

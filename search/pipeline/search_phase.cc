@@ -14,6 +14,7 @@ absl::StatusOr<std::string> RunSearch(JobContext& job) {
   ctx.spec = &job.spec;
   ctx.graph = &job.folded_graph;
   ctx.train = &job.data.train;
+  ctx.calibration = [&job](int64_t n) { return CalibrationSamples(job.data, n); };
   ctx.latency = job.latency.get();
   ctx.observer = job.observer;
   ctx.phase = kPhaseSearch;
@@ -35,6 +36,7 @@ absl::StatusOr<std::string> RunSearch(JobContext& job) {
   job.state.accuracy_searched = accuracy;
   job.state.config_searched = outcome->config;
   job.state.method_state = job.method->SaveState();
+  if (!outcome->report.is_null()) job.state.ptq_report = outcome->report;
   job.handoff_state = SerializeModule(*outcome->network);
   return absl::StrFormat("searched top-1 %.2f%% at %.3f%% relative BOPs", accuracy, bops);
 }

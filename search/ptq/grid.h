@@ -19,6 +19,9 @@ namespace bitsearch {
 // The clip bound sits just inside x_max (search/bb_kernel.cc's kClipShrink).
 inline constexpr float kGridClipShrink = 1.0f - 1e-7f;
 
+// Bits that put a tensor on a grid: 0 prunes it, 32 leaves it float.
+inline bool QuantizesAtBits(int bits) { return bits > 0 && bits < 32; }
+
 // Integer bounds of a b-bit grid (b in 2..16).
 int64_t GridQmin(int bits, bool is_signed);
 int64_t GridQmax(int bits, bool is_signed);

@@ -9,13 +9,12 @@
 #include "search/job_checkpoint.h"
 #include "search/ptq/adaround.h"
 #include "search/ptq/layer_stats.h"
+#include "search/ptq/grid.h"
 #include "search/ptq/ptq_quantizer.h"
 #include "search/ptq/range_setting.h"
 
 namespace bitsearch {
 namespace {
-
-bool Quantizes(int bits) { return bits > 0 && bits < 32; }
 
 // Weight ranges of every layer at its bits.
 void SetWeightRanges(NetworkImpl& q, const BitConfig& bits, const PtqOptions& options) {
@@ -24,7 +23,7 @@ void SetWeightRanges(NetworkImpl& q, const BitConfig& bits, const PtqOptions& op
   for (size_t k = 0; k < layers.size(); ++k) {
     torch::Tensor w = q.weight(layers[k].node).detach();
     const int b = bits.layers[k].weight_bits;
-    const RangeMethod method = Quantizes(b) ? options.weight_range : RangeMethod::kMinMax;
+    const RangeMethod method = QuantizesAtBits(b) ? options.weight_range : RangeMethod::kMinMax;
     const bool is_signed = w.min().item<float>() < 0;
     torch::Tensor x_max = options.per_channel
                               ? ChooseWeightRangePerChannel(w, method, std::max(b, 2))
@@ -68,98 +67,10 @@ void SetActivationRanges(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& 
   for (size_t a = 0; a < n; ++a) {
     // The network input is never clipped below its extremes: it counts as 8-bit data.
     const bool input = q.act_producer(static_cast<int>(a)) == 0;
-    const RangeMethod method = input || !Quantizes(act_bits[a]) ? RangeMethod::kMinMax : options.act_range;
+    const RangeMethod method = input || !QuantizesAtBits(act_bits[a]) ? RangeMethod::kMinMax : options.act_range;
     const float x_max = stats[a].Choose(method, std::max(act_bits[a], 2), options.percentile);
     AsPtq(*q.act_quantizers()[a]).SetRange(torch::tensor(x_max), stats[a].is_signed());
   }
-}
-
-// AdaRound, layer by layer in forward order, on `q` (weight quantizers fixed, activation
-// quantizers off meanwhile) against the float network `ref`.
-void RoundAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data,
-                     const BitConfig& bits, const PtqOptions& options, const PtqProgress& progress,
-                     PtqReport* report) {
-  const Graph& g = q.graph();
-  for (TensorQuantizer& a : q.act_quantizers()) a->set_mode(QuantMode::kBypass);
-  auto& layers = q.layer_quants();
-  for (size_t k = 0; k < layers.size(); ++k) {
-    const int b = bits.layers[k].weight_bits;
-    if (!Quantizes(b)) continue;
-    const int node = layers[k].node;
-    const int input = g.nodes[node].inputs[0];
-    PtqQuantizerImpl& wq = AsPtq(*layers[k].weight);
-    // Cache the layer's inputs from both networks within the memory budget (two copies).
-    torch::Tensor xq, xf;
-    {
-      torch::NoGradGuard no_grad;
-      std::vector<torch::Tensor> parts_q, parts_f;
-      int64_t bytes = 0;
-      for (int64_t s = 0; s < data.size(0); s += options.batch_size) {
-        torch::Tensor batch = data.slice(0, s, s + options.batch_size);
-        torch::Tensor a = q.ForwardValues(batch, node)[input];
-        torch::Tensor f = ref.ForwardValues(batch, node)[input];
-        const int64_t per_sample = 2 * a[0].numel() * static_cast<int64_t>(sizeof(float));
-        int64_t take = a.size(0);
-        if (bytes + take * per_sample > options.adaround.cache_bytes) {
-          take = std::max<int64_t>(0, (options.adaround.cache_bytes - bytes) / per_sample);
-        }
-        if (take == 0) break;
-        parts_q.push_back(a.slice(0, 0, take).contiguous());
-        parts_f.push_back(f.slice(0, 0, take).contiguous());
-        bytes += take * per_sample;
-      }
-      if (parts_q.empty()) continue;  // not one sample fits: nearest rounding stays
-      xq = torch::cat(parts_q);
-      xf = torch::cat(parts_f);
-    }
-    RoundingProblem p;
-    p.function = LayerFunctionOf(g, node);
-    p.weight = q.weight(node).detach();
-    p.bias = g.nodes[node].bias ? q.bias(node).detach() : torch::Tensor();
-    p.x_max = wq.x_max.detach();
-    p.bits = b;
-    p.is_signed = wq.is_signed();
-    p.inputs = xq;
-    p.float_inputs = xf;
-    const std::string& name = g.nodes[node].name;
-    RoundingOutcome out = OptimizeRounding(p, options.adaround, [&](int64_t it, double loss) {
-      if (progress) progress(name, it, loss);
-    });
-    const bool kept_nearest = out.error_adaround >= out.error_nearest;
-    if (!kept_nearest) wq.SetHardRounding(out.up);
-    report->rounding.push_back({name, xq.size(0), out.error_nearest, out.error_adaround,
-                                kept_nearest ? 0.0 : out.changed_fraction, kept_nearest,
-                                out.seconds});
-  }
-  q.SetQuantMode(QuantMode::kFixed);
-}
-
-// Starts `phase` for the observer and returns AdaRound's progress as the phase's (empty without
-// AdaRound or without an observer).
-PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
-                            const PtqOptions& options) {
-  if (!observer) return {};
-  if (!options.adaround.enabled) {
-    observer->OnPhaseStart(phase, 0);
-    return {};
-  }
-  const std::vector<std::string> names = graph.LayerNames();
-  const int64_t layers = static_cast<int64_t>(names.size());
-  const int64_t per_layer = options.adaround.iterations;
-  observer->OnPhaseStart(phase, layers * per_layer);
-  return [=](const std::string& layer, int64_t it, double loss) {
-    const int64_t k = std::find(names.begin(), names.end(), layer) - names.begin();
-    Progress p;
-    p.phase = phase;
-    p.step = k * per_layer + it;
-    p.total_steps = layers * per_layer;
-    p.loss = loss;
-    observer->OnProgress(p);
-    if (it == per_layer) {
-      observer->OnLog(absl::StrCat(phase, ": AdaRound of ", layer, " done (layer ", k + 1, " of ",
-                                   layers, ")"));
-    }
-  };
 }
 
 }  // namespace
@@ -195,9 +106,9 @@ nlohmann::json PtqReportToJson(const PtqReport& r) {
   return {{"cle", cle}, {"bias_correction", bias}, {"adaround", rounding}, {"seconds", r.seconds}};
 }
 
-Network PtqNetworkOf(NetworkImpl& net) {
+Network PtqNetworkOf(NetworkImpl& net, bool prunable) {
   NetworkOptions options = net.options();
-  options.prune = false;
+  options.prune = prunable;
   options.quantizers = PtqQuantizers();
   Network out(net.graph(), options);
   // The network's own parameters and buffers (weights, biases, BatchNorms that could not be
@@ -259,7 +170,8 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
   q->SetFixed(fixed);
   q->SetQuantMode(QuantMode::kFixed);
   if (options.adaround.enabled) {
-    RoundAdaptively(*q, *ref, calibration, fixed, options, progress, &out.report);
+    RoundNetworkAdaptively(*q, *ref, calibration, fixed, options.adaround, options.batch_size,
+                           progress, &out.report.rounding);
   } else if (options.bias_correction == BiasCorrectionMode::kEmpirical) {
     CorrectBiasEmpirically(*q, *ref, calibration, options.batch_size,
                            &out.report.bias_correction);
@@ -274,13 +186,11 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
   return out;
 }
 
-absl::StatusOr<PtqOutcome> QuantizeInPhase(NetworkImpl& float_net, const Split& train,
-                                           int64_t calibration_samples, const BitConfig& bits,
-                                           const PtqOptions& options, JobObserver* observer,
-                                           const std::string& phase) {
-  const int64_t n = std::min<int64_t>(calibration_samples, train.size());
-  PtqProgress progress = ObserveAdaRound(observer, phase, float_net.graph(), options);
-  return QuantizePostTraining(float_net, train.x.slice(0, 0, n), bits, options, progress);
+absl::StatusOr<PtqOutcome> QuantizeInPhase(NetworkImpl& float_net, const torch::Tensor& calibration,
+                                           const BitConfig& bits, const PtqOptions& options,
+                                           JobObserver* observer, const std::string& phase) {
+  PtqProgress progress = ObserveAdaRound(observer, phase, float_net.graph(), options.adaround);
+  return QuantizePostTraining(float_net, calibration, bits, options, progress);
 }
 
 }  // namespace bitsearch

@@ -25,24 +25,12 @@
 #include "search/data/dataset.h"
 #include "search/network.h"
 #include "search/observer.h"
+#include "search/ptq/adaround_network.h"
 #include "search/ptq/bias_correction.h"
 #include "search/ptq/cle.h"
 #include "search/ptq/ptq_options.h"
 
 namespace bitsearch {
-
-// What AdaRound did to one layer.
-struct LayerRoundingReport {
-  std::string layer;
-  int64_t samples = 0;          // cached inputs used (within the memory budget)
-  double error_nearest = 0;     // reconstruction error with nearest rounding
-  double error_adaround = 0;    // with the learned rounding
-  double changed_fraction = 0;  // weights rounded otherwise than to nearest (0 when kept_nearest)
-  // The learned rounding reconstructed the layer worse than nearest rounding (short runs can):
-  // the layer keeps nearest rounding, so AdaRound never makes a layer worse.
-  bool kept_nearest = false;
-  double seconds = 0;
-};
 
 struct PtqReport {
   CleReport cle;                             // empty unless equalization ran
@@ -55,9 +43,6 @@ struct PtqOutcome {
   Network network;  // post-training quantizers fixed at the bits asked, eval mode
   PtqReport report;
 };
-
-// Called by AdaRound per layer: (layer name, iteration, loss).
-using PtqProgress = std::function<void(const std::string&, int64_t, double)>;
 
 // Quantizes the float network `float_net` (BN already folded; its quantizers are not read, only
 // its weights, biases and graph) at `bits` (one entry per layer, as NetworkImpl::SetFixed takes;
@@ -74,17 +59,16 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
 // error_nearest, error_adaround, changed_fraction, seconds}, ...] | null, "seconds"}.
 nlohmann::json PtqReportToJson(const PtqReport& report);
 
-// QuantizePostTraining as a job phase does it: calibrated on the first `calibration_samples` of
-// `train` (all of it when smaller), `phase` started for `observer` (may be null) with AdaRound's
-// layers x iterations as its steps, progress samples and a line per finished layer.
-absl::StatusOr<PtqOutcome> QuantizeInPhase(NetworkImpl& float_net, const Split& train,
-                                           int64_t calibration_samples, const BitConfig& bits,
-                                           const PtqOptions& options, JobObserver* observer,
-                                           const std::string& phase);
+// QuantizePostTraining as a job phase does it: calibrated on `calibration` (the job's
+// CalibrationSamples), `phase` started for `observer` (may be null) with AdaRound's layers x
+// iterations as its steps, progress samples and a line per finished layer.
+absl::StatusOr<PtqOutcome> QuantizeInPhase(NetworkImpl& float_net, const torch::Tensor& calibration,
+                                           const BitConfig& bits, const PtqOptions& options,
+                                           JobObserver* observer, const std::string& phase);
 
 // A network of the same graph and weights as `net` with post-training quantizers, in bypass (a
-// float network), eval mode.
-Network PtqNetworkOf(NetworkImpl& net);
+// float network), eval mode. `prunable`: its weight quantizers take pruning masks (SetFixed).
+Network PtqNetworkOf(NetworkImpl& net, bool prunable = false);
 
 }  // namespace bitsearch
 

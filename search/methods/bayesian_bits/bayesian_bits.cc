@@ -45,7 +45,7 @@ absl::StatusOr<SearchOutcome> BayesianBitsSearch::Search(SearchContext& ctx) {
   if (!st.ok()) return st;
   BitConfig searched = net->Decide();
   net->SetFixed(searched);
-  return SearchOutcome{std::move(searched), net};
+  return SearchOutcome{std::move(searched), net, nullptr};
 }
 
 std::unique_ptr<SearchMethod> MakeBayesianBitsSearch() {

@@ -14,11 +14,11 @@ absl::StatusOr<SearchOutcome> PostTrainingOnly::Search(SearchContext& ctx) {
   LoadModule(*fp, ctx.start_state);
   const BitConfig bits = UniformBits(ctx.graph->LayerNames(), p.weight_bits, p.act_bits);
   const PtqOptions options = PtqOptionsFromSpec(p.steps);
-  auto out = QuantizeInPhase(*fp, *ctx.train, p.steps.calibration_samples, bits, options,
+  auto out = QuantizeInPhase(*fp, ctx.calibration(p.steps.calibration_samples), bits, options,
                              ctx.observer, ctx.phase);
   if (!out.ok()) return out.status();
   BitConfig decided = out->network->Decide();  // the network input reads back as 8-bit
-  return SearchOutcome{std::move(decided), out->network};
+  return SearchOutcome{std::move(decided), out->network, PtqReportToJson(out->report)};
 }
 
 std::unique_ptr<SearchMethod> MakePostTrainingOnly() { return std::make_unique<PostTrainingOnly>(); }

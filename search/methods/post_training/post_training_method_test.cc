@@ -57,6 +57,18 @@ TEST(PostTrainingOnlyTest, QuantizesExportsAndOnnxRuntimeAgrees) {
   int layer_lines = 0;
   for (const std::string& line : observer.logs) layer_lines += line.find("AdaRound of") != std::string::npos;
   EXPECT_EQ(layer_lines, 4);
+  // The result reports what post-training quantization did: CLE's chains, AdaRound per layer.
+  const auto& report = r["ptq"];
+  ASSERT_TRUE(report.is_object()) << r.dump();
+  EXPECT_EQ(report["cle"]["chains"].size(), 3u) << report.dump();
+  ASSERT_EQ(report["adaround"].size(), 4u) << report.dump();
+  for (const auto& l : report["adaround"]) {
+    EXPECT_EQ(l["samples"], 256) << l.dump();
+    // A layer whose learned rounding lost keeps nearest rounding (and says so).
+    EXPECT_TRUE(l["kept_nearest"].get<bool>() ||
+                l["error_adaround"].get<double>() < l["error_nearest"].get<double>())
+        << l.dump();
+  }
   // The export, judged by ONNX Runtime on the raw test samples, scores the reported accuracy.
   ASSERT_TRUE(r.contains("export")) << r.dump();
   auto data = LoadDataset(spec->dataset, spec->search.seed);

@@ -79,7 +79,7 @@ absl::StatusOr<SearchOutcome> UniformSearch::Search(SearchContext& ctx) {
   const int bits = ctx.spec->search.max_bits;
   net->SetFixed(UniformBits(ctx.graph->LayerNames(), bits, bits));
   BitConfig decided = net->Decide();  // the network input reads back as 8-bit
-  return SearchOutcome{std::move(decided), net};
+  return SearchOutcome{std::move(decided), net, nullptr};
 }
 
 std::unique_ptr<SearchMethod> MakeUniformSearch() { return std::make_unique<UniformSearch>(); }
