@@ -35,7 +35,7 @@ TEST(PtqInSearchTest, AdaRoundThenQatKeepsPrunedChannelsAndExportsWhatItReports)
                                           {"calibration_samples", 128}}}});
   ASSERT_TRUE(spec.ok()) << spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   options.export_dir = ::testing::TempDir() + "/adaround_qat_export_" + std::to_string(::getpid());
   RecordingObserver observer;
   auto result = RunJob(*spec, options, &observer, nullptr);
@@ -95,7 +95,7 @@ TEST(PtqInSearchTest, AdaRoundAloneTrainsNothingCalibratesOnItsFileAndResumes) {
                             {"checkpoint_every", 0}});
   ASSERT_TRUE(spec.ok()) << spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   MemoryCheckpointStore store;
   RecordingObserver straight_log;
   auto straight = RunJob(*spec, options, &straight_log, &store);
@@ -135,7 +135,7 @@ TEST(PtqInSearchTest, EqualizationBeforeTheSearchIsReported) {
                             {"ptq", {{"cle", true}, {"calibration_samples", 128}}}});
   ASSERT_TRUE(spec.ok()) << spec.status();
   RunOptions options;
-  options.threads = 2;
+  options.threads = kTestThreads;
   RecordingObserver log;
   auto result = RunJob(*spec, options, &log, nullptr);
   ASSERT_TRUE(result.ok()) << result.status();
