@@ -1,10 +1,9 @@
 // Phase 4a (finetune.method "adaround" or "adaround+qat"): AdaRound of the searched network's
-// weights at the final bits (after refinement), pruned channels kept pruned, on unlabelled
-// training samples (search/ptq/searched_rounding.h). It hands the fine-tune phase a network of
-// post-training quantizers with the rounding written into its weights; with "adaround+qat" it
-// also measures that network, so the result shows what the fine-tune after it added.
-#include <algorithm>
-
+// weights at the final bits (after refinement), pruned channels kept pruned, on the job's
+// calibration samples (dataset.calibration, else the training split;
+// search/ptq/searched_rounding.h). It hands the fine-tune phase a network of post-training
+// quantizers with the rounding written into its weights; with "adaround+qat" it also measures
+// that network, so the result shows what the fine-tune after it added.
 #include "absl/strings/str_format.h"
 #include "search/pipeline/phase.h"
 #include "search/ptq/searched_rounding.h"
