@@ -75,7 +75,7 @@ PY
 done
 grep -q RUNNING "$WORK/copy1.txt" || fail "no job was RUNNING in the first copy: not a backup under load"
 
-for id in "${ids[@]}"; do wait_until 900 "$id to finish" terminal "$id"; done
+wait_terminal 900 "${ids[@]}"
 "$SERVER_BIN" --db "$WORK/jobs.db" --backup "$WORK/final.db" 2>>"$WORK/backup.log" || fail "final backup"
 jobs_of "127.0.0.1:$PORT" "$WORK/live-final.txt"
 copy_port=$(free_port)

@@ -82,8 +82,7 @@ spec "$WORK/a.json" ds-a fm
 spec "$WORK/b.json" ds-b fm
 a=$("$CLIENT_BIN" submit "$WORK/a.json" | head -n 1)
 b=$("$CLIENT_BIN" submit "$WORK/b.json" | head -n 1)
-both_terminal() { terminal "$a" && terminal "$b"; }
-wait_until 900 "both jobs to finish" both_terminal
+wait_terminal 900 "$a" "$b"
 for id in "$a" "$b"; do
   [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
 done
@@ -96,7 +95,7 @@ done
 log "each worker downloaded fm once"
 spec "$WORK/c.json" ds-c fm
 c=$("$CLIENT_BIN" submit "$WORK/c.json" | head -n 1)
-wait_until 600 "$c to finish" terminal "$c"
+wait_terminal 600 "$c"
 [[ $(job_state "$c") == SUCCEEDED ]] || fail "$c ended $(job_state "$c"): $(job_field "$c" error)"
 [[ $(downloads) -eq 2 ]] || fail "the third job downloaded the data set again"
 cat "$WORK"/w1.log "$WORK"/w2.log | grep -q "dataset fm ($fm_digest) from this worker's cache" || fail "no cache hit logged"
@@ -110,7 +109,7 @@ new_chunk=$(comm -13 <(echo "$before") <(find "$WORK/data/datasets/chunks" -type
 "$PY" -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xFF; open(p,"wb").write(bytes(b))' "$new_chunk"
 spec "$WORK/t.json" ds-tampered fm2
 t=$("$CLIENT_BIN" submit "$WORK/t.json" | head -n 1)
-wait_until 300 "$t to finish" terminal "$t"
+wait_terminal 300 "$t"
 [[ $(job_state "$t") == FAILED ]] || fail "a job on a tampered data set ended $(job_state "$t")"
 err=$(job_field "$t" error)
 [[ $err == *"does not match its SHA-256"* ]] || fail "tampered chunk error: $err"

@@ -23,7 +23,7 @@ grep -q "SUCCEEDED" "$WORK/watch.log" || fail "watch output lacks the final stat
 grep -q "phase search" "$WORK/watch.log" || fail "watch output lacks the search phase"
 
 for id in "${ids[@]}"; do
-  wait_until 600 "$id to finish" terminal "$id"
+  wait_terminal 600 "$id"
   [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
   "$CLIENT_BIN" result "$id" --json >"$WORK/$id.result.json"
   python3 - "$WORK/$id.result.json" <<'PY' || fail "result of $id lacks accuracy/layers"

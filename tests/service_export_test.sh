@@ -42,7 +42,7 @@ id=$("$CLIENT_BIN" submit "$WORK/onnx-job.json" --onnx "$WORK/mine.onnx" | sed -
 # An operator outside the supported set: the job fails before training, naming op and node.
 odd=$("$CLIENT_BIN" submit "$WORK/onnx-job.json" --onnx "$WORK/odd.onnx" | sed -n 1p)
 
-wait_until 600 "$id to finish" terminal "$id"
+wait_terminal 600 "$id"
 [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
 "$CLIENT_BIN" result "$id" --json --export "$WORK/export" >"$WORK/result.json" \
   || fail "result --export of $id"
@@ -76,7 +76,7 @@ assert abs(ort - final) <= 0.2, (ort, final)  # 1,000 test samples: at most two 
 PY
 log "ONNX upload -> search -> export round trip OK"
 
-wait_until 120 "$odd to finish" terminal "$odd"
+wait_terminal 120 "$odd"
 [[ $(job_state "$odd") == FAILED ]] || fail "the unsupported model ended $(job_state "$odd")"
 err=$(job_field "$odd" error)
 [[ $err == *Erf* && $err == *odd_erf* ]] || fail "unsupported-op error does not name op and node: $err"
@@ -88,7 +88,7 @@ wait "${WORKER_PIDS[w1]}" 2>/dev/null || true
 start_worker w2 --no-export
 write_spec "$WORK/zoo.json" "no-export" 256 1
 zid=$("$CLIENT_BIN" submit "$WORK/zoo.json" | sed -n 1p)
-wait_until 600 "$zid to finish" terminal "$zid"
+wait_terminal 600 "$zid"
 [[ $(job_state "$zid") == SUCCEEDED ]] || fail "$zid ended $(job_state "$zid")"
 "$CLIENT_BIN" result "$zid" >/dev/null || fail "result of $zid without --export"
 if "$CLIENT_BIN" result "$zid" --export "$WORK/none" 2>"$WORK/err.txt"; then

@@ -43,7 +43,7 @@ wait "${WORKER_PIDS[$victim]}" 2>/dev/null || true
 released() { [[ $(job_field "$1" attempt) -ge 2 && $(job_state "$1") == RUNNING ]]; }
 wait_until 60 "$job re-leased (attempt 2)" released "$job"
 [[ $(job_field "$job" worker_id) == "$survivor" ]] || fail "job not re-leased by $survivor"
-wait_until 600 "$job to finish" terminal "$job"
+wait_terminal 600 "$job"
 [[ $(job_state "$job") == SUCCEEDED ]] || fail "$job ended $(job_state "$job"): $(job_field "$job" error)"
 wait "$WATCH_PID" || fail "watch of the resumed job did not end in SUCCEEDED"
 grep -q "resuming from checkpoint: phase search, epoch [0-9]*, step [0-9]" "$WORK/resume-watch.log" &&
@@ -80,7 +80,7 @@ for k, j in before.items():
 PY
 "$CLIENT_BIN" result "$job" --json >"$WORK/result-after.json"
 cmp -s "$WORK/result-before.json" "$WORK/result-after.json" || fail "result changed across restart"
-wait_until 600 "$running to finish after the restart" terminal "$running"
+wait_terminal 600 "$running"
 [[ $(job_state "$running") == SUCCEEDED ]] || fail "$running ended $(job_state "$running"): $(job_field "$running" error)"
 # The worker kept its lease through the outage (restart grace) instead of starting over.
 [[ $(job_field "$running" attempt) -eq 1 ]] || fail "$running was re-leased after the restart"
@@ -102,7 +102,7 @@ log "worker $owner stopped $victim_job ${stopped}s after cancel"
 # Keep the other worker busy so the next job must go to the worker that was cancelled.
 kill -9 "${WORKER_PIDS[$([[ $owner == w1 ]] && echo w2 || echo w1)]}"
 next=$("$CLIENT_BIN" submit "$WORK/next.json" | sed -n 1p)
-wait_until 600 "$next to finish" terminal "$next"
+wait_terminal 600 "$next"
 [[ $(job_state "$next") == SUCCEEDED ]] || fail "$next ended $(job_state "$next")"
 [[ $(job_field "$next" worker_id) == "$owner" ]] || fail "the cancelled worker did not take the next job"
 log "PASS cancel: CANCELLED at once, worker stopped in ${stopped}s and ran the next job"

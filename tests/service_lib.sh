@@ -83,6 +83,23 @@ wait_until() {
   done
 }
 
+# wait_terminal SECONDS ID...: waits until every job ended (SUCCEEDED, FAILED or CANCELLED), at
+# most SECONDS in all. It follows each job with `bitsearch watch`, which the server's event stream
+# wakes when the job ends, instead of polling: a poll starts the client and python3 every 0.2 s,
+# CPU that the jobs under test, and the test beside it under ctest -j2, then lack. A watch that
+# stops early (the server restarted) is started again.
+wait_terminal() {
+  local seconds=$1 id
+  shift
+  local deadline=$((SECONDS + seconds))
+  for id in "$@"; do
+    until terminal "$id"; do
+      [[ $SECONDS -lt $deadline ]] || fail "timed out after ${seconds}s waiting for $id to finish"
+      timeout $((deadline - SECONDS + 1)) "$CLIENT_BIN" watch "$id" >>"$WORK/watch-$id.log" 2>&1 || sleep 0.2
+    done
+  done
+}
+
 state_is() { [[ "$(job_state "$1")" == "$2" ]]; }
 terminal() {
   local s

@@ -53,7 +53,7 @@ grep -qF 'hardware.profile "nosuch-board" is neither' "$WORK/err.txt" || fail "u
 
 spec "$WORK/board-job.json" on-board board
 id=$("$CLIENT_BIN" submit "$WORK/board-job.json" | sed -n 1p)
-wait_until 600 "$id to finish" terminal "$id"
+wait_terminal 600 "$id"
 [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
 "$CLIENT_BIN" result "$id" --json >"$WORK/result.json"
 python3 - "$WORK/result.json" <<'PY' || fail "result does not use the board profile"

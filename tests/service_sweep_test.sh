@@ -149,7 +149,7 @@ expect_rc 1 "cancel of a finished sweep" "$CLIENT_BIN" cancel "$long"
 # The workers are free again: a plain job still runs after the cancelled sweep.
 write_spec "$WORK/after.json" after 256 1
 after=$("$CLIENT_BIN" submit "$WORK/after.json" | sed -n 1p)
-wait_until 300 "$after to finish" terminal "$after"
+wait_terminal 300 "$after"
 [[ $(job_state "$after") == SUCCEEDED ]] || fail "$after ended $(job_state "$after") after the cancel"
 log "sweep $long cancelled with its running pretraining and queued points; workers free again"
 log "PASS"

@@ -22,7 +22,7 @@ PY
   [[ $id == job-* ]] || fail "submit printed '$id' instead of a job id"
   ids+=("$id")
   # One after the other: the second must find the first's cache entry.
-  wait_until 600 "$id to finish" terminal "$id"
+  wait_terminal 600 "$id"
   [[ $(job_state "$id") == SUCCEEDED ]] || fail "$id ended $(job_state "$id"): $(job_field "$id" error)"
 done
 log "both jobs SUCCEEDED"
