@@ -57,7 +57,7 @@ TEST(FinetuneSpecTest, EachMistakeNamesItsField) {
   EXPECT_THAT(FinetuneError(R"({"adaround": {"iterations": 100}})"),
               HasSubstr("finetune.adaround: only read with finetune.method \"adaround\""));
   EXPECT_THAT(FinetuneError(R"({"calibration_samples": 64})"),
-              HasSubstr("finetune.adaround: only read with"));
+              HasSubstr("finetune.calibration_samples: only read with"));
   EXPECT_THAT(FinetuneError(R"({"method": "adaround", "adaround": {"iterations": 0}})"),
               HasSubstr("finetune.adaround.iterations: must be at least 1"));
   EXPECT_THAT(FinetuneError(R"({"method": "adaround", "adaround": {"iters": 5}})"),

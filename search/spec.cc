@@ -168,7 +168,8 @@ absl::Status ParseEpochsAndLr(ObjectReader& root, const std::string& key, int* e
 // otherwise; "adaround+qat" needs epochs to train; the AdaRound fields are refused where nothing
 // rounds, so a typo in the method never silently drops them.
 absl::Status ParseFinetune(ObjectReader& root, FinetuneSpec* f) {
-  bool epochs_given = false, rounding_fields = false;
+  bool epochs_given = false;
+  std::string rounding_field;  // the first AdaRound field the block sets, for the error
   BS_RETURN_IF_ERROR(ReadBlock(root, "finetune", [&](ObjectReader& r) -> absl::Status {
     BS_RETURN_IF_ERROR(r.String("method", &f->method));
     BS_RETURN_IF_ERROR(CheckStrategy("finetune.method", StrategyKind::kFinetuneMethod, f->method));
@@ -176,19 +177,21 @@ absl::Status ParseFinetune(ObjectReader& root, FinetuneSpec* f) {
     BS_RETURN_IF_ERROR(r.Integer("epochs", &f->epochs, 0, kMaxEpochs));
     BS_RETURN_IF_ERROR(r.Number("lr", &f->lr, 0.0, true, kMaxLr));
     if (const json* a = r.Find("adaround")) {
-      rounding_fields = true;
+      rounding_field = "adaround";
       if (!a->is_object()) return r.TypeError("adaround", "an object {\"iterations\": N}", *a);
       ObjectReader ar(*a, r.Path("adaround"));
       BS_RETURN_IF_ERROR(ar.Integer("iterations", &f->adaround_iterations, 1, 1'000'000));
       BS_RETURN_IF_ERROR(ar.NoUnknownFields());
     }
-    rounding_fields = rounding_fields || r.Find("calibration_samples") != nullptr;
+    if (rounding_field.empty() && r.Find("calibration_samples")) {
+      rounding_field = "calibration_samples";
+    }
     return r.Integer("calibration_samples", &f->calibration_samples, 1, kMaxSamples);
   }));
-  if (f->method == "qat" && rounding_fields) {
-    return absl::InvalidArgumentError(
-        "finetune.adaround: only read with finetune.method \"adaround\" or \"adaround+qat\" "
-        "(the method is \"qat\")");
+  if (f->method == "qat" && !rounding_field.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "finetune.", rounding_field, ": only read with finetune.method \"adaround\" or "
+        "\"adaround+qat\" (the method is \"qat\")"));
   }
   if (f->method == "adaround") {
     if (epochs_given && f->epochs != 0) {
