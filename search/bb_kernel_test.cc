@@ -172,6 +172,7 @@ TEST(BBKernelTest, GradientsAreIdenticalWhateverTheThreadCount) {
   torch::manual_seed(11);
   auto x0 = torch::randn({70000});
   std::vector<torch::Tensor> got;
+  const int before = torch::get_num_threads();
   for (int threads : {1, 2}) {
     torch::set_num_threads(threads);
     auto xm = torch::tensor(1.0f).requires_grad_(true);
@@ -179,6 +180,7 @@ TEST(BBKernelTest, GradientsAreIdenticalWhateverTheThreadCount) {
     BBQuantize(x0, xm, torch::ones({1}), zs, true).sum().backward();
     got.push_back(torch::cat({xm.grad().view({1}), zs.grad()}));
   }
+  torch::set_num_threads(before);  // the tests after this one in the same process keep theirs
   EXPECT_TRUE(torch::equal(got[0], got[1]));
 }
 
