@@ -121,6 +121,21 @@ TEST(PtqInSearchTest, AdaRoundAloneTrainsNothingCalibratesOnItsFileAndResumes) {
     EXPECT_EQ((*resumed)["finetune"]["adaround"]["adaround"].size(),
               (*straight)["finetune"]["adaround"]["adaround"].size()) << b;
   }
+  // A job cancelled inside AdaRound stops there (not at the phase's end) and resumes from the
+  // boundary before it to the same result.
+  MemoryCheckpointStore stop_store;
+  RecordingObserver stop("adaround", 1);
+  auto stopped = RunJob(*spec, options, &stop, &stop_store);
+  ASSERT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
+  EXPECT_NE(std::string(stopped.status().message()).find("during AdaRound of "),
+            std::string::npos) << stopped.status();
+  EXPECT_EQ(stop.ended.back(), "refine");
+  RecordingObserver after_stop;
+  auto resumed = RunJob(*spec, options, &after_stop, &stop_store);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(after_stop.ended.front(), "adaround");
+  EXPECT_EQ((*resumed)["accuracy"], (*straight)["accuracy"]);
+  EXPECT_EQ((*resumed)["layers"], (*straight)["layers"]);
   std::filesystem::remove(calibration);
 }
 

@@ -68,6 +68,8 @@ struct RoundingProblem {
 };
 
 struct RoundingOutcome {
+  // The progress callback asked to stop (the job is being cancelled): nothing below is set.
+  bool stopped = false;
   torch::Tensor up;             // 0/1 per weight: floor(W / s) + up is its integer
   double error_nearest = 0;     // reconstruction error of nearest rounding on the cached samples
   double error_adaround = 0;    // the same with the learned (hard) rounding
@@ -75,10 +77,13 @@ struct RoundingOutcome {
   double seconds = 0;
 };
 
-// Learns the rounding of one layer. `progress` (may be empty) is called every few hundred
-// iterations with (iteration, loss).
+// Called every few hundred iterations with (iteration, loss); returns false to stop the
+// optimisation there (a cancelled job), true to go on.
+using RoundingProgress = std::function<bool(int64_t, double)>;
+
+// Learns the rounding of one layer. `progress` may be empty.
 RoundingOutcome OptimizeRounding(const RoundingProblem& problem, const AdaRoundOptions& options,
-                                 const std::function<void(int64_t, double)>& progress = {});
+                                 const RoundingProgress& progress = {});
 
 }  // namespace bitsearch
 

@@ -9,10 +9,10 @@
 
 namespace bitsearch {
 
-void RoundNetworkAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data,
-                            const BitConfig& bits, const AdaRoundOptions& options,
-                            int batch_size, const PtqProgress& progress,
-                            std::vector<LayerRoundingReport>* report) {
+absl::Status RoundNetworkAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data,
+                                    const BitConfig& bits, const AdaRoundOptions& options,
+                                    int batch_size, const PtqProgress& progress,
+                                    std::vector<LayerRoundingReport>* report) {
   const Graph& g = q.graph();
   for (TensorQuantizer& a : q.act_quantizers()) a->set_mode(QuantMode::kBypass);
   auto& layers = q.layer_quants();
@@ -56,9 +56,16 @@ void RoundNetworkAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tenso
     p.inputs = xq;
     p.float_inputs = xf;
     const std::string& name = g.nodes[node].name;
+    int64_t reached = 0;
     RoundingOutcome out = OptimizeRounding(p, options, [&](int64_t it, double loss) {
-      if (progress) progress(name, it, loss);
+      reached = it;
+      return !progress || progress(name, it, loss);
     });
+    if (out.stopped) {
+      return absl::CancelledError(absl::StrCat("cancelled during AdaRound of ", name,
+                                               " at iteration ", reached, " of ",
+                                               options.iterations));
+    }
     const bool kept_nearest = out.error_adaround >= out.error_nearest;
     if (!kept_nearest) wq.SetHardRounding(out.up);
     report->push_back({name, xq.size(0), out.error_nearest, out.error_adaround,
@@ -66,6 +73,7 @@ void RoundNetworkAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tenso
                                 out.seconds});
   }
   q.SetQuantMode(QuantMode::kFixed);
+  return absl::OkStatus();
 }
 
 PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
@@ -79,7 +87,7 @@ PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, con
   const int64_t layers = static_cast<int64_t>(names.size());
   const int64_t per_layer = options.iterations;
   observer->OnPhaseStart(phase, layers * per_layer);
-  return [=](const std::string& layer, int64_t it, double loss) {
+  return [=](const std::string& layer, int64_t it, double loss) -> bool {
     const int64_t k = std::find(names.begin(), names.end(), layer) - names.begin();
     Progress p;
     p.phase = phase;
@@ -91,6 +99,7 @@ PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, con
       observer->OnLog(absl::StrCat(phase, ": AdaRound of ", layer, " done (layer ", k + 1, " of ",
                                    layers, ")"));
     }
+    return !observer->CancelRequested();
   };
 }
 

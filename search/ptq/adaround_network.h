@@ -3,7 +3,7 @@
 // are already rounded and from the float network, then its rounding learned and fixed. Used by
 // post-training quantization (post_training.h) and by the rounding of a searched network at its
 // searched bits (searched_rounding.h). Progress reaches a job's observer as layers x iterations
-// steps, with a line per finished layer.
+// steps, with a line per finished layer; a cancelled job stops it within a hundred iterations.
 // Thread-safety: drives networks from the calling thread.
 #ifndef BITSEARCH_SEARCH_PTQ_ADAROUND_NETWORK_H_
 #define BITSEARCH_SEARCH_PTQ_ADAROUND_NETWORK_H_
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "search/bit_config.h"
 #include "search/network.h"
 #include "search/observer.h"
@@ -35,21 +36,23 @@ struct LayerRoundingReport {
   double seconds = 0;
 };
 
-// Called by AdaRound per layer: (layer name, iteration, loss).
-using PtqProgress = std::function<void(const std::string&, int64_t, double)>;
+// Called by AdaRound per layer every hundred iterations: (layer name, iteration, loss); returns
+// false to stop (the job is being cancelled), true to go on.
+using PtqProgress = std::function<bool(const std::string&, int64_t, double)>;
 
 // Rounds every quantized weight (0 < bits < 32) of `q` (post-training quantizers, ranges set,
 // fixed at `bits`) against the float network `ref` (same graph, quantizers in bypass) on
 // `data`; forward passes in batches of `batch_size`. Activation quantizers are off while it runs
-// and fixed again at the end. Appends one report per rounded layer.
-void RoundNetworkAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data,
+// and fixed again at the end. Appends one report per rounded layer. Returns a Cancelled error,
+// naming the layer and iteration, when `progress` asks to stop; `q` is then partly rounded.
+absl::Status RoundNetworkAdaptively(NetworkImpl& q, NetworkImpl& ref, const torch::Tensor& data,
                             const BitConfig& bits, const AdaRoundOptions& options,
                             int batch_size, const PtqProgress& progress,
                             std::vector<LayerRoundingReport>* report);
 
 // Starts `phase` for `observer` (may be null: returns an empty function) with `layers` x
 // options.iterations steps when AdaRound is enabled (else 0 steps) and returns the progress that
-// reports into it.
+// reports into it and stops AdaRound when the observer asks to cancel.
 PtqProgress ObserveAdaRound(JobObserver* observer, const std::string& phase, const Graph& graph,
                             const AdaRoundOptions& options);
 

@@ -72,12 +72,23 @@ TEST(AdaRoundTest, LearnedRoundingBeatsNearestOnAConvWithRelu) {
   AdaRoundOptions o;
   o.iterations = 400;
   int64_t calls = 0;
-  RoundingOutcome out = OptimizeRounding(p, o, [&](int64_t, double) { ++calls; });
-  EXPECT_EQ(calls, 2);
+  RoundingOutcome out = OptimizeRounding(p, o, [&](int64_t, double) { return ++calls > 0; });
+  EXPECT_EQ(calls, 4);  // every 100 iterations
+  EXPECT_FALSE(out.stopped);
   EXPECT_LT(out.error_adaround, 0.8 * out.error_nearest);
   EXPECT_GT(out.changed_fraction, 0.0);
   EXPECT_EQ(out.up.sizes(), p.weight.sizes());
   EXPECT_TRUE(((out.up == 0) | (out.up == 1)).all().item<bool>());
+
+  // A progress callback that answers false (a cancelled job) stops it at that report.
+  int64_t last = 0;
+  RoundingOutcome stopped = OptimizeRounding(p, o, [&](int64_t it, double) {
+    last = it;
+    return false;
+  });
+  EXPECT_TRUE(stopped.stopped);
+  EXPECT_EQ(last, 100);
+  EXPECT_FALSE(stopped.up.defined());
 }
 
 }  // namespace

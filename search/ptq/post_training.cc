@@ -170,8 +170,9 @@ absl::StatusOr<PtqOutcome> QuantizePostTraining(NetworkImpl& float_net,
   q->SetFixed(fixed);
   q->SetQuantMode(QuantMode::kFixed);
   if (options.adaround.enabled) {
-    RoundNetworkAdaptively(*q, *ref, calibration, fixed, options.adaround, options.batch_size,
-                           progress, &out.report.rounding);
+    absl::Status st = RoundNetworkAdaptively(*q, *ref, calibration, fixed, options.adaround,
+                                             options.batch_size, progress, &out.report.rounding);
+    if (!st.ok()) return st;
   } else if (options.bias_correction == BiasCorrectionMode::kEmpirical) {
     CorrectBiasEmpirically(*q, *ref, calibration, options.batch_size,
                            &out.report.bias_correction);

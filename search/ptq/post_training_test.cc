@@ -85,8 +85,15 @@ TEST(PostTrainingTest, AdaRoundBeatsNearestRoundingOnEveryLayer) {
   auto out = QuantizePostTraining(*fp, calib, Uniform(*fp, 4, 8), o,
                                   [&](const std::string& layer, int64_t, double) {
                                     if (seen.empty() || seen.back() != layer) seen.push_back(layer);
+                                    return true;
                                   });
   ASSERT_TRUE(out.ok()) << out.status();
+  // A progress that answers false (the job is cancelled) stops AdaRound at its first report.
+  auto stopped = QuantizePostTraining(*fp, calib, Uniform(*fp, 4, 8), o,
+                                      [](const std::string&, int64_t, double) { return false; });
+  ASSERT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
+  EXPECT_NE(std::string(stopped.status().message()).find("at iteration 100 of 150"),
+            std::string::npos) << stopped.status();
   ASSERT_EQ(out->report.rounding.size(), 4u);
   EXPECT_EQ(seen.size(), 4u);
   for (const LayerRoundingReport& r : out->report.rounding) {

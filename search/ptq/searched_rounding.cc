@@ -93,8 +93,9 @@ absl::StatusOr<PtqOutcome> RoundSearchedNetwork(NetworkImpl& searched,
   PtqOutcome out{q, {}};
   AdaRoundOptions rounding = options;
   rounding.enabled = true;
-  RoundNetworkAdaptively(*q, *ref, calibration, config, rounding, /*batch_size=*/128, progress,
-                         &out.report.rounding);
+  absl::Status st = RoundNetworkAdaptively(*q, *ref, calibration, config, rounding,
+                                           /*batch_size=*/128, progress, &out.report.rounding);
+  if (!st.ok()) return st;
   BakeRoundingIntoWeights(*q);
   q->eval();
   out.report.seconds =
