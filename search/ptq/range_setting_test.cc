@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <iostream>
+
 #include "search/bb_kernel.h"
 #include "search/ptq/grid.h"
 
@@ -33,6 +35,29 @@ TEST(GridTest, FakeQuantizeIsTheBayesianBitsGridAtFixedBits) {
       EXPECT_EQ(codes.min().item<float>(), static_cast<float>(GridQmin(bits, is_signed)));
       EXPECT_EQ(codes.max().item<float>(), static_cast<float>(GridQmax(bits, is_signed)));
     }
+  }
+}
+
+// A signed grid's clip bound sits half a step above its top integer (x_max / s = 2^(b-1) - 1/2),
+// so a clipped value divided by the float step can round up past the top by float error. Whatever
+// x_max, the integers stay those the export writes: [-(2^(b-1) - 1), 2^(b-1) - 1].
+TEST(GridTest, ClippedValuesStayOnTheGridsIntegersForEveryRange) {
+  torch::Tensor x_max = torch::logspace(-3, 3, 3001);
+  for (int bits : {2, 4, 8}) {
+    int64_t bb_over = 0;
+    for (int64_t k = 0; k < x_max.size(0); ++k) {
+      const float xm = x_max[k].item<float>();
+      torch::Tensor x = torch::tensor({-10 * xm, -xm, xm, 10 * xm});
+      const float s = GridStep(xm, bits, true);
+      torch::Tensor codes = torch::round(FakeQuantize(x, torch::tensor(xm), bits, true) / s);
+      ASSERT_LE(codes.abs().max().item<float>(), static_cast<float>(GridQmax(bits, true)))
+          << bits << " bits, x_max " << xm;
+      torch::Tensor zs = torch::tensor({bits >= 4 ? 1.0f : 0.0f, bits >= 8 ? 1.0f : 0.0f, 0.0f, 0.0f});
+      torch::Tensor bb = BBQuantize(x, torch::tensor(xm), torch::ones({1}), zs, true);
+      bb_over += (torch::round(bb / s).abs() > GridQmax(bits, true)).sum().item<int64_t>();
+    }
+    std::cout << bits << " bits: the Bayesian Bits kernel put " << bb_over
+              << " clipped values past the top integer over " << x_max.size(0) << " ranges\n";
   }
 }
 

@@ -71,6 +71,9 @@ TEST(PostTrainingOnlyTest, QuantizesExportsAndOnnxRuntimeAgrees) {
   }
   // The export, judged by ONNX Runtime on the raw test samples, scores the reported accuracy.
   ASSERT_TRUE(r.contains("export")) << r.dump();
+  // MSE weight ranges clip weights: the export computes on the grid's integers, and so must the
+  // network whose accuracy is reported (a clipped weight once rounded one integer past the top).
+  EXPECT_EQ(r["export"]["onnx_agreement_percent"].get<double>(), 100.0) << r["export"].dump();
   auto data = LoadDataset(spec->dataset, spec->search.seed);
   ASSERT_TRUE(data.ok()) << data.status();
   auto ort = JudgeWithOnnxRuntime(options.export_dir + "/model.onnx", data->test_raw_x, data->test.y);
