@@ -72,7 +72,13 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
     BS_RETURN_IF_ERROR(r.Bool("prune", &s->prune));
     BS_RETURN_IF_ERROR(r.Integer("batch_size", &s->batch_size, 1, kMaxBatch));
     BS_RETURN_IF_ERROR(r.Number("lr", &s->lr, 0.0, true, kMaxLr));
-    BS_RETURN_IF_ERROR(r.Number("gate_lr", &s->gate_lr, 0.0, true, kMaxLr));
+    if (const json* lr = r.Find("gate_lr"); lr && !lr->is_null()) {
+      double rate = 0;
+      BS_RETURN_IF_ERROR(r.Number("gate_lr", &rate, 0.0, true, kMaxLr));
+      s->gate_lr = rate;
+    }
+    BS_RETURN_IF_ERROR(r.Number("gate_travel", &s->gate_travel, 0.0, true, 1.0,
+                                "it is a share of the search steps"));
     BS_RETURN_IF_ERROR(r.Number("gate_init", &s->gate_init, -1e9, false));
     BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true, kMaxLr));
     return r.Integer("seed", &s->seed, 0);
@@ -330,7 +336,8 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
         {"regularizer", s.search.regularizer},
         {"max_bits", s.search.max_bits}, {"prune", s.search.prune},
         {"batch_size", s.search.batch_size}, {"lr", s.search.lr},
-        {"gate_lr", s.search.gate_lr}, {"gate_init", s.search.gate_init},
+        {"gate_lr", s.search.gate_lr ? json(*s.search.gate_lr) : json()},
+        {"gate_travel", s.search.gate_travel}, {"gate_init", s.search.gate_init},
         {"range_lr", s.search.range_lr}, {"seed", s.search.seed}}},
       {"refine",
        {{"method", s.refine.method},

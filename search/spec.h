@@ -47,8 +47,12 @@ struct SearchSpec {
   bool prune = true;                   // per-output-channel 0-bit gates on weights
   int batch_size = 128;
   double lr = 1e-3;                    // weights (Adam)
-  double gate_lr = 1e-2;               // gate log_alpha (Adam): faster than the paper's 1e-3 so
-                                       // that a few-epoch job can close gates
+  // Gate log_alpha (Adam). Unset: chosen from the search's length so that a gate can travel from
+  // gate_init to the test-time threshold within gate_travel of the search steps (Adam moves a
+  // parameter about one rate per step whatever its gradient), so mu means the same for a 40-step
+  // and a 40,000-step search (search/methods/bayesian_bits/gate_schedule.h). Set: that rate.
+  std::optional<double> gate_lr;
+  double gate_travel = 0.3;            // share of the search steps (0, 1]; unused with gate_lr
   double gate_init = 3.0;              // initial log_alpha of usable gates (paper: 6)
   double range_lr = 1e-3;              // clipping bounds x_max (Adam)
   uint64_t seed = 1;                   // data order, gate noise, initialisation

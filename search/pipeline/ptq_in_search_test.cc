@@ -29,7 +29,10 @@ TEST(PtqInSearchTest, AdaRoundThenQatKeepsPrunedChannelsAndExportsWhatItReports)
                             {"dataset", {{"name", "fashion-mnist"}, {"train_limit", 2400},
                                          {"test_limit", 500}}},
                             {"pretrain", {{"epochs", 2}}},
-                            {"search", {{"epochs", 1}, {"mu", 1.0}}},
+                            // 17 search steps: the fixed gate rate of 0.01 keeps most gates
+                            // where they start (the default schedule would let mu 1 close them
+                            // all in so short a search); this test is about what follows.
+                            {"search", {{"epochs", 1}, {"mu", 1.0}, {"gate_lr", 0.01}}},
                             {"finetune", {{"method", "adaround+qat"}, {"epochs", 1},
                                           {"adaround", {{"iterations", 60}}},
                                           {"calibration_samples", 128}}}});

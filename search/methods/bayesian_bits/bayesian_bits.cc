@@ -1,9 +1,12 @@
 #include "search/methods/bayesian_bits/bayesian_bits.h"
 
+#include "absl/strings/str_cat.h"
 #include "search/cost.h"
 #include "search/grouped_adam.h"
 #include "search/job_checkpoint.h"
+#include "search/methods/bayesian_bits/gate_schedule.h"
 #include "search/prior.h"
+#include "search/trainer.h"
 
 namespace bitsearch {
 
@@ -12,8 +15,12 @@ absl::StatusOr<SearchOutcome> BayesianBitsSearch::Search(SearchContext& ctx) {
   Network net = ctx.new_network();
   LoadModule(*net, ctx.start_state);
   net->SetQuantMode(QuantMode::kSearch);
+  const int64_t total_steps = StepsPerEpoch(ctx.train->size(), s.batch_size) * s.epochs;
+  if (ctx.observer && !ctx.resume) {
+    ctx.observer->OnLog(absl::StrCat(ctx.phase, ": ", DescribeGateLearningRate(s, total_steps)));
+  }
   GroupedAdam opt({{net->WeightParameters(), s.lr},
-                   {net->QuantizerParameters(), s.gate_lr},
+                   {net->QuantizerParameters(), GateLearningRate(s, total_steps)},
                    {net->RangeParameters(), s.range_lr}});
   PhaseCursor cursor;
   if (ctx.resume) {
