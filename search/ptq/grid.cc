@@ -40,9 +40,12 @@ torch::Tensor FakeQuantize(const torch::Tensor& x, const torch::Tensor& x_max, i
   torch::Tensor c = torch::max(torch::min(x, hi), lo);
   if (bits >= 32) return c;
   torch::Tensor s = GridStep(xm, bits, is_signed);
-  // The clamp keeps the integer on the grid: a signed clip bound sits half a step above the top
-  // integer (x_max / s = 2^(b-1) - 1/2), so c / s can round up past it by float error.
-  return torch::round(c / s).clamp(GridQmin(bits, is_signed), GridQmax(bits, is_signed)) * s;
+  return RoundToGrid(c, s, bits, is_signed);
+}
+
+torch::Tensor RoundToGrid(const torch::Tensor& c, const torch::Tensor& step, int bits,
+                          bool is_signed) {
+  return torch::round(c / step).clamp(GridQmin(bits, is_signed), GridQmax(bits, is_signed)) * step;
 }
 
 }  // namespace bitsearch

@@ -35,6 +35,11 @@ float GridStep(float x_max, int bits, bool is_signed);
 // scalar (numel 1) stays a scalar.
 torch::Tensor ChannelView(const torch::Tensor& x_max, const torch::Tensor& x);
 
+// Nearest grid value of `c`, already clipped: s_b * clamp(round(c / s_b), qmin, qmax). The clamp
+// keeps the integer on the grid: a signed clip bound sits half a step above the top integer
+// (x_max / s_b = 2^(b-1) - 1/2), so c / s_b can round up past it by float error.
+torch::Tensor RoundToGrid(const torch::Tensor& c, const torch::Tensor& step, int bits,
+                          bool is_signed);
 // Nearest rounding of `x` onto the grid: s_b * round(clamp(x, lo, hi) / s_b), hi = x_max shrunk,
 // lo = -hi (signed) or 0. Bits 32 only clip. No gradient is defined (use in no-grad code).
 torch::Tensor FakeQuantize(const torch::Tensor& x, const torch::Tensor& x_max, int bits,

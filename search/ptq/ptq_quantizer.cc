@@ -95,10 +95,7 @@ torch::Tensor PtqQuantizerImpl::Quantize(const torch::Tensor& x) {
       q = c;
     } else {
       torch::Tensor s = GridStep(xm, bits, is_signed());
-      // Clamped to the grid's integers as the export writes them (grid.h's FakeQuantize says why).
-      torch::Tensor codes =
-          torch::round(c / s).clamp(GridQmin(bits, is_signed()), GridQmax(bits, is_signed()));
-      q = c + (codes * s - c).detach();
+      q = c + (RoundToGrid(c, s, bits, is_signed()) - c).detach();
     }
   }
   if (config_.is_weight) q = q * ChannelView(keep_, q);
