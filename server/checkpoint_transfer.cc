@@ -20,7 +20,7 @@ class UploadReactor final : public grpc::ServerReadReactor<bitsearch::v1::Checkp
  public:
   UploadReactor(const ServiceContext& sc, grpc::CallbackServerContext* ctx,
                 bitsearch::v1::UploadCheckpointResponse* response)
-      : sc_(sc), timer_(sc, kUpload), response_(response) {
+      : sc_(sc), ctx_(ctx), timer_(sc, kUpload), response_(response) {
     absl::Status st = sc_.auth->Authenticate(ctx, {Role::kWorker}, kUpload).status();
     if (!st.ok()) {
       Done(st);
@@ -30,7 +30,13 @@ class UploadReactor final : public grpc::ServerReadReactor<bitsearch::v1::Checkp
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client half-closed: publish what arrived
+    if (!ok) {
+      // A read also ends when the worker dies mid-upload: publishing then would replace the last
+      // good checkpoint with a truncated one. Only a clean half-close publishes what arrived.
+      if (ctx_->IsCancelled()) {
+        Done(absl::CancelledError("checkpoint upload cut off before its end; not published"));
+        return;
+      }
       Done(Commit());
       return;
     }
@@ -67,6 +73,7 @@ class UploadReactor final : public grpc::ServerReadReactor<bitsearch::v1::Checkp
   }
 
   const ServiceContext& sc_;
+  grpc::CallbackServerContext* const ctx_;
   const RpcTimer timer_;
   bitsearch::v1::UploadCheckpointResponse* response_;
   bitsearch::v1::CheckpointChunk chunk_;
