@@ -1,6 +1,6 @@
 // How fast the Bayesian Bits gates learn, relative to the search's length. With Adam a gate's
 // log_alpha moves about one learning rate per step whatever its gradient's size, so a fixed rate
-// lets the number of steps, not mu, decide whether any gate can close: at 0.01 a 42-step search
+// lets the number of steps, not mu, decide whether any gate can close: at 0.01 a 43-step search
 // closes none at mu 0.01 or at mu 3. Unless the spec fixes search.gate_lr, the rate is chosen so
 // that a gate can travel from search.gate_init to the test-time threshold within
 // search.gate_travel of the search steps; a three-epoch Fashion-MNIST search (1,266 steps) then
