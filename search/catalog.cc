@@ -20,6 +20,10 @@ std::vector<StrategyInfo> Builtins(StrategyKind kind) {
     case StrategyKind::kSearchMethod:
       return {{"bayesian_bits",
                "Bayesian Bits: gated residual quantizers with hard-concrete gates, trained with a prior"},
+              {"fracbits",
+               "FracBits: real-valued bit widths blended between 2/4/8/16, trained towards a "
+               "relative-BOPs or latency target, rounded by bisection at 80% of the search; no "
+               "pruning (a Bayesian Bits feature)"},
               {"none",
                "no search: post-training quantization at the \"ptq\" block's bits (ranges, CLE, "
                "bias correction, AdaRound), then export"}};

@@ -61,6 +61,48 @@ absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
   return absl::OkStatus();
 }
 
+// FracBits' fields of the "search" block. Each must come with method "fracbits", which needs a
+// target; the target has exactly one of its two keys.
+absl::Status ParseFracBitsFields(ObjectReader& r, SearchSpec* s) {
+  const bool fracbits = s->method == "fracbits";
+  for (const char* key : {"target", "kappa", "round_at", "per_channel", "keep_first_last_8bit",
+                          "bits_lr"}) {
+    if (!fracbits && r.Find(key) != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          r.Path(key), ": only search.method \"fracbits\" takes it (method is \"", s->method,
+          "\")"));
+    }
+  }
+  if (!fracbits) return absl::OkStatus();
+  BS_RETURN_IF_ERROR(ReadBlock(r, "target", [&](ObjectReader& t) -> absl::Status {
+    SearchSpec::Target target;
+    if (t.Find("relative_bops_percent") != nullptr) {
+      double v = 0;
+      BS_RETURN_IF_ERROR(t.Number("relative_bops_percent", &v, 0.0, true, 100.0,
+                                  "a percentage of the 32-bit network's BOPs"));
+      target.relative_bops_percent = v;
+    }
+    if (t.Find("latency") != nullptr) {
+      double v = 0;
+      BS_RETURN_IF_ERROR(t.Number("latency", &v, 0.0, true));
+      target.latency = v;
+    }
+    BS_RETURN_IF_ERROR(t.NoUnknownFields());  // a misspelt key before "exactly one"
+    if (target.relative_bops_percent.has_value() == target.latency.has_value()) {
+      return absl::InvalidArgumentError(
+          "search.target: needs exactly one of \"relative_bops_percent\" and \"latency\"");
+    }
+    s->target = target;
+    return absl::OkStatus();
+  }));
+  BS_RETURN_IF_ERROR(r.Number("kappa", &s->kappa, 0.0, false, 1e6));
+  BS_RETURN_IF_ERROR(r.Number("round_at", &s->round_at, 0.0, true, 1.0,
+                              "a share of the search's steps"));
+  BS_RETURN_IF_ERROR(r.Bool("per_channel", &s->per_channel));
+  BS_RETURN_IF_ERROR(r.Bool("keep_first_last_8bit", &s->keep_first_last_8bit));
+  return r.Number("bits_lr", &s->bits_lr, 0.0, false, kMaxLr);
+}
+
 absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
   BS_RETURN_IF_ERROR(ReadBlock(root, "search", [&](ObjectReader& r) -> absl::Status {
     BS_RETURN_IF_ERROR(r.String("method", &s->method));
@@ -81,7 +123,8 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
                                 "it is a share of the search steps"));
     BS_RETURN_IF_ERROR(r.Number("gate_init", &s->gate_init, -1e9, false));
     BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true, kMaxLr));
-    return r.Integer("seed", &s->seed, 0);
+    BS_RETURN_IF_ERROR(r.Integer("seed", &s->seed, 0));
+    return ParseFracBitsFields(r, s);
   }));
   // Without a "search" block these check the defaults, which pass.
   BS_RETURN_IF_ERROR(CheckStrategy("search.method", StrategyKind::kSearchMethod, s->method));
@@ -93,6 +136,17 @@ absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
   }
   if (s->gate_init < -10 || s->gate_init > 10) {
     return absl::InvalidArgumentError("search.gate_init: must be within [-10, 10]");
+  }
+  if (s->method == "fracbits") {
+    if (!s->target) {
+      return absl::InvalidArgumentError(
+          "search.target: search.method \"fracbits\" needs a target: {\"relative_bops_percent\": "
+          "X} or {\"latency\": Y}");
+    }
+    if (s->max_bits > 16) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "search.max_bits: fracbits blends the widths 2, 4, 8, 16; got ", s->max_bits));
+    }
   }
   return absl::OkStatus();
 }
@@ -349,6 +403,19 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
       {"export", {{"include_preprocessing", s.export_options.include_preprocessing}}},
       {"checkpoint_every", s.checkpoint_every},
   };
+  if (s.search.method == "fracbits") {  // read only then (ParseFracBitsFields)
+    json& search = out["search"];
+    if (s.search.target) {
+      const auto& t = *s.search.target;
+      search["target"] = t.latency ? json{{"latency", *t.latency}}
+                                   : json{{"relative_bops_percent", *t.relative_bops_percent}};
+    }
+    search["kappa"] = s.search.kappa;
+    search["round_at"] = s.search.round_at;
+    search["per_channel"] = s.search.per_channel;
+    search["keep_first_last_8bit"] = s.search.keep_first_last_8bit;
+    search["bits_lr"] = s.search.bits_lr;
+  }
   if (s.search.method == "none") {
     out["ptq"] = PtqBlockToJson(s.ptq);
   } else if (s.ptq.steps.cle) {  // the warm start before a search

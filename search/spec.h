@@ -56,6 +56,20 @@ struct SearchSpec {
   double gate_init = 3.0;              // initial log_alpha of usable gates (paper: 6)
   double range_lr = 1e-3;              // clipping bounds x_max (Adam)
   uint64_t seed = 1;                   // data order, gate noise, initialisation
+
+  // FracBits only (method "fracbits"; anything below is an error with another method).
+  // The resource target: exactly one of relative BOPs (percent of the 32-bit network's) or
+  // latency in the job's profile unit. Required by fracbits.
+  struct Target {
+    std::optional<double> relative_bops_percent;
+    std::optional<double> latency;
+  };
+  std::optional<Target> target;
+  double kappa = 1.0;                  // loss = CE + kappa |cost / target - 1|
+  double round_at = 0.8;               // share of the search steps after which widths are rounded
+  bool per_channel = false;            // one width per output channel of a weight
+  bool keep_first_last_8bit = false;   // first and last layer at least 8 bits (the reference's)
+  double bits_lr = 0;                  // real bit widths (Adam); 0 = chosen from the schedule
 };
 
 struct RefineSpec {

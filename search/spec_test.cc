@@ -302,8 +302,8 @@ TEST(SpecTest, StrategyNamesComeFromTheCatalog) {
   for (const std::string& prior : StrategyNames(StrategyKind::kPrior)) {
     EXPECT_TRUE(ParseJobSpec({{"model", "lenet5"}, {"search", {{"regularizer", prior}}}}).ok()) << prior;
   }
-  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits"}})"),
-              HasSubstr("search.method: unknown value \"fracbits\"; expected one of: bayesian_bits"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "hawq"}})"),
+              HasSubstr("search.method: unknown value \"hawq\"; expected one of: bayesian_bits, fracbits, none"));
   EXPECT_THAT(ErrorOf(R"({"model": "alexnet"})"),
               HasSubstr("model.zoo: unknown value \"alexnet\"; expected one of: lenet5, vgg7, resnet8, mobilenetv2"));
   EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "refine": {"method": "greedy"}})"),
@@ -314,6 +314,64 @@ TEST(SpecTest, StrategyNamesComeFromTheCatalog) {
   EXPECT_TRUE(ParseJobSpecText(R"({"model": "lenet5", "search": {"method": "spec_test_only"}})").ok());
   EXPECT_EQ(AddStrategy(StrategyKind::kSearchMethod, {"spec_test_only", "again"}).code(),
             absl::StatusCode::kAlreadyExists);
+}
+
+TEST(SpecTest, FracBitsFieldsRoundTripAndTheirErrorsNameTheField) {
+  auto spec = ParseJobSpecText(R"({"model": "lenet5", "search": {"method": "fracbits",
+      "target": {"relative_bops_percent": 1.5}, "kappa": 2, "round_at": 0.75,
+      "per_channel": true, "keep_first_last_8bit": true, "max_bits": 16}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_TRUE(spec->search.target.has_value());
+  EXPECT_DOUBLE_EQ(*spec->search.target->relative_bops_percent, 1.5);
+  EXPECT_FALSE(spec->search.target->latency.has_value());
+  EXPECT_DOUBLE_EQ(spec->search.kappa, 2);
+  EXPECT_DOUBLE_EQ(spec->search.round_at, 0.75);
+  EXPECT_TRUE(spec->search.per_channel);
+  EXPECT_TRUE(spec->search.keep_first_last_8bit);
+  auto again = ParseJobSpec(JobSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(JobSpecToJson(*again), JobSpecToJson(*spec));
+  auto latency = ParseJobSpecText(
+      R"({"model": "lenet5", "search": {"method": "fracbits", "target": {"latency": 2e5}}})");
+  ASSERT_TRUE(latency.ok()) << latency.status();
+  EXPECT_DOUBLE_EQ(*latency->search.target->latency, 2e5);
+  EXPECT_EQ(JobSpecToJson(*latency)["search"]["target"], (nlohmann::json{{"latency", 2e5}}));
+  // Bayesian Bits' JSON carries none of them.
+  EXPECT_FALSE(JobSpecToJson(*ParseJobSpecText(R"({"model": "lenet5"})"))["search"].contains("kappa"));
+
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits"}})"),
+              HasSubstr("search.target: search.method \"fracbits\" needs a target"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits", "target": {}}})"),
+              HasSubstr("search.target: needs exactly one of"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"relative_bops_percent": 2, "latency": 5}}})"),
+              HasSubstr("search.target: needs exactly one of"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"relative_bops_percent": 0}}})"),
+              HasSubstr("search.target.relative_bops_percent"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"relative_bops_percent": 101}}})"),
+              HasSubstr("search.target.relative_bops_percent"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"latency": -1}}})"),
+              HasSubstr("search.target.latency"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"bops": 3}}})"),
+              HasSubstr("search.target.bops"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"latency": 5}, "round_at": 1.5}})"),
+              HasSubstr("search.round_at"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"latency": 5}, "kappa": -1}})"),
+              HasSubstr("search.kappa"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"method": "fracbits",
+                          "target": {"latency": 5}, "max_bits": 32}})"),
+              HasSubstr("search.max_bits: fracbits blends the widths 2, 4, 8, 16"));
+  // FracBits' fields with another method are refused, naming the field.
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"target": {"latency": 5}}})"),
+              HasSubstr("search.target: only search.method \"fracbits\" takes it"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "search": {"per_channel": true}})"),
+              HasSubstr("search.per_channel: only search.method \"fracbits\" takes it"));
 }
 
 TEST(SpecTest, MissingFileNamesThePath) {

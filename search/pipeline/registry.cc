@@ -9,6 +9,7 @@
 #include "search/baselines/fixed_bits_qat.h"
 #include "search/baselines/ptq_baseline.h"
 #include "search/methods/bayesian_bits/bayesian_bits.h"
+#include "search/methods/fracbits/fracbits_search.h"
 #include "search/methods/post_training/post_training_method.h"
 #include "search/prior.h"
 #include "search/zoo.h"
@@ -68,7 +69,10 @@ class Factories {
 Factories<SearchMethod>& SearchMethods() {
   static auto* f = new Factories<SearchMethod>(
       StrategyKind::kSearchMethod,
-      {{"bayesian_bits", MakeBayesianBitsSearch}, {"none", MakePostTrainingOnly}}, "search.method");
+      {{"bayesian_bits", MakeBayesianBitsSearch},
+       {"fracbits", fracbits::MakeFracBitsSearch},
+       {"none", MakePostTrainingOnly}},
+      "search.method");
   return *f;
 }
 

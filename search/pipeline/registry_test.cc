@@ -42,11 +42,11 @@ TEST(RegistryTest, EveryBuiltInNameBuilds) {
 }
 
 TEST(RegistryTest, UnknownNamesAreRefusedByTheSpecAndTheFactories) {
-  auto spec = ParseJobSpecText(R"({"model": "lenet5", "search": {"method": "fracbits"}})");
+  auto spec = ParseJobSpecText(R"({"model": "lenet5", "search": {"method": "hawq"}})");
   ASSERT_FALSE(spec.ok());
   EXPECT_THAT(std::string(spec.status().message()),
-              ::testing::HasSubstr("search.method: unknown value \"fracbits\"; expected one of: bayesian_bits"));
-  auto method = MakeSearchMethod("fracbits");
+              ::testing::HasSubstr("search.method: unknown value \"hawq\"; expected one of: bayesian_bits"));
+  auto method = MakeSearchMethod("hawq");
   ASSERT_FALSE(method.ok());
   EXPECT_THAT(std::string(method.status().message()), ::testing::HasSubstr("search.method"));
   auto baseline = ParseJobSpecText(R"({"model": "lenet5", "baselines": ["w3a3"]})");

@@ -1,0 +1,95 @@
+// FracBits through the whole pipeline on the synthetic data set: "search": {"method": "fracbits"}
+// searches real-valued widths towards a relative-BOPs target, rounds them by bisection, and hands
+// a grid configuration to refinement, fine-tuning and the result like Bayesian Bits does.
+#include "search/methods/fracbits/fracbits_search.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "search/catalog.h"
+#include "search/methods/fracbits/fracbits_quantizer.h"
+#include "search/pipeline/pipeline.h"
+#include "search/pipeline/pipeline_testing.h"
+#include "search/pipeline/registry.h"
+
+namespace bitsearch::fracbits {
+namespace {
+
+absl::StatusOr<nlohmann::json> RunSmallJob(double target, RecordingObserver* observer) {
+  auto spec = ParseJobSpec(
+      {{"name", "fracbits"},
+       {"model", "lenet5"},
+       {"dataset", {{"name", "synthetic"}, {"synthetic_train", 640}, {"synthetic_test", 200}}},
+       {"pretrain", {{"epochs", 1}}},
+       {"search",
+        {{"method", "fracbits"},
+         {"epochs", 2},
+         {"batch_size", 64},
+         {"target", {{"relative_bops_percent", target}}}}},
+       {"refine", {{"method", "none"}}},
+       {"finetune", {{"epochs", 1}}}});
+  if (!spec.ok()) return spec.status();
+  RunOptions options;
+  options.threads = kTestThreads;
+  return RunJob(*spec, options, observer, nullptr);
+}
+
+bool OnGrid(int bits) { return bits == 2 || bits == 4 || bits == 8 || bits == 16; }
+
+TEST(FracBitsSearchTest, IsABuiltInMethodWithoutPruning) {
+  EXPECT_TRUE(HasStrategy(StrategyKind::kSearchMethod, "fracbits"));
+  auto method = MakeSearchMethod("fracbits");
+  ASSERT_TRUE(method.ok()) << method.status();
+  QuantizerConfig config;
+  config.is_weight = true;
+  config.channels = 3;
+  config.prunable = true;
+  TensorQuantizer q = (*method)->quantizers()(config);
+  ASSERT_NE(AsFracBits(*q), nullptr);
+  EXPECT_FALSE(q->config().prunable);
+}
+
+TEST(FracBitsSearchTest, StaysUnderABopsTargetThroughThePipeline) {
+  // Between all-4-bit (1.5625%) and all-8-bit (6.25%) LeNet-5.
+  const double target = 3.0;
+  RecordingObserver observer;
+  auto result = RunSmallJob(target, &observer);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const nlohmann::json& r = *result;
+  EXPECT_EQ(observer.ended,
+            (std::vector<std::string>{"pretrain", "range_init", "search", "refine", "finetune"}));
+  ASSERT_EQ(r["layers"].size(), 4u);
+  for (const auto& l : r["layers"]) {
+    EXPECT_TRUE(OnGrid(l["searched_weight_bits"].get<int>())) << l.dump();
+    EXPECT_TRUE(OnGrid(l["searched_act_bits"].get<int>())) << l.dump();
+    EXPECT_EQ(l["channels_kept"], l["channels"]) << l.dump();  // no pruning
+  }
+  // Never over the target (1% tolerance). Not necessarily within 1% under it: LeNet-5 has seven
+  // searched tensors and conv2 carries 75% of the MACs, so one grid step of its input moves the
+  // cost by 1.17 points (seen: offset -0.18 gave 2.26% for a 3% target, the next configuration
+  // up costs 3.43%). Far above all-2-bit (0.39%): the search did not collapse to the floor.
+  const double bops = r["relative_bops_percent_searched"].get<double>();
+  EXPECT_LE(bops, target * 1.01) << r.dump();
+  EXPECT_GE(bops, target * 0.5) << r.dump();
+  EXPECT_GT(r["accuracy"]["final"].get<double>(), 20.0) << r["accuracy"].dump();  // chance: 10%
+  bool logged = false;
+  for (const std::string& line : observer.logs) logged |= line.rfind("fracbits: rounded", 0) == 0;
+  EXPECT_TRUE(logged);
+}
+
+TEST(FracBitsSearchTest, AnUnreachableTargetEndsAtTheCheapestRoundingAndSaysSo) {
+  RecordingObserver observer;
+  auto result = RunSmallJob(0.2, &observer);  // under all-2-bit (0.39%)
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_GT((*result)["relative_bops_percent_searched"].get<double>(), 0.2);
+  bool reported = false;
+  for (const std::string& line : observer.logs) {
+    reported |= line.find("infeasible") != std::string::npos;
+  }
+  EXPECT_TRUE(reported);
+}
+
+}  // namespace
+}  // namespace bitsearch::fracbits
