@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "search/catalog.h"
+#include "search/job_checkpoint.h"
 #include "search/methods/fracbits/fracbits_quantizer.h"
 #include "search/pipeline/pipeline.h"
 #include "search/pipeline/pipeline_testing.h"
@@ -17,7 +18,8 @@
 namespace bitsearch::fracbits {
 namespace {
 
-absl::StatusOr<nlohmann::json> RunSmallJob(double target, RecordingObserver* observer) {
+absl::StatusOr<nlohmann::json> RunSmallJob(double target, RecordingObserver* observer,
+                                           CheckpointStore* store = nullptr) {
   auto spec = ParseJobSpec(
       {{"name", "fracbits"},
        {"model", "lenet5"},
@@ -33,7 +35,7 @@ absl::StatusOr<nlohmann::json> RunSmallJob(double target, RecordingObserver* obs
   if (!spec.ok()) return spec.status();
   RunOptions options;
   options.threads = kTestThreads;
-  return RunJob(*spec, options, observer, nullptr);
+  return RunJob(*spec, options, observer, store);
 }
 
 bool OnGrid(int bits) { return bits == 2 || bits == 4 || bits == 8 || bits == 16; }
@@ -89,6 +91,37 @@ TEST(FracBitsSearchTest, AnUnreachableTargetEndsAtTheCheapestRoundingAndSaysSo) 
     reported |= line.find("infeasible") != std::string::npos;
   }
   EXPECT_TRUE(reported);
+}
+
+// A search stopped before the rounding (after 5 steps) or after it (after 15; 9 steps an epoch,
+// rounding before the 15th of 18; progress, where the observer stops a job, comes every 5 steps
+// and at epoch ends) resumes to the straight run's result: the rounded widths and the offset are
+// part of the checkpoint (SaveState), not found again.
+TEST(FracBitsSearchTest, ResumesBeforeAndAfterTheRoundingToTheSameResult) {
+  RecordingObserver straight_log;
+  auto straight = RunSmallJob(3.0, &straight_log);
+  ASSERT_TRUE(straight.ok()) << straight.status();
+  for (int64_t stop_step : {5, 15}) {
+    MemoryCheckpointStore store;
+    RecordingObserver stop("search", stop_step);
+    auto stopped = RunSmallJob(3.0, &stop, &store);
+    ASSERT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
+    auto ckpt = ParseJobCheckpoint(store.latest());
+    ASSERT_TRUE(ckpt.ok());
+    EXPECT_EQ(ckpt->meta["phase"], "search");
+    RecordingObserver resumed_log;
+    auto resumed = RunSmallJob(3.0, &resumed_log, &store);
+    ASSERT_TRUE(resumed.ok()) << resumed.status();
+    EXPECT_GT(resumed_log.resumed_at, 0) << stop_step;
+    EXPECT_EQ((*resumed)["layers"], (*straight)["layers"]) << stop_step;
+    EXPECT_EQ((*resumed)["accuracy"], (*straight)["accuracy"]) << stop_step;
+    // The rounding ran once over both runs.
+    int rounded = 0;
+    for (const auto* log : {&stop, &resumed_log}) {
+      for (const std::string& line : log->logs) rounded += line.rfind("fracbits: rounded", 0) == 0;
+    }
+    EXPECT_EQ(rounded, 1) << stop_step;
+  }
 }
 
 }  // namespace
