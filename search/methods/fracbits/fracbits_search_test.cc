@@ -5,15 +5,19 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "latency_models/profile_registry.h"
 #include "search/catalog.h"
 #include "search/job_checkpoint.h"
 #include "search/methods/fracbits/fracbits_quantizer.h"
 #include "search/pipeline/pipeline.h"
 #include "search/pipeline/pipeline_testing.h"
 #include "search/pipeline/registry.h"
+#include "search/prior.h"
+#include "search/zoo.h"
 
 namespace bitsearch::fracbits {
 namespace {
@@ -91,6 +95,65 @@ TEST(FracBitsSearchTest, AnUnreachableTargetEndsAtTheCheapestRoundingAndSaysSo) 
     reported |= line.find("infeasible") != std::string::npos;
   }
   EXPECT_TRUE(reported);
+}
+
+// A latency target on pulp-xpulpv2, where 16-bit layers are slower than 8-bit ones: a target
+// halfway between all-8 and all-16 (bar the 8-bit input) LeNet-5 is priced with the profile's
+// own table and the rounded configuration is at most 1% over it.
+TEST(FracBitsSearchTest, StaysUnderALatencyTargetOnTheProfile) {
+  auto graph = BuildZooModel("lenet5", {1, 28, 28}, 10, 1.0);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  auto model = LoadProfile("pulp-xpulpv2", "");
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto table = LatencyPriorTable(*graph, **model);  // [layer][a][w] over {2, 4, 8, 16, 32}
+  ASSERT_TRUE(table.ok()) << table.status();
+  double all8 = 0, all16 = 0;
+  for (size_t k = 0; k < table->size(); ++k) {
+    all8 += (*table)[k][2][2];
+    all16 += (*table)[k][k == 0 ? 2 : 3][3];
+  }
+  ASSERT_GT(all16, all8);
+  const double target = 0.5 * (all8 + all16);
+  auto spec = ParseJobSpec(
+      {{"name", "fracbits-latency"},
+       {"model", "lenet5"},
+       {"dataset", {{"name", "synthetic"}, {"synthetic_train", 640}, {"synthetic_test", 200}}},
+       {"hardware", {{"profile", "pulp-xpulpv2"}}},
+       {"pretrain", {{"epochs", 1}}},
+       {"search",
+        {{"method", "fracbits"},
+         {"epochs", 2},
+         {"batch_size", 64},
+         {"max_bits", 16},
+         {"target", {{"latency", target}}}}},
+       {"refine", {{"method", "none"}}},
+       {"finetune", {{"epochs", 0}}}});
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  RunOptions options;
+  options.threads = kTestThreads;
+  RecordingObserver observer;
+  auto result = RunJob(*spec, options, &observer, nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const nlohmann::json& layers = (*result)["layers"];
+  ASSERT_EQ(layers.size(), table->size());
+  auto index = [](int bits) { return bits == 2 ? 0 : bits == 4 ? 1 : bits == 8 ? 2 : 3; };
+  double searched = 0;
+  for (size_t k = 0; k < layers.size(); ++k) {
+    const int a = layers[k]["searched_act_bits"].get<int>();
+    const int w = layers[k]["searched_weight_bits"].get<int>();
+    ASSERT_TRUE(OnGrid(a) && OnGrid(w)) << layers[k].dump();
+    searched += (*table)[k][index(a)][index(w)];
+  }
+  std::cout << "latency target " << target << " (all-8 " << all8 << ", all-16 " << all16
+            << "), searched " << searched << " cycles\n";
+  EXPECT_LE(searched, target * 1.01);
+  bool logged = false;
+  for (const std::string& line : observer.logs) {
+    if (line.rfind("fracbits: rounded", 0) != 0) continue;
+    std::cout << line << "\n";
+    logged |= line.find("latency") != std::string::npos;
+  }
+  EXPECT_TRUE(logged);
 }
 
 // A search stopped before the rounding (after 5 steps) or after it (after 15; 9 steps an epoch,
