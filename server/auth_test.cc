@@ -184,6 +184,8 @@ TEST(AuthTest, EveryRpcRefusesMissingWrongAndOtherRoleTokens) {
          bitsearch::v1::CheckpointChunk chunk;
          *chunk.mutable_lease() = lease;
          chunk.set_data("ckpt");
+         chunk.set_last(true);
+         chunk.set_total_bytes(4);
          writer->Write(chunk);
          writer->WritesDone();
          return writer->Finish();

@@ -1,7 +1,7 @@
 // Chunked checkpoint transfer of WorkerService: the reactors feed a JobManager CheckpointUpload
-// (a temporary blob that only replaces the job's checkpoint once the whole stream arrived and the
-// lease still holds) or stream JobManager::OpenCheckpoint in chunks of
-// Limits::checkpoint_chunk_bytes.
+// (a temporary blob that only replaces the job's checkpoint once the worker's final chunk arrived
+// with the right total size, the stream ended cleanly and the lease still holds) or stream
+// JobManager::OpenCheckpoint in chunks of Limits::checkpoint_chunk_bytes.
 #include <cstdio>
 #include <memory>
 
@@ -31,10 +31,13 @@ class UploadReactor final : public grpc::ServerReadReactor<bitsearch::v1::Checkp
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      // A read also ends when the worker dies mid-upload: publishing then would replace the last
-      // good checkpoint with a truncated one. Only a clean half-close publishes what arrived.
+      // The reads end on a clean half-close, but also when the worker dies or the connection
+      // breaks mid-upload, and nothing guarantees that gRPC marks the call cancelled before
+      // then. Commit() publishes only an upload whose final chunk arrived with the right size,
+      // so a cut-off stream is refused either way (DATA_LOSS) and the job keeps its last good
+      // checkpoint; a cancelled call is not published even when complete (its worker retries).
       if (ctx_->IsCancelled()) {
-        Done(absl::CancelledError("checkpoint upload cut off before its end; not published"));
+        Done(absl::CancelledError("checkpoint upload cancelled before its end; not published"));
         return;
       }
       Done(Commit());
@@ -55,7 +58,8 @@ class UploadReactor final : public grpc::ServerReadReactor<bitsearch::v1::Checkp
     if (upload_ == nullptr) {
       BS_ASSIGN_OR_RETURN(upload_, sc_.jobs->BeginCheckpointUpload(FromProto(chunk_.lease())));
     }
-    return upload_->Append(chunk_.data());
+    BS_RETURN_IF_ERROR(upload_->Append(chunk_.data()));
+    return chunk_.last() ? upload_->End(chunk_.total_bytes()) : absl::OkStatus();
   }
 
   absl::Status Commit() {

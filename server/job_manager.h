@@ -119,12 +119,24 @@ using SweepListing = Listing<SweepInfo>;
 
 // One checkpoint upload in progress: chunks are appended to a temporary blob that replaces the
 // job's checkpoint on Commit() if the lease still holds; dropped without Commit(), it leaves
-// nothing behind.
+// nothing behind. The upload proves its own end: Commit() publishes only after End() saw the
+// worker's final chunk and its size matched, so no way a stream can stop early (a worker killed
+// mid-upload, a broken connection, a half-close before the final chunk) publishes a truncated
+// checkpoint over the last good one, whatever the transport reports about how it stopped.
 class CheckpointUpload {
  public:
+  // INVALID_ARGUMENT after End() (nothing may follow the final chunk).
   absl::Status Append(const std::string& chunk);
-  // Publishes the checkpoint; returns its size in bytes.
+  // The final chunk (already appended) says the checkpoint has `total_bytes`; DATA_LOSS when
+  // that is not what arrived.
+  absl::Status End(int64_t total_bytes);
+  // Publishes the checkpoint; returns its size in bytes. DATA_LOSS (nothing published) when
+  // End() did not succeed first.
   absl::StatusOr<int64_t> Commit();
+
+  const std::string& job_id() const { return lease_.job_id; }
+  // Bytes received so far.
+  int64_t size() const;
 
  private:
   friend class JobManager;
@@ -137,6 +149,8 @@ class CheckpointUpload {
   LeaseRef lease_;
   std::string blob_;
   std::unique_ptr<BlobWriter> writer_;
+  int64_t size_ = 0;
+  bool ended_ = false;  // End() succeeded
 };
 
 class JobManager {

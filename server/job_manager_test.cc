@@ -110,6 +110,7 @@ TEST_F(JobManagerTest, CompleteStoresExportsUndoesThemWhenRefusedAndDropsTheChec
   auto upload = manager_->BeginCheckpointUpload(leased.lease);
   ASSERT_TRUE(upload.ok()) << upload.status();
   ASSERT_TRUE((*upload)->Append("state").ok());
+  ASSERT_TRUE((*upload)->End(5).ok());
   ASSERT_EQ(*(*upload)->Commit(), 5);
   EXPECT_EQ(Files("checkpoints"), 1);
 
@@ -167,6 +168,7 @@ TEST_F(JobManagerTest, RetentionRemovesModelsAndCheckpointsOfFinishedJobsOnly) {
   LeasedJob l1 = LeaseOk("w1");
   auto upload = manager_->BeginCheckpointUpload(l1.lease);
   ASSERT_TRUE((*upload)->Append("ckpt").ok());
+  ASSERT_TRUE((*upload)->End(4).ok());
   ASSERT_TRUE((*upload)->Commit().ok());
   ASSERT_TRUE(manager_->Fail(l1.lease, "boom", false).ok());
   LeasedJob l2 = LeaseOk("w2");

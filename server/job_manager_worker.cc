@@ -133,32 +133,55 @@ absl::StatusOr<std::unique_ptr<CheckpointUpload>> JobManager::BeginCheckpointUpl
 absl::Status CheckpointUpload::Append(const std::string& chunk) {
   const Limits& limits = manager_->options_.limits;
   if (writer_ == nullptr) return absl::FailedPreconditionError("checkpoint upload already ended");
+  if (ended_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint upload of job ", lease_.job_id, " sent a chunk after its final chunk"));
+  }
   if (static_cast<int64_t>(chunk.size()) > limits.checkpoint_chunk_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("checkpoint chunk of ", chunk.size(),
                                                    " bytes; the limit is ",
                                                    limits.checkpoint_chunk_bytes));
   }
-  if (writer_->size() + static_cast<int64_t>(chunk.size()) > limits.max_checkpoint_bytes) {
+  if (size_ + static_cast<int64_t>(chunk.size()) > limits.max_checkpoint_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("checkpoint exceeds the limit of ",
                                                      limits.max_checkpoint_bytes, " bytes"));
   }
-  return writer_->Append(chunk);
+  BS_RETURN_IF_ERROR(writer_->Append(chunk));
+  size_ += static_cast<int64_t>(chunk.size());
+  return absl::OkStatus();
 }
+
+absl::Status CheckpointUpload::End(int64_t total_bytes) {
+  if (writer_ == nullptr) return absl::FailedPreconditionError("checkpoint upload already ended");
+  if (total_bytes != size_) {
+    return absl::DataLossError(absl::StrCat("checkpoint upload of job ", lease_.job_id,
+                                            " carried ", size_, " bytes but its final chunk says ",
+                                            total_bytes, "; not published"));
+  }
+  ended_ = true;
+  return absl::OkStatus();
+}
+
+int64_t CheckpointUpload::size() const { return size_; }
 
 absl::StatusOr<int64_t> CheckpointUpload::Commit() {
   if (writer_ == nullptr) return absl::FailedPreconditionError("checkpoint upload already ended");
-  int64_t size = writer_->size();
+  if (!ended_) {
+    return absl::DataLossError(absl::StrCat("checkpoint upload of job ", lease_.job_id,
+                                            " ended after ", size_,
+                                            " bytes without its final chunk; not published"));
+  }
   BS_RETURN_IF_ERROR(writer_->Commit());
   writer_.reset();
   JobManager& m = *manager_;
   absl::StatusOr<std::string> replaced =
-      m.store_->SetCheckpoint(lease_, blob_, size, m.clock_->NowMs());
+      m.store_->SetCheckpoint(lease_, blob_, size_, m.clock_->NowMs());
   if (!replaced.ok()) {
     (void)m.blobs_->Remove(blob_);
     return replaced.status();
   }
   if (!replaced->empty() && *replaced != blob_) (void)m.blobs_->Remove(*replaced);
-  return size;
+  return size_;
 }
 
 absl::StatusOr<FILE*> JobManager::OpenCheckpoint(const LeaseRef& lease) {

@@ -57,6 +57,10 @@ class WorkerRpcTest : public ::testing::Test {
       if (off == 0) *c.mutable_lease() = lease;
       c.set_data(bytes.substr(off, chunk));
       off += chunk;
+      if (off >= bytes.size()) {
+        c.set_last(true);
+        c.set_total_bytes(static_cast<int64_t>(bytes.size()));
+      }
       if (!writer->Write(c)) break;
     } while (off < bytes.size());
     writer->WritesDone();

@@ -227,6 +227,10 @@ absl::Status WorkerSession::Save(const std::string& bytes) {
           if (off == 0) *chunk.mutable_lease() = lease_;
           chunk.set_data(bytes.substr(off, kChunkBytes));
           off += kChunkBytes;
+          if (off >= bytes.size()) {  // the final chunk: the server publishes only after it
+            chunk.set_last(true);
+            chunk.set_total_bytes(static_cast<int64_t>(bytes.size()));
+          }
           if (!writer->Write(chunk)) break;  // the server ended the call; Finish says why
         } while (off < bytes.size());
         writer->WritesDone();
