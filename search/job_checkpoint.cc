@@ -32,6 +32,34 @@ bool GetSection(const std::string& in, size_t* pos, std::string* name, std::stri
   return true;
 }
 
+// Reads the sections of `bytes` into `c` up to the end marker or the first section cut short;
+// returns whether the end marker was read. DATA_LOSS for a bad header or corrupt metadata.
+absl::StatusOr<bool> ReadSections(const std::string& bytes, JobCheckpoint* c) {
+  if (bytes.compare(0, sizeof(kMagic) - 1, kMagic) != 0) {
+    return absl::DataLossError("checkpoint: not a bitsearch checkpoint (bad header)");
+  }
+  size_t pos = sizeof(kMagic) - 1;
+  std::string name, data;
+  while (GetSection(bytes, &pos, &name, &data)) {
+    if (name == "meta") {
+      c->meta = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+      if (c->meta.is_discarded()) return absl::DataLossError("checkpoint: corrupt metadata");
+    } else if (name == "fp_state") {
+      c->fp_state = data;
+    } else if (name == "model_state") {
+      c->model_state = data;
+    } else if (name == "optimizer_state") {
+      c->optimizer_state = data;
+    } else if (name == "generator") {
+      c->generator_state = torch::empty({static_cast<int64_t>(data.size())}, torch::kUInt8);
+      std::memcpy(c->generator_state.data_ptr<uint8_t>(), data.data(), data.size());
+    } else if (name == "end") {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string SerializeJobCheckpoint(const JobCheckpoint& c) {
@@ -47,33 +75,19 @@ std::string SerializeJobCheckpoint(const JobCheckpoint& c) {
 }
 
 absl::StatusOr<JobCheckpoint> ParseJobCheckpoint(const std::string& bytes) {
-  if (bytes.compare(0, sizeof(kMagic) - 1, kMagic) != 0) {
-    return absl::DataLossError("checkpoint: not a bitsearch checkpoint (bad header)");
-  }
   JobCheckpoint c;
-  size_t pos = sizeof(kMagic) - 1;
-  std::string name, data;
-  bool ended = false;
-  while (!ended && GetSection(bytes, &pos, &name, &data)) {
-    if (name == "meta") {
-      c.meta = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
-      if (c.meta.is_discarded()) return absl::DataLossError("checkpoint: corrupt metadata");
-    } else if (name == "fp_state") {
-      c.fp_state = data;
-    } else if (name == "model_state") {
-      c.model_state = data;
-    } else if (name == "optimizer_state") {
-      c.optimizer_state = data;
-    } else if (name == "generator") {
-      c.generator_state = torch::empty({static_cast<int64_t>(data.size())}, torch::kUInt8);
-      std::memcpy(c.generator_state.data_ptr<uint8_t>(), data.data(), data.size());
-    } else if (name == "end") {
-      ended = true;
-    }
-  }
-  if (!ended || !c.generator_state.defined()) {
+  absl::StatusOr<bool> ended = ReadSections(bytes, &c);
+  if (!ended.ok()) return ended.status();
+  if (!*ended || !c.generator_state.defined()) {
     return absl::DataLossError("checkpoint: truncated (no end marker)");
   }
+  return c;
+}
+
+absl::StatusOr<JobCheckpoint> ParseJobCheckpointHead(const std::string& bytes) {
+  JobCheckpoint c;
+  absl::StatusOr<bool> ended = ReadSections(bytes, &c);
+  if (!ended.ok()) return ended.status();
   return c;
 }
 

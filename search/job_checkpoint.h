@@ -25,6 +25,11 @@ struct JobCheckpoint {
 std::string SerializeJobCheckpoint(const JobCheckpoint& checkpoint);
 // Errors: DATA_LOSS for bytes that are not a whole checkpoint.
 absl::StatusOr<JobCheckpoint> ParseJobCheckpoint(const std::string& bytes);
+// The whole sections of a checkpoint cut short (or corrupt further on): the fields before the
+// cut are set, those after it are left empty (meta null, generator_state undefined). The
+// metadata comes first and the float model second, so a cut inside the later network states
+// still leaves both. Errors: DATA_LOSS for a bad header or corrupt metadata.
+absl::StatusOr<JobCheckpoint> ParseJobCheckpointHead(const std::string& bytes);
 
 std::string SerializeModule(torch::nn::Module& module);
 void LoadModule(torch::nn::Module& module, const std::string& bytes);

@@ -21,6 +21,10 @@ struct RunOptions {
   int threads = 0;                 // LibTorch intra-op threads; 0 = number of cores
   std::string device = "cpu";      // torch::Device string ("cpu", "cuda:0")
   bool resume = true;              // continue from the store's checkpoint if it holds one
+  bool restart_unreadable_checkpoint = false;  // a stored checkpoint that does not parse whole
+                                   // (cut short, corrupt): true = log it and restart from the
+                                   // float model it still holds, or from scratch (a worker);
+                                   // false = fail with DATA_LOSS (the CLI: the user's file)
   std::string profiles_dir;        // where imported latency profiles live ("" = default)
   std::string profile_json;        // the profile itself (a worker gets it from the server);
                                    // "" = look hardware.profile up in profiles_dir

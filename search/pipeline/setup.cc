@@ -75,12 +75,57 @@ absl::Status LoadLatencyModel(JobContext& job) {
   return absl::OkStatus();
 }
 
+// A stored checkpoint that does not parse whole, on a run that restarts rather than fails
+// (RunOptions::restart_unreadable_checkpoint: a worker, whose server keeps one checkpoint per job,
+// so no older one is left to fall back to). The least lossy restart left: the metadata and the
+// folded float model come first in a checkpoint, so a cut further on (in the network or optimizer
+// state) still holds them whole, and with them the job keeps its pretraining, the phase every
+// later one starts from and the longest to redo, and runs the later phases again from their
+// start (their networks, optimizer and noise state lie past the cut). Without a readable float
+// model, the job starts over.
+void RestartFromUnreadableCheckpoint(JobContext& job, const std::string& bytes,
+                                     const absl::Status& why) {
+  job.Log(absl::StrCat("WARNING: the checkpoint to resume from is unreadable (", why.message(),
+                       "; ", bytes.size(), " bytes)"));
+  auto head = ParseJobCheckpointHead(bytes);
+  absl::StatusOr<JobState> state = absl::DataLossError("no metadata");
+  if (head.ok() && !head->fp_state.empty() &&
+      head->meta.value("spec", nlohmann::json()) == job.state.spec) {
+    state = JobState::FromJson(head->meta);
+  }
+  if (!state.ok() || !state->Done(kPhasePretrain) || !state->accuracy_fp32) {
+    job.Log("restarting the job from its start: the checkpoint holds no whole float model of it");
+    return;
+  }
+  try {  // whole by its length, but only a load shows that the bytes are a model of this graph
+    Network net = job.NewDefaultNetwork();
+    LoadModule(*net, head->fp_state);
+  } catch (const std::exception& e) {
+    job.Log(absl::StrCat("restarting the job from its start: the checkpoint's float model does "
+                         "not load (", e.what(), ")"));
+    return;
+  }
+  job.state.done = {kPhasePretrain};
+  job.state.timings[kPhasePretrain] = state->timings[kPhasePretrain];
+  job.state.accuracy_fp32 = state->accuracy_fp32;
+  job.state.pretrain_cache = state->pretrain_cache;
+  job.state.warnings = state->warnings;  // only pretraining warns (an imported model near chance)
+  job.fp_state = std::move(head->fp_state);
+  job.handoff_state = job.fp_state;
+  job.Log(absl::StrFormat("restarting after pretraining, from the float model the checkpoint "
+                          "still holds (fp32 top-1 %.2f%%)", *job.state.accuracy_fp32));
+}
+
 absl::Status LoadResumeCheckpoint(JobContext& job) {
   if (!job.checkpoints || !job.options.resume) return absl::OkStatus();
   auto bytes = job.checkpoints->Load();
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return absl::OkStatus();
   auto ckpt = ParseJobCheckpoint(**bytes);
+  if (absl::IsDataLoss(ckpt.status()) && job.options.restart_unreadable_checkpoint) {
+    RestartFromUnreadableCheckpoint(job, **bytes, ckpt.status());
+    return absl::OkStatus();
+  }
   if (!ckpt.ok()) return ckpt.status();
   if (ckpt->meta.value("spec", nlohmann::json()) != job.state.spec) {
     return absl::FailedPreconditionError(
