@@ -89,6 +89,9 @@ int main(int argc, char** argv) {
   bitsearch::RunOptions run_options;
   run_options.threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   run_options.resume = true;
+  // The server keeps one checkpoint per job: one this worker cannot read (cut short) has nothing
+  // older behind it, so the job restarts from what it still holds instead of failing.
+  run_options.restart_unreadable_checkpoint = true;
   // Jobs of the same model, data, pretraining and seed share one pretrained float model: the
   // cache is keyed as `bitsearch run` keys it (search/pipeline/pretrain_cache.h).
   run_options.cache_dir = o.data_dir + "/pretrain-cache";
