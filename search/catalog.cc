@@ -22,7 +22,8 @@ std::vector<StrategyInfo> Builtins(StrategyKind kind) {
                "Bayesian Bits: gated residual quantizers with hard-concrete gates, trained with a prior"},
               {"fracbits",
                "FracBits: real-valued bit widths blended between 2/4/8/16, trained towards a "
-               "relative-BOPs or latency target, rounded by bisection at 80% of the search; no "
+               "relative-BOPs or latency target, rounded to the grid at 80% of the search within 1% "
+               "of the target (one offset by bisection, then single-tensor steps); no "
                "pruning (a Bayesian Bits feature)"},
               {"none",
                "no search: post-training quantization at the \"ptq\" block's bits (ranges, CLE, "

@@ -95,27 +95,108 @@ TEST(FracBitsRoundingTest, AlreadyUnderTheTargetKeepsNearestRounding) {
   std::vector<int> nearest;
   for (double q : pr.p.positions) nearest.push_back(RoundedBits(q, 0, 2, 16));
   pr.p.target = 2 * Price(w, nearest);
+  pr.p.tighten = false;
   RoundingResult r = RoundToTarget(pr.p);
   EXPECT_EQ(r.offset, 0);
   EXPECT_EQ(r.bits, nearest);
   EXPECT_EQ(r.tries, 1);
   EXPECT_TRUE(r.feasible);
   EXPECT_FALSE(r.within_tolerance);  // far under: reported as such, never raised
+  EXPECT_EQ(r.moves, 0);
+}
+
+// LeNet-5's shape: conv2 carries 75% of the MACs, so one offset jumps in big steps. Cost: relative
+// BOPs, sum MACs x weight bits x input bits over 32 x 32 bits everywhere; tensors 0-3 the
+// weights, 4-6 the inputs of conv2, fc1, fc2 (conv1's input is the data, fixed at 8 bits).
+RoundingProblem LeNetShapedProblem(double target) {
+  RoundingProblem p;
+  const std::vector<double> macs = {460800, 3276800, 524288, 5120};
+  p.positions = {1.8, 0.9, 0.7, 1.6, 1.2, 1.1, 1.7};
+  p.min_bits.assign(7, 2);
+  p.max_bits.assign(7, 16);
+  p.target = target;
+  p.cost = [macs](const std::vector<int>& b) {
+    const double acts[4] = {8.0, double(b[4]), double(b[5]), double(b[6])};
+    double bops = 0, full = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      bops += macs[k] * b[k] * acts[k];
+      full += macs[k] * 32 * 32;
+    }
+    return 100 * bops / full;
+  };
+  return p;
+}
+
+TEST(FracBitsRoundingTest, ExactPassMeetsTargetsOneOffsetMisses) {
+  int bisection_missed = 0;
+  for (double target : {0.6, 0.75, 1.0, 1.5, 2.0, 3.0}) {  // all at 2 bits: 0.52%
+    RoundingProblem p = LeNetShapedProblem(target);
+    p.tighten = false;
+    const RoundingResult coarse = RoundToTarget(p);
+    p.tighten = true;
+    const RoundingResult r = RoundToTarget(p);
+    ASSERT_TRUE(r.feasible) << target;
+    EXPECT_TRUE(r.within_tolerance) << "target " << target << "%: cost " << r.cost;
+    EXPECT_LE(r.cost, target * 1.01);
+    EXPECT_GE(r.cost, target * 0.99);
+    EXPECT_DOUBLE_EQ(r.cost, p.cost(r.bits));
+    EXPECT_LE(std::abs(r.cost - target), std::abs(coarse.cost - target) + 1e-12);
+    if (!coarse.within_tolerance) {
+      ++bisection_missed;
+      EXPECT_GT(r.moves, 0);
+    }
+  }
+  EXPECT_GE(bisection_missed, 3);  // the pass (exact: 7 tensors) is what meets them
+}
+
+// 12 tensors: too many to try every configuration, so the greedy pass.
+TEST(FracBitsRoundingTest, GreedyPassNeverPassesTheTargetAndKeepsLimits) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    Problem pr = RandomProblem(12, seed);
+    const auto& w = pr.weights;
+    pr.p.min_bits[0] = 8;
+    pr.p.max_bits[1] = 4;
+    pr.p.cost = [&w](const std::vector<int>& bits) { return Price(w, bits); };
+    std::vector<int> nearest, narrowest(12, 2);
+    for (double q : pr.p.positions) nearest.push_back(RoundedBits(q, 0, 2, 16));
+    narrowest[0] = 8;
+    // Between the narrowest configuration and twice nearest rounding: feasible, and both below
+    // and above what nearest rounding costs.
+    const double lo = Price(w, narrowest), hi = 2 * Price(w, nearest);
+    pr.p.target = lo + (0.05 * seed) * (hi - lo);
+    const RoundingResult r = RoundToTarget(pr.p);
+    ASSERT_TRUE(r.feasible) << seed;
+    EXPECT_LE(r.cost, pr.p.target * 1.01) << seed;
+    EXPECT_DOUBLE_EQ(r.cost, Price(w, r.bits));
+    EXPECT_GE(r.bits[0], 8);
+    EXPECT_LE(r.bits[1], 4);
+    EXPECT_TRUE(r.within_tolerance) << "seed " << seed << " cost " << r.cost << " target "
+                                    << pr.p.target;
+  }
 }
 
 TEST(FracBitsRoundingTest, ReportsAnInfeasibleTarget) {
   Problem pr = RandomProblem(10, 4);
   const auto& w = pr.weights;
   pr.p.cost = [&w](const std::vector<int>& bits) { return Price(w, bits); };
-  std::vector<int> cheapest;
+  std::vector<int> cheapest, narrowest(10, 2);
   for (double q : pr.p.positions) cheapest.push_back(RoundedBits(q, -1, 2, 16));
-  pr.p.target = 0.5 * Price(w, cheapest);
+  // Below what every tensor at 2 bits costs: nothing reaches it.
+  pr.p.target = 0.5 * Price(w, narrowest);
+  pr.p.tighten = false;
   RoundingResult r = RoundToTarget(pr.p);
   EXPECT_FALSE(r.feasible);
   EXPECT_FALSE(r.within_tolerance);
   EXPECT_EQ(r.offset, -1);
-  EXPECT_EQ(r.bits, cheapest);  // the cheapest configuration the rule can reach
+  EXPECT_EQ(r.bits, cheapest);  // the cheapest configuration the offset can reach
   EXPECT_EQ(r.tries, 2);
+  // The pass after it goes further down, and still reports the target out of reach.
+  pr.p.tighten = true;
+  const RoundingResult lower = RoundToTarget(pr.p);
+  EXPECT_FALSE(lower.feasible);
+  EXPECT_FALSE(lower.within_tolerance);
+  EXPECT_LT(lower.cost, r.cost);
+  EXPECT_DOUBLE_EQ(lower.cost, Price(w, lower.bits));
 }
 
 TEST(FracBitsRoundingTest, RespectsPerTensorLimits) {
@@ -127,7 +208,7 @@ TEST(FracBitsRoundingTest, RespectsPerTensorLimits) {
   p.target = 1;  // unreachable
   RoundingResult r = RoundToTarget(p);
   EXPECT_FALSE(r.feasible);
-  EXPECT_EQ(r.bits, (std::vector<int>{8, 4, 2}));
+  EXPECT_EQ(r.bits, (std::vector<int>{8, 2, 2}));  // as low as each tensor may go
 }
 
 }  // namespace

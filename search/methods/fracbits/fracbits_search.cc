@@ -82,6 +82,7 @@ nlohmann::json ReportToJson(const RoundingReport& r) {
           {"offset", r.rounding.offset},
           {"cost", r.rounding.cost},
           {"tries", r.rounding.tries},
+          {"moves", r.rounding.moves},
           {"feasible", r.rounding.feasible},
           {"within_tolerance", r.rounding.within_tolerance},
           {"bits", tensors}};
@@ -112,6 +113,7 @@ absl::Status FracBitsSearch::LoadState(const nlohmann::json& state) {
     r.rounding.offset = state.at("offset").get<double>();
     r.rounding.cost = state.at("cost").get<double>();
     r.rounding.tries = state.at("tries").get<int>();
+    r.rounding.moves = state.value("moves", 0);
     r.rounding.feasible = state.at("feasible").get<bool>();
     r.rounding.within_tolerance = state.at("within_tolerance").get<bool>();
     r.tensors = state.at("tensor_order").get<std::vector<std::string>>();
@@ -219,8 +221,9 @@ absl::StatusOr<SearchOutcome> FracBitsSearch::Search(SearchContext& ctx) {
     }
     if (ctx.observer) {
       ctx.observer->OnLog(absl::StrFormat(
-          "fracbits: rounded at step %d with offset %.4f: %s %.4g for target %.4g%s", step,
-          r.rounding.offset, r.cost_kind, r.rounding.cost, target,
+          "fracbits: rounded at step %d with offset %.4f and %d single-tensor moves: %s %.4g for "
+          "target %.4g%s",
+          step, r.rounding.offset, r.rounding.moves, r.cost_kind, r.rounding.cost, target,
           r.rounding.feasible ? "" : " (infeasible: the cheapest configuration the rule reaches)"));
     }
     report_ = std::move(r);

@@ -58,8 +58,10 @@ TEST(FracBitsSearchTest, IsABuiltInMethodWithoutPruning) {
 }
 
 TEST(FracBitsSearchTest, StaysUnderABopsTargetThroughThePipeline) {
-  // Between all-4-bit (1.5625%) and all-8-bit (6.25%) LeNet-5.
-  const double target = 3.0;
+  // Between all-2-bit and all-8-bit LeNet-5 (the input stays at 8 bits). LeNet-5's per-tensor
+  // grid is sparse: with widths up to 8 bits it holds one configuration within 1% of 1% relative
+  // BOPs (0.993%) and none within 1% of 3%; the rounding must find that one.
+  const double target = 1.0;
   RecordingObserver observer;
   auto result = RunSmallJob(target, &observer);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -72,13 +74,13 @@ TEST(FracBitsSearchTest, StaysUnderABopsTargetThroughThePipeline) {
     EXPECT_TRUE(OnGrid(l["searched_act_bits"].get<int>())) << l.dump();
     EXPECT_EQ(l["channels_kept"], l["channels"]) << l.dump();  // no pruning
   }
-  // Never over the target (1% tolerance). Not necessarily within 1% under it: LeNet-5 has seven
-  // searched tensors and conv2 carries 75% of the MACs, so one grid step of its input moves the
-  // cost by 1.17 points (seen: offset -0.18 gave 2.26% for a 3% target, the next configuration
-  // up costs 3.43%). Far above all-2-bit (0.39%): the search did not collapse to the floor.
+  // Within 1% of the target. One global offset alone lands far from it: conv2 carries 75% of
+  // the MACs (offset -0.18 gave 2.26% for a 3% target, the next configuration up 3.43%); with
+  // seven tensors the pass after the bisection tries every configuration.
   const double bops = r["relative_bops_percent_searched"].get<double>();
   EXPECT_LE(bops, target * 1.01) << r.dump();
-  EXPECT_GE(bops, target * 0.5) << r.dump();
+  EXPECT_GE(bops, target * 0.99) << r.dump();
+  EXPECT_TRUE(r["search_report"]["within_tolerance"].get<bool>()) << r["search_report"].dump();
   EXPECT_GT(r["accuracy"]["final"].get<double>(), 20.0) << r["accuracy"].dump();  // chance: 10%
   bool logged = false;
   for (const std::string& line : observer.logs) logged |= line.rfind("fracbits: rounded", 0) == 0;
