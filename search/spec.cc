@@ -14,6 +14,7 @@
 #include "base/quote.h"
 #include "base/status_macros.h"
 #include "search/spec_reader.h"
+#include "search/spec_search.h"
 #include "search/catalog.h"
 
 namespace bitsearch {
@@ -21,7 +22,9 @@ namespace {
 
 using nlohmann::json;
 
+using spec_internal::CheckStrategy;
 using spec_internal::NotOneOf;
+using spec_internal::ParseSearch;
 using spec_internal::ObjectReader;
 using spec_internal::ReadBlock;
 using spec_internal::SubObject;
@@ -33,11 +36,6 @@ using spec_internal::kMaxMu;
 using spec_internal::kMaxSamples;
 using spec_internal::kMaxWidth;
 
-// `v` must name a catalog entry of `kind`.
-absl::Status CheckStrategy(const std::string& path, StrategyKind kind, const std::string& v) {
-  if (HasStrategy(kind, v)) return absl::OkStatus();
-  return NotOneOf(path, v, StrategyNames(kind));
-}
 
 absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
   const json* obj = root.Find("model");
@@ -58,96 +56,6 @@ absl::Status ParseModel(ObjectReader& root, ModelSpec* m) {
     return absl::InvalidArgumentError("model: give exactly one of \"zoo\" or \"onnx\"");
   }
   if (!m->zoo.empty()) return CheckStrategy("model.zoo", StrategyKind::kZooModel, m->zoo);
-  return absl::OkStatus();
-}
-
-// FracBits' fields of the "search" block. Each must come with method "fracbits", which needs a
-// target; the target has exactly one of its two keys.
-absl::Status ParseFracBitsFields(ObjectReader& r, SearchSpec* s) {
-  const bool fracbits = s->method == "fracbits";
-  for (const char* key : {"target", "kappa", "round_at", "per_channel", "keep_first_last_8bit",
-                          "bits_lr"}) {
-    if (!fracbits && r.Find(key) != nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          r.Path(key), ": only search.method \"fracbits\" takes it (method is \"", s->method,
-          "\")"));
-    }
-  }
-  if (!fracbits) return absl::OkStatus();
-  BS_RETURN_IF_ERROR(ReadBlock(r, "target", [&](ObjectReader& t) -> absl::Status {
-    SearchSpec::Target target;
-    if (t.Find("relative_bops_percent") != nullptr) {
-      double v = 0;
-      BS_RETURN_IF_ERROR(t.Number("relative_bops_percent", &v, 0.0, true, 100.0,
-                                  "a percentage of the 32-bit network's BOPs"));
-      target.relative_bops_percent = v;
-    }
-    if (t.Find("latency") != nullptr) {
-      double v = 0;
-      BS_RETURN_IF_ERROR(t.Number("latency", &v, 0.0, true));
-      target.latency = v;
-    }
-    BS_RETURN_IF_ERROR(t.NoUnknownFields());  // a misspelt key before "exactly one"
-    if (target.relative_bops_percent.has_value() == target.latency.has_value()) {
-      return absl::InvalidArgumentError(
-          "search.target: needs exactly one of \"relative_bops_percent\" and \"latency\"");
-    }
-    s->target = target;
-    return absl::OkStatus();
-  }));
-  BS_RETURN_IF_ERROR(r.Number("kappa", &s->kappa, 0.0, false, 1e6));
-  BS_RETURN_IF_ERROR(r.Number("round_at", &s->round_at, 0.0, true, 1.0,
-                              "a share of the search's steps"));
-  BS_RETURN_IF_ERROR(r.Bool("per_channel", &s->per_channel));
-  BS_RETURN_IF_ERROR(r.Bool("keep_first_last_8bit", &s->keep_first_last_8bit));
-  return r.Number("bits_lr", &s->bits_lr, 0.0, false, kMaxLr);
-}
-
-absl::Status ParseSearch(ObjectReader& root, SearchSpec* s) {
-  BS_RETURN_IF_ERROR(ReadBlock(root, "search", [&](ObjectReader& r) -> absl::Status {
-    BS_RETURN_IF_ERROR(r.String("method", &s->method));
-    BS_RETURN_IF_ERROR(r.Integer("epochs", &s->epochs, 0, kMaxEpochs));
-    BS_RETURN_IF_ERROR(r.Number("mu", &s->mu, 0.0, false, kMaxMu,
-                                "the prior's strength; useful values lie within 0.001..10"));
-    BS_RETURN_IF_ERROR(r.String("regularizer", &s->regularizer));
-    BS_RETURN_IF_ERROR(r.Integer("max_bits", &s->max_bits, 0));
-    BS_RETURN_IF_ERROR(r.Bool("prune", &s->prune));
-    BS_RETURN_IF_ERROR(r.Integer("batch_size", &s->batch_size, 1, kMaxBatch));
-    BS_RETURN_IF_ERROR(r.Number("lr", &s->lr, 0.0, true, kMaxLr));
-    if (const json* lr = r.Find("gate_lr"); lr && !lr->is_null()) {
-      double rate = 0;
-      BS_RETURN_IF_ERROR(r.Number("gate_lr", &rate, 0.0, true, kMaxLr));
-      s->gate_lr = rate;
-    }
-    BS_RETURN_IF_ERROR(r.Number("gate_travel", &s->gate_travel, 0.0, true, 1.0,
-                                "it is a share of the search steps"));
-    BS_RETURN_IF_ERROR(r.Number("gate_init", &s->gate_init, -1e9, false));
-    BS_RETURN_IF_ERROR(r.Number("range_lr", &s->range_lr, 0.0, true, kMaxLr));
-    BS_RETURN_IF_ERROR(r.Integer("seed", &s->seed, 0));
-    return ParseFracBitsFields(r, s);
-  }));
-  // Without a "search" block these check the defaults, which pass.
-  BS_RETURN_IF_ERROR(CheckStrategy("search.method", StrategyKind::kSearchMethod, s->method));
-  BS_RETURN_IF_ERROR(CheckStrategy("search.regularizer", StrategyKind::kPrior, s->regularizer));
-  if (s->max_bits != 2 && s->max_bits != 4 && s->max_bits != 8 && s->max_bits != 16 &&
-      s->max_bits != 32) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "search.max_bits: must be one of 2, 4, 8, 16, 32, got ", s->max_bits));
-  }
-  if (s->gate_init < -10 || s->gate_init > 10) {
-    return absl::InvalidArgumentError("search.gate_init: must be within [-10, 10]");
-  }
-  if (s->method == "fracbits") {
-    if (!s->target) {
-      return absl::InvalidArgumentError(
-          "search.target: search.method \"fracbits\" needs a target: {\"relative_bops_percent\": "
-          "X} or {\"latency\": Y}");
-    }
-    if (s->max_bits > 16) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "search.max_bits: fracbits blends the widths 2, 4, 8, 16; got ", s->max_bits));
-    }
-  }
   return absl::OkStatus();
 }
 
@@ -215,12 +123,31 @@ absl::Status ParseRefine(ObjectReader& root, RefineSpec* f) {
   return CheckStrategy("refine.method", StrategyKind::kRefineMethod, f->method);
 }
 
-absl::Status ParseEpochsAndLr(ObjectReader& root, const std::string& key, int* epochs, double* lr,
-                              int* batch_size) {
-  return ReadBlock(root, key, [&](ObjectReader& r) -> absl::Status {
-    BS_RETURN_IF_ERROR(r.Integer("epochs", epochs, 0, kMaxEpochs));
-    BS_RETURN_IF_ERROR(r.Number("lr", lr, 0.0, true, kMaxLr));
-    return batch_size ? r.Integer("batch_size", batch_size, 1, kMaxBatch) : absl::OkStatus();
+// The "pretrain" block; "grad_l1" needs a strength and must start within the epochs it has.
+absl::Status ParsePretrain(ObjectReader& root, PretrainSpec* p) {
+  return ReadBlock(root, "pretrain", [&](ObjectReader& r) -> absl::Status {
+    BS_RETURN_IF_ERROR(r.Integer("epochs", &p->epochs, 0, kMaxEpochs));
+    BS_RETURN_IF_ERROR(r.Number("lr", &p->lr, 0.0, true, kMaxLr));
+    BS_RETURN_IF_ERROR(r.Integer("batch_size", &p->batch_size, 1, kMaxBatch));
+    return ReadBlock(r, "grad_l1", [&](ObjectReader& g) -> absl::Status {
+      PretrainSpec::GradL1 l1;
+      BS_RETURN_IF_ERROR(g.Number("lambda_w", &l1.lambda_w, 0.0, false, 1e6));
+      BS_RETURN_IF_ERROR(g.Number("lambda_a", &l1.lambda_a, 0.0, false, 1e6));
+      BS_RETURN_IF_ERROR(g.Integer("start_epoch", &l1.start_epoch, 0, kMaxEpochs));
+      BS_RETURN_IF_ERROR(g.NoUnknownFields());  // a misspelt strength before "both 0"
+      if (l1.lambda_w == 0 && l1.lambda_a == 0) {
+        return absl::InvalidArgumentError(
+            "pretrain.grad_l1: lambda_w and lambda_a are both 0, which is plain training; give "
+            "one a strength (0.05 on the activations is a usual start) or drop the block");
+      }
+      if (l1.start_epoch >= p->epochs) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "pretrain.grad_l1.start_epoch: ", l1.start_epoch, " leaves no gradient-L1 epoch of ",
+            "pretrain.epochs ", p->epochs, " (epochs count from 0)"));
+      }
+      p->grad_l1 = l1;
+      return absl::OkStatus();
+    });
   });
 }
 
@@ -309,9 +236,8 @@ absl::StatusOr<JobSpec> ParseJobSpec(const json& j) {
       }
     }
   }
-  BS_RETURN_IF_ERROR(ParseEpochsAndLr(root, "pretrain", &spec.pretrain.epochs, &spec.pretrain.lr,
-                                      &spec.pretrain.batch_size));
-  BS_RETURN_IF_ERROR(ParseSearch(root, &spec.search));
+  BS_RETURN_IF_ERROR(ParsePretrain(root, &spec.pretrain));
+  BS_RETURN_IF_ERROR(ParseSearch(root, &spec.search, &spec.compare_methods));
   BS_RETURN_IF_ERROR(ParseRefine(root, &spec.refine));
   // Budget mode weighs accuracy on held-out training data; the test split must not decide it.
   if (spec.refine.latency_budget && spec.refine.method != "none" &&
@@ -403,7 +329,17 @@ nlohmann::json JobSpecToJson(const JobSpec& s) {
       {"export", {{"include_preprocessing", s.export_options.include_preprocessing}}},
       {"checkpoint_every", s.checkpoint_every},
   };
-  if (s.search.method == "fracbits") {  // read only then (ParseFracBitsFields)
+  // Only when given: the pretrain cache's key holds this block, and plain jobs keep their entries.
+  if (s.pretrain.grad_l1) {
+    out["pretrain"]["grad_l1"] = {{"lambda_w", s.pretrain.grad_l1->lambda_w},
+                                  {"lambda_a", s.pretrain.grad_l1->lambda_a},
+                                  {"start_epoch", s.pretrain.grad_l1->start_epoch}};
+  }
+  if (!s.compare_methods.empty()) out["compare_methods"] = s.compare_methods;
+  const bool fracbits = s.search.method == "fracbits" ||
+                        std::find(s.compare_methods.begin(), s.compare_methods.end(),
+                                  "fracbits") != s.compare_methods.end();
+  if (fracbits) {  // read only then (ParseFracBitsFields)
     json& search = out["search"];
     if (s.search.target) {
       const auto& t = *s.search.target;

@@ -36,6 +36,15 @@ struct PretrainSpec {
   int epochs = 3;          // plain FP training epochs when no weights are given
   double lr = 1e-3;        // Adam learning rate
   int batch_size = 128;
+  // Gradient-L1 ("quantization-ready") training: loss = CE + lambda_w sum ||dCE/dW||_1 +
+  // lambda_a sum ||dCE/dy||_1 from epoch start_epoch on (search/grad_l1.h). On an imported model
+  // it fine-tunes the model's own weights for `epochs` epochs (otherwise nothing trains).
+  struct GradL1 {
+    double lambda_w = 0;
+    double lambda_a = 0;
+    int start_epoch = 0;  // epochs of plain training first (counted from 0)
+  };
+  std::optional<GradL1> grad_l1;
 };
 
 struct SearchSpec {
@@ -117,6 +126,11 @@ struct JobSpec {
   // another method: only ptq.steps.cle (and calibration_samples), equalization before the search.
   PtqJobSpec ptq;
   std::vector<BaselineSpec> baselines;  // catalog names ("w8a8", ...) or objects (baseline_spec.h)
+  // Search methods run side by side on the one pretrained model ("compare_methods"), the job's
+  // own search.method among them; empty = that method alone. Each other method runs its own
+  // search, refinement and fine-tune after the job's; FracBits without a search.target takes
+  // the relative BOPs (or, with the latency prior, the latency) the job's own search reached.
+  std::vector<std::string> compare_methods;
   ExportSpec export_options;
   int64_t checkpoint_every = 200;   // steps between checkpoints (0 = only at phase ends)
 };

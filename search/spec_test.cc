@@ -316,6 +316,31 @@ TEST(SpecTest, StrategyNamesComeFromTheCatalog) {
             absl::StatusCode::kAlreadyExists);
 }
 
+TEST(SpecTest, GradL1PretrainingRoundTripsAndItsErrorsNameTheField) {
+  auto spec = ParseJobSpecText(R"({"model": "lenet5", "pretrain": {"epochs": 4,
+      "grad_l1": {"lambda_a": 0.05, "start_epoch": 1}}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_TRUE(spec->pretrain.grad_l1.has_value());
+  EXPECT_DOUBLE_EQ(spec->pretrain.grad_l1->lambda_a, 0.05);
+  EXPECT_DOUBLE_EQ(spec->pretrain.grad_l1->lambda_w, 0);
+  EXPECT_EQ(spec->pretrain.grad_l1->start_epoch, 1);
+  auto again = ParseJobSpec(JobSpecToJson(*spec));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(JobSpecToJson(*again), JobSpecToJson(*spec));
+  // A plain job's JSON has no such block, so its pretrain-cache key is what it always was.
+  EXPECT_FALSE(JobSpecToJson(*ParseJobSpecText(R"({"model": "lenet5"})"))["pretrain"].contains("grad_l1"));
+
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "pretrain": {"grad_l1": {}}})"),
+              HasSubstr("pretrain.grad_l1: lambda_w and lambda_a are both 0"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "pretrain": {"grad_l1": {"lambda_w": -1}}})"),
+              HasSubstr("pretrain.grad_l1.lambda_w"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "pretrain": {"epochs": 3,
+                          "grad_l1": {"lambda_a": 0.1, "start_epoch": 3}}})"),
+              HasSubstr("pretrain.grad_l1.start_epoch: 3 leaves no gradient-L1 epoch"));
+  EXPECT_THAT(ErrorOf(R"({"model": "lenet5", "pretrain": {"grad_l1": {"lambda": 0.1}}})"),
+              HasSubstr("pretrain.grad_l1.lambda"));
+}
+
 TEST(SpecTest, FracBitsFieldsRoundTripAndTheirErrorsNameTheField) {
   auto spec = ParseJobSpecText(R"({"model": "lenet5", "search": {"method": "fracbits",
       "target": {"relative_bops_percent": 1.5}, "kappa": 2, "round_at": 0.75,

@@ -65,9 +65,16 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
       if (data.augment.enabled()) x = AugmentBatch(x, data.augment, PhaseSeed(plan.seed, plan.name, (1ull << 40) + global));
       auto y = data.y.index_select(0, idx);
       optimizer.zero_grad();
-      auto logits = net.forward(x);
-      auto loss = torch::cross_entropy_loss(logits, y);
-      auto objective = plan.regularizer ? loss + plan.regularizer() : loss;
+      StepLoss step_loss;
+      if (plan.loss) {
+        step_loss = plan.loss(x, y, global);
+      } else {
+        step_loss.logits = net.forward(x);
+        step_loss.objective = torch::cross_entropy_loss(step_loss.logits, y);
+        if (plan.regularizer) step_loss.objective = step_loss.objective + plan.regularizer();
+      }
+      const torch::Tensor& logits = step_loss.logits;
+      const torch::Tensor& objective = step_loss.objective;
       objective.backward();
       optimizer.step();
       if (plan.after_step) plan.after_step();

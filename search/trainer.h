@@ -23,6 +23,12 @@ struct PhaseCursor {
   int64_t step_in_epoch = 0;  // optimizer steps already taken in `epoch`
 };
 
+// One batch's forward pass and the objective minimised on it.
+struct StepLoss {
+  torch::Tensor logits;
+  torch::Tensor objective;
+};
+
 struct PhasePlan {
   std::string name;
   int epochs = 1;
@@ -32,6 +38,9 @@ struct PhasePlan {
   std::function<void(int64_t step, int64_t total)> schedule;
   // Extra loss term (the prior); empty for plain cross-entropy.
   std::function<torch::Tensor()> regularizer;
+  // Replaces the default step loss (forward, cross-entropy, plus `regularizer`) for global step
+  // `step`: gradient-L1 pretraining differentiates the gradients themselves. Empty = default.
+  std::function<StepLoss(const torch::Tensor& x, const torch::Tensor& y, int64_t step)> loss;
   // After each optimizer step (the permanent-off rule).
   std::function<void()> after_step;
   // Adds phase-specific figures to a progress sample (expected bits, relative BOPs).

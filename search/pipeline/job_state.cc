@@ -63,6 +63,7 @@ json JobState::ToJson() const {
           {"baselines", baselines_json},
           {"method_state", method_state},
           {"ptq_report", ptq_report},
+          {"comparisons", comparisons},
           {"preprocessing", preprocessing},
           {"data", data},
           {"warnings", warnings}};
@@ -99,6 +100,9 @@ absl::StatusOr<JobState> JobState::FromJson(const json& j) {
     }
     s.method_state = j.at("method_state");
     s.ptq_report = j.value("ptq_report", json());  // absent in states written before it
+    if (j.contains("comparisons")) {  // likewise
+      s.comparisons = j.at("comparisons").get<std::map<std::string, json>>();
+    }
     s.preprocessing = j.at("preprocessing");
     s.data = j.at("data");
     s.warnings = j.at("warnings").get<std::vector<std::string>>();

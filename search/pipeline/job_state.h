@@ -47,6 +47,8 @@ struct JobState {
   std::optional<double> accuracy_final;     // after fine-tuning
   std::optional<ExportReport> exported;     // when RunOptions::export_dir was set
   std::map<std::string, BaselineResult> baselines;  // by baseline name
+  // compare_methods: each other method's row of the comparison (comparison.h), by method name.
+  std::map<std::string, nlohmann::json> comparisons;
   nlohmann::json method_state;              // the search method's SaveState() (opaque here)
   // What the "ptq" block did (the result's "ptq"): a post-training job's quantization
   // (SearchOutcome::report), or the equalization before a search (range_init_phase.cc).

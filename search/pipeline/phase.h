@@ -37,6 +37,10 @@ absl::StatusOr<std::string> RunFinetune(JobContext& job);    // finetune_phase.c
 absl::StatusOr<std::string> RunExport(JobContext& job);      // export_phase.cc
 // The baseline `baseline`, run as phase "baseline:NAME" (baseline_phase.cc).
 Phase BaselinePhase(const BaselineSpec& baseline);
+// compare_methods' other method `method`, run as phase "compare:METHOD" (compare_phase.cc).
+Phase ComparePhase(const std::string& method);
+// The target the job's own method ran with, for its comparison row (null but for FracBits).
+nlohmann::json OwnComparisonTarget(const JobSpec& spec);
 
 }  // namespace bitsearch
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/atomic_file.h"
 #include "base/status_macros.h"
+#include "search/pipeline/comparison.h"
 #include "search/pipeline/job_context.h"
 #include "search/pipeline/phase.h"
 #include "search/pipeline/pretrain_cache.h"
@@ -34,6 +35,9 @@ std::vector<Phase> JobPhases(const JobContext& job) {
   if (job.spec.finetune.rounds()) phases.push_back({kPhaseAdaRound, RunAdaRound});
   phases.push_back({kPhaseFinetune, RunFinetune});
   if (!job.options.export_dir.empty()) phases.push_back({kPhaseExport, RunExport});
+  for (const std::string& m : job.spec.compare_methods) {
+    if (m != job.spec.search.method) phases.push_back(ComparePhase(m));
+  }
   for (const BaselineSpec& b : job.spec.baselines) phases.push_back(BaselinePhase(b));
   return phases;
 }
@@ -64,7 +68,12 @@ absl::StatusOr<nlohmann::json> Run(JobContext& job) {
   }
   LatencyReport latency = MeasureLatency(job.folded_graph, job.state, *job.latency);
   job.state.timings["total"] += Seconds(start);
-  return BuildResult(job.folded_graph, job.state, latency);
+  nlohmann::json result = BuildResult(job.folded_graph, job.state, latency);
+  if (!job.spec.compare_methods.empty()) {
+    AddComparison(result, job.spec.compare_methods, job.spec.search.method,
+                  OwnComparisonTarget(job.spec), job.state.comparisons);
+  }
+  return result;
 }
 
 }  // namespace

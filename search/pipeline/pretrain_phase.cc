@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "search/grad_l1.h"
 #include "search/grouped_adam.h"
 #include "search/pipeline/phase.h"
 #include "search/pipeline/pretrain_cache.h"
@@ -37,8 +38,9 @@ absl::StatusOr<std::string> RunPretrain(JobContext& job) {
   // Imported weights are the model itself; only trained models are worth caching.
   const std::string cache =
       TrainsFloatModel(job.spec) ? PretrainCachePath(job.options.cache_dir, job.state.spec) : "";
-  // A sweep point: the float model of the sweep's shared pretraining (RunOptions::pretrained_model).
-  if (!job.imported && !job.Resuming(kPhasePretrain) && !job.options.pretrained_model.empty()) {
+  // A sweep point or a compared method: the float model of a shared pretraining
+  // (RunOptions::pretrained_model; for an imported model, its gradient-L1 fine-tune is shared).
+  if (!job.Resuming(kPhasePretrain) && !job.options.pretrained_model.empty()) {
     if (auto shared = ParseCachedPretrain(job.options.pretrained_model)) {
       job.fp_state = shared->fp_state;
       job.state.accuracy_fp32 = shared->accuracy_fp32;
@@ -76,12 +78,32 @@ absl::StatusOr<std::string> RunPretrain(JobContext& job) {
   }
   PhasePlan plan;
   plan.name = kPhasePretrain;
-  plan.epochs = job.imported ? 0 : job.spec.pretrain.epochs;
+  // An imported model trains only to become quantization-ready (gradient-L1).
+  const auto& grad_l1 = job.spec.pretrain.grad_l1;
+  plan.epochs = job.imported && !grad_l1 ? 0 : job.spec.pretrain.epochs;
   plan.batch_size = job.spec.pretrain.batch_size;
   plan.seed = job.spec.search.seed;
   // Cosine decay: a few epochs at constant Adam 1e-3 stop short of what the model can reach
   // (Fashion-MNIST LeNet-5: 88.94% after 3 epochs); annealing buys the last point cheaply.
   plan.schedule = [&](int64_t step, int64_t total) { opt.Scale(0, CosineFactor(step, total)); };
+  if (grad_l1) {
+    const int64_t first_step =
+        grad_l1->start_epoch * StepsPerEpoch(job.data.train.size(), plan.batch_size);
+    const GradL1Strength strength{grad_l1->lambda_w, grad_l1->lambda_a};
+    plan.loss = [&, first_step, strength](const torch::Tensor& x, const torch::Tensor& y,
+                                          int64_t step) {
+      if (step < first_step) {
+        torch::Tensor logits = net->forward(x);
+        return StepLoss{logits, torch::cross_entropy_loss(logits, y)};
+      }
+      GradL1Loss l = ComputeGradL1Loss(*net, x, y, strength);
+      return StepLoss{l.logits, l.total};
+    };
+    job.Log(absl::StrFormat(
+        "pretrain: gradient-L1 training from epoch %d of %d (lambda_w %g, lambda_a %g)%s",
+        grad_l1->start_epoch + 1, plan.epochs, strength.lambda_w, strength.lambda_a,
+        job.imported ? ", starting from the imported weights" : ""));
+  }
   absl::Status st = RunPhase(*net, opt.adam(), job.data.train, plan, cursor, job.observer,
                              job.spec.checkpoint_every, [&](const PhaseCursor& c) {
                                return job.SaveInPhase(kPhasePretrain, c, net.get(), &opt.adam());
@@ -89,13 +111,22 @@ absl::StatusOr<std::string> RunPretrain(JobContext& job) {
   if (!st.ok()) return st;
   Network folded = FoldBatchNorm(*net);
   job.fp_state = SerializeModule(*folded);
-  if (!job.imported) job.state.accuracy_fp32 = Evaluate(*folded, job.data.test).accuracy;
+  // An imported model's own accuracy stays the float reference; the quantization-ready one it
+  // became is this phase's summary.
+  const double trained = job.imported && plan.epochs == 0
+                             ? *job.state.accuracy_fp32
+                             : Evaluate(*folded, job.data.test).accuracy;
+  if (!job.imported) job.state.accuracy_fp32 = trained;
   const double accuracy = *job.state.accuracy_fp32;
   if (!cache.empty()) {
     absl::Status written = StoreCachedPretrain(cache, {job.fp_state, accuracy});
     if (!written.ok()) job.Log(absl::StrCat("pretrained model not cached: ", written.message()));
   }
   job.handoff_state = job.fp_state;
+  if (job.imported && plan.epochs > 0) {
+    return absl::StrFormat("fp32 top-1 %.2f%% imported, %.2f%% after %d gradient-L1 epochs",
+                           accuracy, trained, plan.epochs);
+  }
   return absl::StrFormat("fp32 top-1 %.2f%%%s", accuracy,
                          job.state.warnings.empty() ? "" : " (NEAR CHANCE: see the warning)");
 }

@@ -105,6 +105,8 @@ json BuildResult(const Graph& graph, const JobState& state, const LatencyReport&
       {"layers", layers},
       {"baselines", baselines},
       {"ptq", state.ptq_report},
+      // What the search method reports of itself (FracBits: its rounding); null for most.
+      {"search_report", state.method_state},
       {"refine", state.refine ? state.refine->ToJson() : json()},
       {"finetune",
        {{"method", state.spec.at("finetune").value("method", "qat")},

@@ -123,6 +123,31 @@ std::string RenderHtmlReport(const ResultView& v, const ReportContext& c) {
   return HtmlDocument(absl::StrCat("bitsearch: ", v.name.empty() ? "job" : v.name), RenderReportBody(v, c));
 }
 
+namespace {
+
+// compare_methods: one row per search method, all from the one pretrained model.
+std::string MethodTable(const ResultView& v) {
+  std::string out =
+      "<h2>Search methods compared</h2>\n<p>Each method searched from the same pretrained model "
+      "and went through the same refinement and fine-tune; the first is this job's own (its "
+      "model is the one exported). Time: range initialisation to the end of the fine-tune.</p>\n"
+      "<table id=\"methods\">\n";
+  const std::string unit = v.latency_unit.empty() ? "" : absl::StrCat(" (", H(v.latency_unit), ")");
+  out += Row({"method", "target", "searched top-1 (%)", "final top-1 (%)", "relative BOPs searched (%)",
+              "relative BOPs final (%)", "latency searched" + unit, "latency final" + unit, "seconds",
+              "final bits per layer (weights/activations)"},
+             true);
+  for (const MethodView& m : v.methods) {
+    out += Row({H(m.method), m.target.empty() ? "-" : H(m.target), FormatFigure(m.accuracy_searched),
+                FormatFigure(m.accuracy_final), FormatFigure(m.relative_bops_searched, "%.3f"),
+                FormatFigure(m.relative_bops_final, "%.3f"), FormatFigure(m.latency_searched, "%.6g"),
+                FormatFigure(m.latency_final, "%.6g"), FormatFigure(m.seconds, "%.0f"), H(m.bits)});
+  }
+  return out + "</table>\n";
+}
+
+}  // namespace
+
 std::string RenderReportBody(const ResultView& v, const ReportContext& c) {
   const std::string name = v.name.empty() ? "job" : v.name;
   std::string out = absl::StrCat("<h1>bitsearch result: ", H(name), "</h1>\n");
@@ -149,6 +174,7 @@ std::string RenderReportBody(const ResultView& v, const ReportContext& c) {
     }
     out += "</table>\n";
   }
+  if (!v.methods.empty()) out += MethodTable(v);
   out += "<h2>Trade-off points</h2>\n";
   std::vector<ChartPoint> latency = LatencyPoints(v);
   if (!latency.empty()) {

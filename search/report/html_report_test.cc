@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "search/report/result_chart.h"
 #include "search/report/test_util.h"
 
 namespace bitsearch {
@@ -61,6 +62,48 @@ TEST(HtmlReportTest, ProblemsAreShownAndTextIsEscaped) {
   EXPECT_NE(html.find("accuracy.final: expected a number in 0..100, got string"), std::string::npos);
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_EQ(html.find("<b>x</b>"), std::string::npos);
+}
+
+// compare_methods: the methods' table and the other method's point on the chart.
+TEST(HtmlReportTest, ComparedMethodsGetATableAndAChartPoint) {
+  json r = SampleResult();
+  json own = {{"method", "bayesian_bits"},
+              {"target", nullptr},
+              {"accuracy", {{"searched", 90.0}, {"final", r["accuracy"]["final"]}}},
+              {"relative_bops_percent", {{"searched", 0.7}, {"final", r["relative_bops_percent"]}}},
+              {"latency", {{"searched", 2.0e5}, {"final", r["latency"]["final"]}}},
+              {"seconds", 80.0},
+              {"layers", json::array({{{"name", "conv1"}, {"weight_bits", 8}, {"act_bits", 8}}})}};
+  json other = own;
+  other["method"] = "fracbits";
+  other["target"] = {{"relative_bops_percent", 0.7}};
+  other["accuracy"]["final"] = 88.25;
+  other["relative_bops_percent"]["final"] = 0.6931;
+  other["layers"][0]["weight_bits"] = 4;
+  r["comparison"] = json::array({own, other});
+  absl::StatusOr<ResultView> v = ReadResultView(r);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->problems.empty()) << v->problems[0];
+  ASSERT_EQ(v->methods.size(), 2u);
+  EXPECT_EQ(v->methods[1].target, "0.7% relative BOPs");
+  EXPECT_EQ(v->methods[1].bits, "conv1 4/8");
+  const std::string html = RenderHtmlReport(*v, {});
+  EXPECT_NE(html.find("<h2>Search methods compared</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td>fracbits</td><td>0.7% relative BOPs</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>88.25</td>"), std::string::npos);
+  EXPECT_NE(html.find("conv1 4/8"), std::string::npos);
+  // The other method is a point of its own on the BOPs chart, named in the legend.
+  const std::vector<ChartPoint> points = BopsPoints(*v);
+  bool plotted = false;
+  for (const ChartPoint& p : points) plotted |= p.kind == "method" && p.label == "fracbits";
+  EXPECT_TRUE(plotted);
+  EXPECT_NE(RenderResultChart(*v).svg.find("other search methods"), std::string::npos);
+  // A malformed row is a problem named by its path, not a crash.
+  r["comparison"][1]["accuracy"]["final"] = "high";
+  v = ReadResultView(r);
+  ASSERT_TRUE(v.ok());
+  ASSERT_FALSE(v->problems.empty());
+  EXPECT_NE(v->problems[0].find("comparison[1].accuracy.final"), std::string::npos);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ const char* KindColour(const std::string& kind) {
   if (kind == "searched") return "#8e44ad";
   if (kind == "fp32") return "#2c3e50";
   if (kind == "baseline") return "#2471a3";
+  if (kind == "method") return "#d68910";
   return "#138d75";
 }
 
@@ -148,7 +149,10 @@ int DrawTradeoff(SvgWriter& svg, const Box& area, const std::string& id, const s
     if (std::find(kinds.begin(), kinds.end(), p.kind) == kinds.end()) kinds.push_back(p.kind);
   }
   for (const std::string& kind : kinds) {
-    std::string name = kind == "baseline" ? "fixed-bit baselines" : kind == "point" ? "points" : kind;
+    std::string name = kind == "baseline" ? "fixed-bit baselines"
+                       : kind == "point"  ? "points"
+                       : kind == "method" ? "other search methods"
+                                          : kind;
     svg.Circle(lx + 5, ly - 4, 4, absl::StrCat("fill=\"", KindColour(kind), "\""));
     Box b = svg.Text(lx + 13, ly, name, Style(10));
     lx = b.x1 + 14;
@@ -238,27 +242,34 @@ namespace {
 // A result's configurations on one plot: each with its accuracy and the cost this plot shows.
 std::vector<ChartPoint> PointsOf(const ResultView& v, std::optional<double> final_cost,
                                  std::optional<double> searched_cost, std::optional<double> fp32_cost,
-                                 std::optional<double> BaselineView::*baseline_cost) {
+                                 std::optional<double> BaselineView::*baseline_cost,
+                                 std::optional<double> MethodView::*method_cost) {
   std::vector<ChartPoint> out;
   auto add = [&](const std::string& label, const char* kind, std::optional<double> acc, std::optional<double> cost) {
     if (acc && cost) out.push_back({label, kind, *acc, *cost});
   };
-  add("final", "final", v.accuracy_final, final_cost);
+  add(v.methods.empty() ? "final" : "final: " + v.methods[0].method, "final", v.accuracy_final,
+      final_cost);
   add("searched", "searched", v.accuracy_searched, searched_cost);
   add("fp32", "fp32", v.accuracy_fp32, fp32_cost);
   for (const BaselineView& b : v.baselines) add(b.name, "baseline", b.accuracy, b.*baseline_cost);
+  // compare_methods: the job's own method is "final" already; the others as their final models.
+  for (size_t i = 1; i < v.methods.size(); ++i) {
+    add(v.methods[i].method, "method", v.methods[i].accuracy_final, v.methods[i].*method_cost);
+  }
   return out;
 }
 
 }  // namespace
 
 std::vector<ChartPoint> LatencyPoints(const ResultView& v) {
-  return PointsOf(v, v.latency_final, v.latency_searched, v.latency_fp32, &BaselineView::latency);
+  return PointsOf(v, v.latency_final, v.latency_searched, v.latency_fp32, &BaselineView::latency,
+                  &MethodView::latency_final);
 }
 
 std::vector<ChartPoint> BopsPoints(const ResultView& v) {
   return PointsOf(v, v.relative_bops_percent, v.relative_bops_percent_searched, 100.0,
-                  &BaselineView::relative_bops_percent);
+                  &BaselineView::relative_bops_percent, &MethodView::relative_bops_final);
 }
 
 RenderedSvg RenderResultChart(const ResultView& v) {

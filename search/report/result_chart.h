@@ -19,7 +19,7 @@ namespace bitsearch {
 // One configuration on a trade-off plot.
 struct ChartPoint {
   std::string label;    // shown beside the point ("final", "w4a4", "mu 0.1")
-  std::string kind;     // colour and CSS class: final | searched | fp32 | baseline | point
+  std::string kind;     // colour and CSS class: final | searched | fp32 | baseline | point | method
   double accuracy = 0;  // top-1 %
   double cost = 0;      // latency or relative BOPs; > 0 (a log axis)
 };

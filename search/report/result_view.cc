@@ -95,6 +95,45 @@ absl::StatusOr<json> ParseResultJson(std::string_view text) {
   return j;
 }
 
+namespace {
+
+// compare_methods' rows ("comparison"), each read like the job's own figures.
+void ReadComparison(const json& result, JsonReader& r, ResultView& v) {
+  r.ForEachObject(result, "comparison", [&](const json& m, const std::string& p) {
+    MethodView mv;
+    mv.method = r.String(m, "method", p + ".method");
+    if (const json* t = r.Container(m, "target", p + ".target", false)) {
+      if (auto bops = r.Number(*t, "relative_bops_percent", p + ".target.relative_bops_percent", 0)) {
+        mv.target = absl::StrFormat("%.3g%% relative BOPs", *bops);
+      } else if (auto lat = r.Number(*t, "latency", p + ".target.latency", 0)) {
+        mv.target = absl::StrFormat("%.6g latency", *lat);
+      }
+    }
+    if (const json* a = r.Container(m, "accuracy", p + ".accuracy", false)) {
+      mv.accuracy_searched = r.Number(*a, "searched", p + ".accuracy.searched", 0, 100);
+      mv.accuracy_final = r.Number(*a, "final", p + ".accuracy.final", 0, 100);
+    }
+    if (const json* b = r.Container(m, "relative_bops_percent", p + ".relative_bops_percent", false)) {
+      mv.relative_bops_searched = r.Number(*b, "searched", p + ".relative_bops_percent.searched", 0, 1e4);
+      mv.relative_bops_final = r.Number(*b, "final", p + ".relative_bops_percent.final", 0, 1e4);
+    }
+    if (const json* l = r.Container(m, "latency", p + ".latency", false)) {
+      mv.latency_searched = r.Number(*l, "searched", p + ".latency.searched", 0);
+      mv.latency_final = r.Number(*l, "final", p + ".latency.final", 0);
+    }
+    mv.seconds = r.Number(m, "seconds", p + ".seconds", 0);
+    r.ForEachObject(m, "layers", [&](const json& l, const std::string& lp) {
+      std::optional<int64_t> w = r.Count(l, "weight_bits", lp + ".weight_bits");
+      std::optional<int64_t> a = r.Count(l, "act_bits", lp + ".act_bits");
+      absl::StrAppend(&mv.bits, mv.bits.empty() ? "" : ", ", r.String(l, "name", lp + ".name"), " ",
+                      w ? absl::StrCat(*w) : "-", "/", a ? absl::StrCat(*a) : "-");
+    });
+    v.methods.push_back(std::move(mv));
+  });
+}
+
+}  // namespace
+
 absl::StatusOr<ResultView> ReadResultView(const json& result) {
   if (absl::Status s = RequireObject(result, "the result"); !s.ok()) return s;
   ResultView v;
@@ -144,6 +183,7 @@ absl::StatusOr<ResultView> ReadResultView(const json& result) {
     lv.latency = r.Number(l, "latency", p + ".latency", 0);
     v.layers.push_back(std::move(lv));
   });
+  ReadComparison(result, r, v);
   r.ForEachObject(result, "baselines", [&](const json& b, const std::string& p) {
     BaselineView bv;
     bv.name = r.String(b, "name", p + ".name");

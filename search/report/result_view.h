@@ -43,6 +43,17 @@ struct BaselineView {
   std::optional<int64_t> model_size_bytes;
 };
 
+// One method of compare_methods, run from the same float model (the job's own method first).
+struct MethodView {
+  std::string method;  // "bayesian_bits", "fracbits"
+  std::string target;  // "1.25% relative BOPs", "220000 cycles", "" = none (the method needs none)
+  std::optional<double> accuracy_searched, accuracy_final;  // top-1 %
+  std::optional<double> relative_bops_searched, relative_bops_final;
+  std::optional<double> latency_searched, latency_final;  // in ResultView::latency_unit
+  std::optional<double> seconds;  // range initialisation to fine-tune, pretraining excluded
+  std::string bits;               // final weight/act bits per layer: "conv1 8/8, conv2 2/4, ..."
+};
+
 struct ResultView {
   std::string name;    // the spec's name
   std::string model;   // "lenet5", "onnx net.onnx"
@@ -56,6 +67,7 @@ struct ResultView {
   std::optional<int64_t> size_fp32_bytes, size_final_bytes;
   std::vector<LayerView> layers;
   std::vector<BaselineView> baselines;
+  std::vector<MethodView> methods;  // "comparison"; empty when the job compared nothing
   std::vector<std::pair<std::string, double>> timings;  // phase -> seconds
   std::string refine_summary;                            // what the refinement did
   nlohmann::json spec;           // the spec as run (an object), else null
