@@ -6,9 +6,12 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <functional>
 #include <cstdio>
 #include <vector>
 
+#include "base/blas_threads.h"
 #include "search/network.h"
 #include "search/prior.h"
 #include "search/zoo.h"
@@ -16,6 +19,13 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CPU time of the whole process (every thread), the figure a loaded machine disturbs least.
+double CpuMs() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -36,6 +46,7 @@ int main(int argc, char** argv) {
   app.add_option("--width", width, "Width multiplier");
   CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(threads);
+  bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
   torch::manual_seed(1);
 
   std::vector<int64_t> shape = model == "lenet5" ? std::vector<int64_t>{1, 28, 28} : std::vector<int64_t>{3, 32, 32};
@@ -82,18 +93,25 @@ int main(int argc, char** argv) {
     fp_step();
     bb_step();
   }
-  std::vector<double> fp_ms, bb_ms;
-  for (int i = 0; i < steps; ++i) {
+  // Wall and process-CPU milliseconds of one step.
+  auto timed = [](const std::function<void()>& step, std::vector<double>* wall, std::vector<double>* cpu) {
     auto t0 = Clock::now();
-    fp_step();
-    auto t1 = Clock::now();
-    bb_step();
-    auto t2 = Clock::now();
-    fp_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-    bb_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    const double c0 = CpuMs();
+    step();
+    cpu->push_back(CpuMs() - c0);
+    wall->push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  };
+  std::vector<double> fp_ms, bb_ms, fp_cpu, bb_cpu;
+  for (int i = 0; i < steps; ++i) {
+    timed(fp_step, &fp_ms, &fp_cpu);
+    timed(bb_step, &bb_ms, &bb_cpu);
   }
   double f = Median(fp_ms), b = Median(bb_ms);
   std::printf("model: %s  batch: %d  threads: %d  steps: %d\n", model.c_str(), batch, threads, steps);
   std::printf("fp_step_ms: %.2f\nbb_step_ms: %.2f\nbb_over_fp: %.3f\n", f, b, b / f);
+  std::printf("fp_step_cpu_ms: %.2f\nbb_step_cpu_ms: %.2f\n", Median(fp_cpu), Median(bb_cpu));
+  int64_t parameters = 0;  // the float model's trained weights and biases, to match PyTorch's
+  for (const auto& p : fp->WeightParameters()) parameters += p.numel();
+  std::printf("fp_parameters: %lld\n", static_cast<long long>(parameters));
   return 0;
 }
