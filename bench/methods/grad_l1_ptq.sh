@@ -1,35 +1,42 @@
 #!/usr/bin/env bash
 # Gradient-L1 ("quantization-ready") pretraining judged by post-training quantization, on
-# Fashion-MNIST LeNet-5: for plain pretraining and for each LAMBDAS value (lambda_w = lambda_a),
+# Fashion-MNIST LeNet-5: for plain pretraining and for each LAMBDAS entry (LAMBDA_W:LAMBDA_A, or
+# one value for both; gradient-L1 from epoch START, counted from 0),
 # the float accuracy and the W4A4 and W4A8 post-training accuracy (search.method "none": ranges
-# set on 1,024 training samples, nearest rounding, no training after). One pretraining per
-# variant (the pretrain cache serves the second bit width). Prints a Markdown table
-# (docs/RESULTS.md "Gradient-L1 pretraining").
-#   BIN=build/bitsearch THREADS=2 EPOCHS=3 LAMBDAS="0.01 0.05" bench/methods/grad_l1_ptq.sh
+# set on 1,024 training samples, RANGE "mse" or "min-max", nearest rounding, no training after).
+# One pretraining per variant (the pretrain cache serves the other bit widths). Prints a Markdown
+# table (docs/RESULTS.md "Gradient-L1 pretraining").
+#   BIN=build/bitsearch THREADS=2 EPOCHS=3 START=1 LAMBDAS="0.0001:0.01" BITS="4,4 4,8" RANGE=mse \
+#     bench/methods/grad_l1_ptq.sh
 set -euo pipefail
 BIN=${BIN:-build/bitsearch}
 THREADS=${THREADS:-2}
 EPOCHS=${EPOCHS:-3}
-LAMBDAS=${LAMBDAS:-"0.01 0.05"}
+LAMBDAS=${LAMBDAS:-"0.0001:0.01"}
+START=${START:-1}
 BITS=${BITS:-"4,4 4,8"}
+RANGE=${RANGE:-mse}
 OUT=${OUT:-/tmp/bitsearch-grad-l1}
 mkdir -p "$OUT"
+echo "ranges: $RANGE, $EPOCHS pretraining epochs, gradient-L1 from epoch $((START + 1))"
 echo "| pretraining | fp32 top-1 | pretrain s | $(for b in $BITS; do echo -n "W${b%,*}A${b#*,} PTQ top-1 | "; done)"
 echo "|---|---|---|$(for b in $BITS; do echo -n "---|"; done)"
 for lambda in plain $LAMBDAS; do
-  line="| $([ "$lambda" = plain ] && echo plain || echo "grad-L1 lambda $lambda") |"
+  line="| $([ "$lambda" = plain ] && echo plain || echo "grad-L1 lambda_w:lambda_a $lambda from epoch $((START + 1))") |"
   first=1
   for b in $BITS; do
-    name="gl1-$lambda-w${b%,*}a${b#*,}"
-    /usr/bin/python3 - "$OUT/$name.json" "$name" "$lambda" "$EPOCHS" "${b%,*}" "${b#*,}" <<'PY'
+    name="gl1-${lambda//:/_}-w${b%,*}a${b#*,}-$RANGE"
+    /usr/bin/python3 - "$OUT/$name.json" "$name" "$lambda" "$EPOCHS" "${b%,*}" "${b#*,}" "$RANGE" "$START" <<'PY'
 import json, sys
-path, name, lam, epochs, w, a = sys.argv[1:]
+path, name, lam, epochs, w, a, rng, start = sys.argv[1:]
 pretrain = {"epochs": int(epochs)}
 if lam != "plain":
-    pretrain["grad_l1"] = {"lambda_w": float(lam), "lambda_a": float(lam)}
+    lw, la = (lam.split(":") + [lam])[:2] if ":" in lam else (lam, lam)
+    pretrain["grad_l1"] = {"lambda_w": float(lw), "lambda_a": float(la), "start_epoch": int(start)}
 json.dump({"name": name, "model": "lenet5", "dataset": {"name": "fashion-mnist"},
            "pretrain": pretrain, "search": {"method": "none"}, "refine": {"method": "none"},
-           "finetune": {"epochs": 0}, "ptq": {"weight_bits": int(w), "act_bits": int(a)}},
+           "finetune": {"epochs": 0},
+           "ptq": {"weight_bits": int(w), "act_bits": int(a), "range": rng}},
           open(path, "w"))
 PY
     "$BIN" run "$OUT/$name.json" --threads "$THREADS" --out "$OUT/$name.result.json" \
