@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "base/blas_threads.h"
+#include "bench/bench_timing.h"
 #include "search/grad_l1.h"
 #include "search/network.h"
 #include "search/zoo.h"
@@ -17,17 +19,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bitsearch::bench::CpuMs;
+using bitsearch::bench::Median;
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string model = "lenet5";
   int batch = 128, steps = 20, threads = 2;
-  double lambda_w = 0.01, lambda_a = 0.01;
+  double lambda_w = 1e-4, lambda_a = 0.01;
   CLI::App app{"Gradient-L1 training step time over a float step"};
   app.add_option("--model", model, "Zoo model")->check(CLI::IsMember({"lenet5", "vgg7", "resnet8", "mobilenetv2"}));
   app.add_option("--batch", batch, "Batch size")->check(CLI::PositiveNumber);
@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   app.add_option("--lambda-a", lambda_a, "Activation term strength (0 = off)");
   CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(threads);
+  bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
   torch::manual_seed(1);
 
   std::vector<int64_t> shape = model == "lenet5" ? std::vector<int64_t>{1, 28, 28} : std::vector<int64_t>{3, 32, 32};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/blas_threads.h"
+#include "bench/bench_timing.h"
 #include "search/network.h"
 #include "search/prior.h"
 #include "search/zoo.h"
@@ -20,17 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// CPU time of the whole process (every thread), the figure a loaded machine disturbs least.
-double CpuMs() {
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bitsearch::bench::CpuMs;
+using bitsearch::bench::Median;
 
 }  // namespace
 
