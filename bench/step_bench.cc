@@ -30,12 +30,16 @@ int main(int argc, char** argv) {
   std::string model = "lenet5";
   int batch = 128, steps = 20, threads = 2;
   double width = 1.0;
+  std::string trace;  // "" = no trace
   CLI::App app{"Bayesian Bits step time over a float step"};
   app.add_option("--model", model, "Zoo model")->check(CLI::IsMember({"lenet5", "vgg7", "resnet8", "mobilenetv2"}));
   app.add_option("--batch", batch, "Batch size")->check(CLI::PositiveNumber);
   app.add_option("--steps", steps, "Timed steps of each kind")->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "LibTorch threads")->check(CLI::PositiveNumber);
   app.add_option("--width", width, "Width multiplier");
+  app.add_option("--trace", trace,
+                 "Write a Chrome trace (LibTorch's profiler) of 5 float and 5 search steps to FILE "
+                 "(bench/trace_summary.py sums it per op)");
   CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(threads);
   bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
@@ -84,6 +88,17 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3; ++i) {  // warm-up
     fp_step();
     bb_step();
+  }
+  if (!trace.empty()) {
+    torch::autograd::profiler::RecordProfile guard(trace);
+    for (int i = 0; i < 5; ++i) {
+      RECORD_FUNCTION("float_step", std::vector<c10::IValue>());
+      fp_step();
+    }
+    for (int i = 0; i < 5; ++i) {
+      RECORD_FUNCTION("search_step", std::vector<c10::IValue>());
+      bb_step();
+    }
   }
   // Wall and process-CPU milliseconds of one step.
   auto timed = [](const std::function<void()>& step, std::vector<double>* wall, std::vector<double>* cpu) {
