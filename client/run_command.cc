@@ -15,6 +15,7 @@
 #include "client/report_files.h"
 #include "client/sweep_commands.h"
 #include "client/terminal_observer.h"
+#include "search/device.h"
 #include "workers/job_runner.h"
 
 namespace bitsearch {
@@ -25,6 +26,7 @@ struct RunArgs {
   std::string out;          // result JSON; default results/<name>.json
   std::string checkpoint;   // default .bitsearch/<name>.ckpt
   int threads = 0;
+  std::string device = "cpu";
   bool resume = false;
   std::string cache_dir;    // default $BITSEARCH_HOME/cache or ~/.bitsearch/cache
   bool no_cache = false;
@@ -60,6 +62,7 @@ int RunSweepEmbedded(const RunArgs& args) {
   sweep.out = args.out.empty() ? absl::StrCat("results/", plan.name, ".json") : args.out;
   sweep.checkpoint_dir = args.checkpoint.empty() ? absl::StrCat(".bitsearch/", plan.name) : args.checkpoint;
   sweep.resume = args.resume;
+  sweep.options.device = args.device;
   sweep.options.threads =
       args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (!args.no_cache) sweep.options.cache_dir = args.cache_dir.empty() ? DefaultCacheDir() : args.cache_dir;
@@ -67,6 +70,11 @@ int RunSweepEmbedded(const RunArgs& args) {
 }
 
 int RunEmbedded(const RunArgs& args) {
+  // A device this build or machine lacks is a usage error, found before the spec is read.
+  if (absl::StatusOr<torch::Device> d = ParseDevice(args.device); !d.ok()) {
+    std::fprintf(stderr, "bitsearch: --device: %s\n", std::string(d.status().message()).c_str());
+    return kExitUsage;
+  }
   if (!args.sets.empty() || HasSweepBlock(nlohmann::json::parse(ReadFileOrDie(args.spec_path, "spec"),
                                                                  nullptr, /*allow_exceptions=*/false))) {
     return RunSweepEmbedded(args);
@@ -80,6 +88,7 @@ int RunEmbedded(const RunArgs& args) {
   std::string ckpt = args.checkpoint.empty() ? absl::StrCat(".bitsearch/", spec->name, ".ckpt") : args.checkpoint;
   RunOptions options;
   options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
+  options.device = args.device;
   options.resume = args.resume;
   options.export_dir = args.export_dir;
   if (!args.no_cache) options.cache_dir = args.cache_dir.empty() ? DefaultCacheDir() : args.cache_dir;
@@ -90,8 +99,8 @@ int RunEmbedded(const RunArgs& args) {
       std::fprintf(stderr, "bitsearch: --resume: no checkpoint at %s; starting from the beginning\n", ckpt.c_str());
     }
   }
-  std::fprintf(stderr, "bitsearch: job %s on %d threads; checkpoint %s\n", spec->name.c_str(),
-               options.threads, ckpt.c_str());
+  std::fprintf(stderr, "bitsearch: job %s on %s, %d threads; checkpoint %s\n", spec->name.c_str(),
+               options.device.c_str(), options.threads, ckpt.c_str());
   JobRunner runner(options);
   g_runner = &runner;
   std::signal(SIGINT, OnInterrupt);
@@ -158,6 +167,9 @@ void AddRunCommands(CLI::App& app) {
                   "after another (repeatable; several fields give their product)");
   run->add_option("--threads", args->threads, "LibTorch threads (default: number of cores)")
       ->check(CLI::Range(1, 1024));
+  run->add_option("--device", args->device,
+                  "torch device to train on: cpu, cuda or cuda:N (needs a CUDA build of LibTorch; "
+                  "default cpu)");
   run->add_flag("--resume", args->resume, "Continue from the job's last checkpoint");
   run->add_option("--export", args->export_dir,
                   "Export the fine-tuned model to DIR (model.onnx, quant.json, model.pt)");

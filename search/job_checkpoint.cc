@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "search/tensor_quantizer.h"
 
 namespace bitsearch {
 namespace {
@@ -99,11 +100,18 @@ std::string SerializeModule(torch::nn::Module& module) {
   return os.str();
 }
 
+torch::Device ModuleDevice(const torch::nn::Module& module) {
+  for (const torch::Tensor& p : module.parameters()) return p.device();
+  for (const torch::Tensor& b : module.buffers()) return b.device();
+  return torch::kCPU;
+}
+
 void LoadModule(torch::nn::Module& module, const std::string& bytes) {
   torch::serialize::InputArchive archive;
   std::istringstream is(bytes);
-  archive.load_from(is);
+  archive.load_from(is, ModuleDevice(module));
   module.load(archive);
+  RefreshQuantizerHostState(module);
 }
 
 std::string SerializeOptimizer(torch::optim::Optimizer& optimizer) {
@@ -117,7 +125,15 @@ std::string SerializeOptimizer(torch::optim::Optimizer& optimizer) {
 void LoadOptimizer(torch::optim::Optimizer& optimizer, const std::string& bytes) {
   torch::serialize::InputArchive archive;
   std::istringstream is(bytes);
-  archive.load_from(is);
+  // Adam's moments live beside their parameters.
+  torch::Device device = torch::kCPU;
+  for (const auto& group : optimizer.param_groups()) {
+    if (!group.params().empty()) {
+      device = group.params().front().device();
+      break;
+    }
+  }
+  archive.load_from(is, device);
   optimizer.load(archive);
 }
 

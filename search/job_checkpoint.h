@@ -32,7 +32,10 @@ absl::StatusOr<JobCheckpoint> ParseJobCheckpoint(const std::string& bytes);
 absl::StatusOr<JobCheckpoint> ParseJobCheckpointHead(const std::string& bytes);
 
 std::string SerializeModule(torch::nn::Module& module);
+// Loads into `module`'s own device (ModuleDevice), whatever device wrote `bytes`.
 void LoadModule(torch::nn::Module& module, const std::string& bytes);
+// The device of a module's first parameter or buffer (CPU when it has none).
+torch::Device ModuleDevice(const torch::nn::Module& module);
 std::string SerializeOptimizer(torch::optim::Optimizer& optimizer);
 void LoadOptimizer(torch::optim::Optimizer& optimizer, const std::string& bytes);
 

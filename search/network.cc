@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
+#include "search/job_checkpoint.h"
 
 namespace bitsearch {
 
@@ -82,13 +83,23 @@ NetworkImpl::NetworkImpl(Graph graph, const NetworkOptions& options)
       bn_var_[i] = register_buffer(base + "_running_var", torch::ones({n.out_channels}));
     }
   }
+  // Module::to keeps every tensor's identity (set_data), so the maps above stay valid.
+  if (options_.device != torch::Device(torch::kCPU)) to(options_.device);
+}
+
+torch::Device NetworkImpl::device() const {
+  return weights_.empty() ? options_.device : weights_.begin()->second.device();
 }
 
 torch::Tensor NetworkImpl::forward(const torch::Tensor& x) {
   return ForwardValues(x)[graph_.output];
 }
 
-std::vector<torch::Tensor> NetworkImpl::ForwardValues(const torch::Tensor& x, int last) {
+std::vector<torch::Tensor> NetworkImpl::ForwardValues(const torch::Tensor& input, int last) {
+  // Data sets stay in host memory; a batch joins the network on its device here, so no caller
+  // (training, calibration, post-training statistics) has to remember to move it.
+  const torch::Device here = device();
+  const torch::Tensor x = input.device() == here ? input : input.to(here);
   const size_t end = last < 0 ? graph_.nodes.size() : static_cast<size_t>(last) + 1;
   std::vector<torch::Tensor> values(graph_.nodes.size());
   std::vector<torch::Tensor> quantized(acts_.size());
@@ -267,8 +278,9 @@ void LoadMatching(torch::nn::Module& module, torch::serialize::InputArchive& arc
 void LoadMatchingState(torch::nn::Module& module, const std::string& bytes) {
   torch::serialize::InputArchive archive;
   std::istringstream is(bytes);
-  archive.load_from(is);
+  archive.load_from(is, ModuleDevice(module));
   LoadMatching(module, archive);
+  RefreshQuantizerHostState(module);
 }
 
 Network FoldBatchNorm(NetworkImpl& src) {

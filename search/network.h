@@ -25,6 +25,9 @@ struct NetworkOptions {
   bool prune = true;         // prunable weight quantizers (all conv/linear but the last)
   double gate_init = 3.0;    // QuantizerConfig::gate_init
   QuantizerFactory quantizers;  // builds each tensor's quantizer; empty = Bayesian Bits
+  // Where the parameters, buffers and every tensor a step creates live. Initial values are drawn
+  // on the CPU and moved, so a seed gives the same network on every device.
+  torch::Device device = torch::kCPU;
 };
 
 class Network;
@@ -42,6 +45,8 @@ class NetworkImpl : public torch::nn::Module {
 
   const Graph& graph() const { return graph_; }
   const NetworkOptions& options() const { return options_; }
+  // Where the parameters are now (options().device at construction; Module::to moves them).
+  torch::Device device() const;
 
   // Quantizers off (float training), calibrating (range init), searching, or fixed.
   void SetQuantMode(QuantMode mode);

@@ -38,12 +38,13 @@ BopsPrior::BopsPrior(NetworkImpl& net) {
 torch::Tensor BopsPrior::Compute(NetworkImpl& net) {
   auto term = [](TensorQuantizerImpl& q, double scale) {
     BitDistribution d = q.Distribution();
-    torch::Tensor tail = (torch::cumprod(d.step_up, 0) * HigherBits()).sum() * scale;
+    torch::Tensor tail =
+        (torch::cumprod(d.step_up, 0) * HigherBits().to(d.step_up.device())).sum() * scale;
     torch::Tensor q2 = d.keep;
     if (!q2.defined()) return tail + 1.0;  // the reference's constant in place of the 2-bit term
     return q2.mean() * (2.0 * scale + tail);
   };
-  torch::Tensor total = torch::zeros({});
+  torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(net.device()));
   auto& layers = net.layer_quants();
   for (size_t k = 0; k < layers.size(); ++k) total = total + term(*layers[k].weight, weight_scale_[k]);
   auto& acts = net.act_quantizers();
@@ -72,20 +73,19 @@ LatencyPrior::LatencyPrior(NetworkImpl& net, Table table, int max_bits) {
     for (int a = 0; a < 5; ++a) {
       for (int w = 0; w < 5; ++w) tensor[a][w] = t[a][w] / norm;
     }
-    tables_.push_back(tensor);
+    tables_.push_back(tensor.to(net.device()));
   }
-  (void)net;
 }
 
 torch::Tensor LatencyPrior::Compute(NetworkImpl& net) {
-  torch::Tensor total = torch::zeros({});
+  torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(net.device()));
   auto& layers = net.layer_quants();
   for (size_t k = 0; k < layers.size(); ++k) {
     BitDistribution w = layers[k].weight->Distribution();
     torch::Tensor pw = BitProbabilities(w.step_up);
     torch::Tensor pa;
     if (net.act_producer(layers[k].act) == 0) {
-      pa = torch::tensor({0.0f, 0.0f, 1.0f, 0.0f, 0.0f});  // the input is fixed at 8 bits
+      pa = torch::tensor({0.0f, 0.0f, 1.0f, 0.0f, 0.0f}, pw.options());  // the input: 8 bits
     } else {
       pa = BitProbabilities(net.act_quantizers()[layers[k].act]->Distribution().step_up);
     }
@@ -102,11 +102,12 @@ std::pair<double, double> ExpectedBits(NetworkImpl& net) {
   const Graph& g = net.graph();
   for (auto& l : net.layer_quants()) {
     double macs = LayerMacs(g, l.node);
-    wsum += macs * (BitProbabilities(l.weight->Distribution().step_up) * AllBits()).sum().item<double>();
+    wsum += macs * (BitProbabilities(l.weight->Distribution().step_up).cpu() * AllBits()).sum().item<double>();
     wmacs += macs;
     double abits = net.act_producer(l.act) == 0
                        ? 8.0
-                       : (BitProbabilities(net.act_quantizers()[l.act]->Distribution().step_up) *
+                       : (BitProbabilities(net.act_quantizers()[l.act]->Distribution().step_up)
+                              .cpu() *
                           AllBits())
                              .sum()
                              .item<double>();

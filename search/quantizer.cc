@@ -49,7 +49,7 @@ void BBQuantizerImpl::InitRange(const torch::Tensor& data) {
   // Guard against an all-zero tensor: a zero range would divide by zero.
   if (mx <= 1e-8f) mx = std::max(-mn, 1e-3f);
   x_max.fill_(mx);
-  signed_.fill_(mn < 0.0f);
+  SetSigned(signed_, mn < 0.0f);
   initialized_.fill_(true);
 }
 
@@ -118,12 +118,12 @@ int BBQuantizerImpl::DecidedBits() {
   torch::NoGradGuard no_grad;
   if (mode_ == Mode::kFixed) {
     if (fixed_z2_.sum().item<float>() == 0.0f) return 0;
-    auto z = fixed_zs_.contiguous();
+    auto z = fixed_zs_.to(torch::kCPU).contiguous();  // read on the host
     return BitsFromGates(z.data_ptr<float>());
   }
   auto keep = DecidedKeep();
   if (std::none_of(keep.begin(), keep.end(), [](uint8_t k) { return k != 0; })) return 0;
-  auto z = (DeterministicGate(log_alpha) * alive_).contiguous();
+  auto z = (DeterministicGate(log_alpha) * alive_).to(torch::kCPU).contiguous();
   return BitsFromGates(z.data_ptr<float>());
 }
 
@@ -137,7 +137,7 @@ std::vector<uint8_t> BBQuantizerImpl::DecidedKeep() {
   } else {
     return std::vector<uint8_t>(config_.is_weight ? config_.channels : 1, 1);
   }
-  mask = mask.contiguous();
+  mask = mask.to(torch::kCPU).contiguous();  // read on the host
   std::vector<uint8_t> keep(mask.numel());
   const float* m = mask.data_ptr<float>();
   for (size_t c = 0; c < keep.size(); ++c) keep[c] = m[c] > 0.5f;

@@ -56,7 +56,7 @@ class BBQuantizerImpl : public TensorQuantizerImpl {
   // The gates' activity probabilities are the step-up probabilities of the seam.
   BitDistribution Distribution() override { return {GateProbs(), ChannelProbs()}; }
 
-  bool is_signed() override { return signed_.item<bool>(); }
+  void RefreshHostState() override { signed_host_ = signed_.item<bool>(); }
   float clip_max() override { return x_max.item<float>(); }
 
   torch::Tensor x_max;          // parameter, scalar

@@ -1,5 +1,7 @@
 #include "search/tensor_quantizer.h"
 
+#include "search/job_checkpoint.h"
+
 namespace bitsearch {
 
 BitDistribution TensorQuantizerImpl::Distribution() {
@@ -8,7 +10,13 @@ BitDistribution TensorQuantizerImpl::Distribution() {
   for (int k = 0; k < 4; ++k) {
     if (bits >= (4 << k)) step_up[k] = 1.0f;
   }
-  return {step_up, torch::Tensor()};
+  return {step_up.to(ModuleDevice(*this)), torch::Tensor()};
+}
+
+void RefreshQuantizerHostState(torch::nn::Module& root) {
+  for (const auto& m : root.modules(/*include_self=*/true)) {
+    if (auto* q = dynamic_cast<TensorQuantizerImpl*>(m.get())) q->RefreshHostState();
+  }
 }
 
 }  // namespace bitsearch

@@ -78,15 +78,28 @@ class TensorQuantizerImpl : public torch::nn::Module {
   virtual BitDistribution Distribution();
 
   // The grid (see above): signedness and the clipping bound.
-  virtual bool is_signed() = 0;
+  bool is_signed() const { return signed_host_; }
   virtual float clip_max() = 0;
+
+  // Re-reads what the quantizer keeps on the host from its buffers; after a state load.
+  virtual void RefreshHostState() {}
 
   const QuantizerConfig& config() const { return config_; }
 
  protected:
   explicit TensorQuantizerImpl(const QuantizerConfig& config) : config_(config) {}
+  // Writes the `signed` buffer (the state's truth) and its host copy, which every forward reads:
+  // a step then never waits on a device for a flag.
+  void SetSigned(torch::Tensor& buffer, bool is_signed) {
+    buffer.fill_(is_signed);
+    signed_host_ = is_signed;
+  }
   QuantizerConfig config_;
+  bool signed_host_ = false;
 };
+
+// RefreshHostState of every quantizer in `root` (LoadModule and LoadMatchingState call it).
+void RefreshQuantizerHostState(torch::nn::Module& root);
 
 using TensorQuantizer = std::shared_ptr<TensorQuantizerImpl>;
 // Builds the quantizer of one tensor; a search method hands one to the Network (NetworkOptions).

@@ -39,8 +39,9 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
   net.train();
   for (int epoch = cursor.epoch; epoch < plan.epochs; ++epoch) {
     torch::Tensor perm = EpochPermutation(n, plan.seed, plan.name, epoch);
-    double loss_sum = 0;
-    int64_t correct = 0, seen = 0;
+    // Summed on the network's device and read only when progress is reported: no per-step sync.
+    torch::Tensor loss_sum, correct;
+    int64_t seen = 0;
     const int64_t start = epoch == cursor.epoch ? cursor.step_in_epoch : 0;
     for (int64_t step = start; step < per_epoch; ++step) {
       PhaseCursor here{epoch, step};
@@ -64,6 +65,11 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
       // Augmentation draws use another stream than the epoch order (offset counter).
       if (data.augment.enabled()) x = AugmentBatch(x, data.augment, PhaseSeed(plan.seed, plan.name, (1ull << 40) + global));
       auto y = data.y.index_select(0, idx);
+      // The data set stays in host memory; each batch goes to the network's device.
+      if (x.device() != net.device()) {
+        x = x.to(net.device());
+        y = y.to(net.device());
+      }
       optimizer.zero_grad();
       StepLoss step_loss;
       if (plan.loss) {
@@ -80,8 +86,13 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
       if (plan.after_step) plan.after_step();
       ++since_checkpoint;
 
-      loss_sum += objective.item<double>() * idx.size(0);
-      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      {
+        torch::NoGradGuard no_grad;
+        torch::Tensor batch_loss = objective.detach() * static_cast<double>(idx.size(0));
+        torch::Tensor batch_correct = logits.argmax(1).eq(y).sum();
+        loss_sum = loss_sum.defined() ? loss_sum + batch_loss : batch_loss;
+        correct = correct.defined() ? correct + batch_correct : batch_correct;
+      }
       seen += idx.size(0);
       const bool epoch_end = step + 1 == per_epoch;
       if (observer && (epoch_end || first || (global + 1) % 5 == 0)) {
@@ -91,8 +102,8 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
         p.epochs = plan.epochs;
         p.step = global + 1;
         p.total_steps = total;
-        p.loss = loss_sum / seen;
-        p.accuracy = 100.0 * correct / seen;
+        p.loss = loss_sum.item<double>() / seen;
+        p.accuracy = 100.0 * correct.item<int64_t>() / seen;
         p.resumed = first && resumed;
         if (plan.decorate) plan.decorate(p);
         observer->OnProgress(p);
@@ -112,8 +123,8 @@ EvalResult Evaluate(NetworkImpl& net, const Split& split, int batch_size) {
   double loss = 0;
   for (int64_t from = 0; from < split.size(); from += batch_size) {
     int64_t to = std::min(split.size(), from + batch_size);
-    auto logits = net.forward(split.x.slice(0, from, to));
-    auto y = split.y.slice(0, from, to);
+    auto logits = net.forward(split.x.slice(0, from, to).to(net.device()));
+    auto y = split.y.slice(0, from, to).to(net.device());
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
     loss += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
   }

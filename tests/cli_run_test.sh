@@ -61,4 +61,14 @@ set +e; "$BIN" run bad.json --out bad-result.json > bad.out 2> bad.err; rc=$?; s
 grep -q "search.max_bits" bad.err || { cat bad.err; fail "error does not name the field"; }
 [ "$(wc -l < bad.err)" = 1 ] || { cat bad.err; fail "error is not one line"; }
 [ ! -e bad-result.json ] || fail "a bad spec wrote a result"
-echo "cli_run_test: 4 passed, 0 failed"
+
+# The run says which device it used. A device this build or machine lacks (cuda:99: none has it)
+# is a usage error (exit 2): one line naming the flag and the device, before any work.
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["device"] == "cpu", r["device"]' \
+  straight.json || fail "the result does not say the job ran on the CPU"
+set +e; "$BIN" run spec.json --out cuda.json --device cuda:99 > cuda.out 2> cuda.err; rc=$?; set -e
+[ "$rc" = 2 ] || { cat cuda.err; fail "--device cuda:99 exited $rc, expected 2"; }
+grep -q -- '--device: device "cuda:99"' cuda.err || { cat cuda.err; fail "the error does not name the device"; }
+[ "$(wc -l < cuda.err)" = 1 ] || { cat cuda.err; fail "device error is not one line"; }
+[ ! -e cuda.json ] && [ ! -e .bitsearch/cli-resume.ckpt ] || fail "a refused device wrote a result or checkpoint"
+echo "cli_run_test: 5 passed, 0 failed"

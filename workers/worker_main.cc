@@ -12,6 +12,7 @@
 #include "base/token_file.h"
 #include "bitsearch/version.h"
 #include "search/onnx/onnx_import.h"
+#include "search/device.h"
 #include "workers/job_runner.h"
 #include "workers/worker.h"
 #include "workers/worker_metrics.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   bitsearch::WorkerOptions o;
   std::string token_file;
   int threads = 0;
+  std::string device = "cpu";
   std::string metrics_address;  // "" = no metrics endpoint
   CLI::App app{"bitsearch-worker: runs bitsearch jobs leased from a bitsearch-server"};
   app.set_version_flag("--version", "bitsearch-worker " BITSEARCH_VERSION);
@@ -27,6 +29,9 @@ int main(int argc, char** argv) {
   app.add_option("--server", o.server, "server HOST:PORT (env BITSEARCH_SERVER)")->capture_default_str();
   app.add_option("--token-file", token_file, "file with a worker bearer token (env BITSEARCH_TOKEN)");
   app.add_option("--threads", threads, "LibTorch threads per job (0 = all cores)")->capture_default_str();
+  app.add_option("--device", device,
+                 "torch device every job trains on: cpu, cuda or cuda:N (a CUDA build of LibTorch)")
+      ->capture_default_str();
   app.add_option("--data-dir", o.data_dir,
                  "scratch folder (uploaded models, cache of uploaded data sets, pretrained-model cache)")
       ->capture_default_str();
@@ -57,6 +62,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;  // --help/--version 0; a rejected command line 2, as bitsearch
   }
   o.export_model = !no_export;
+  // A device this build or machine lacks is refused at start, not in every leased job.
+  if (absl::StatusOr<torch::Device> d = bitsearch::ParseDevice(device); !d.ok()) {
+    std::cerr << "bitsearch-worker: --device: " << d.status().message() << "\n";
+    return 2;
+  }
 
   if (!token_file.empty()) {
     absl::StatusOr<std::string> token = bitsearch::ReadFirstToken(token_file);
@@ -88,6 +98,7 @@ int main(int argc, char** argv) {
 
   bitsearch::RunOptions run_options;
   run_options.threads = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  run_options.device = device;
   run_options.resume = true;
   // The server keeps one checkpoint per job: one this worker cannot read (cut short) has nothing
   // older behind it, so the job restarts from what it still holds instead of failing.

@@ -10,6 +10,8 @@ namespace bitsearch {
 absl::StatusOr<std::string> RunExport(JobContext& job) {
   if (job.observer) job.observer->OnPhaseStart(kPhaseExport, 0);
   Network net = job.NewFinalNetwork();
+  // The exporter reads weights and checks predictions in host memory, whatever trained them.
+  net->to(torch::kCPU);
   LoadModule(*net, job.handoff_state);
   net->SetFixed(*job.state.config_final);  // the quantizers' mode is not part of the state
   ExportOptions options;

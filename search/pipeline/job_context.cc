@@ -56,6 +56,7 @@ NetworkOptions JobContext::DefaultNetworkOptions() const {
   o.max_bits = spec.search.max_bits;
   o.prune = spec.search.prune;
   o.gate_init = spec.search.gate_init;
+  o.device = device;
   return o;
 }
 

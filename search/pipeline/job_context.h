@@ -41,6 +41,7 @@ class JobContext {
   JobState state;
 
   // Built by SetUpJob (setup.h) before any phase runs.
+  torch::Device device = torch::kCPU;  // options.device, checked: every network lives there
   Dataset data;
   Graph graph;                  // as built or imported (BatchNorms unfolded)
   Graph folded_graph;           // BatchNorms folded: every network after pretraining

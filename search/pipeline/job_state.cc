@@ -45,6 +45,7 @@ json JobState::ToJson() const {
   return {{"format", kFormat},
           {"spec", spec},
           {"threads", threads},
+          {"device", device},
           {"done", done},
           {"timings", timings},
           {"phase", phase},
@@ -79,6 +80,7 @@ absl::StatusOr<JobState> JobState::FromJson(const json& j) {
   try {
     s.spec = j.at("spec");
     s.threads = j.at("threads").get<int>();
+    s.device = j.value("device", "cpu");  // checkpoints before devices were wired ran on the CPU
     s.done = j.at("done").get<std::set<std::string>>();
     s.timings = j.at("timings").get<std::map<std::string, double>>();
     s.phase = j.at("phase").get<std::string>();

@@ -114,6 +114,7 @@ json BuildResult(const Graph& graph, const JobState& state, const LatencyReport&
         {"adaround", state.adaround}}},
       {"timings", state.timings},
       {"threads", state.threads},
+      {"device", state.device},
       {"spec", state.spec},
       {"preprocessing", state.preprocessing},
       {"data", state.data},

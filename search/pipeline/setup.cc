@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "latency_models/profile_json.h"
 #include "latency_models/profile_registry.h"
+#include "search/device.h"
 #include "search/pipeline/registry.h"
 #include "search/zoo.h"
 
@@ -134,6 +135,7 @@ absl::Status LoadResumeCheckpoint(JobContext& job) {
   auto state = JobState::FromJson(ckpt->meta);
   if (!state.ok()) return state.status();
   state->threads = job.state.threads;
+  state->device = job.state.device;  // a resumed job may continue on another device
   job.state = std::move(*state);
   job.resume_phase = job.state.phase;
   job.resume_cursor = job.state.cursor;
@@ -150,6 +152,10 @@ absl::Status LoadResumeCheckpoint(JobContext& job) {
 
 absl::Status SetUpJob(JobContext& job) {
   const JobSpec& spec = job.spec;
+  auto device = ParseDevice(job.options.device);
+  if (!device.ok()) return device.status();
+  job.device = *device;
+  job.state.device = device->str();
   int threads = job.options.threads > 0
                     ? job.options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -25,9 +25,9 @@ void PtqQuantizerImpl::InitRange(const torch::Tensor& data) {
 
 void PtqQuantizerImpl::SetRange(const torch::Tensor& x_max_value, bool is_signed) {
   torch::NoGradGuard no_grad;
-  torch::Tensor v = x_max_value.detach().to(torch::kFloat).clamp_min(1e-6);
+  torch::Tensor v = x_max_value.detach().to(x_max.device(), torch::kFloat).clamp_min(1e-6);
   x_max.set_(v.numel() == 1 ? v.reshape({}).clone() : v.reshape({-1}).clone());
-  signed_.fill_(is_signed);
+  SetSigned(signed_, is_signed);
   initialized_.fill_(true);
 }
 
@@ -71,7 +71,7 @@ void PtqQuantizerImpl::SetHardRounding(const torch::Tensor& up) {
 void PtqQuantizerImpl::ClearRounding() {
   torch::NoGradGuard no_grad;
   soft_ = torch::Tensor();
-  rounding_.set_(torch::zeros({0}));
+  rounding_.set_(torch::zeros({0}, rounding_.options()));
 }
 
 torch::Tensor PtqQuantizerImpl::Quantize(const torch::Tensor& x) {

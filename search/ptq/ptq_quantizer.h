@@ -42,7 +42,7 @@ class PtqQuantizerImpl : public TensorQuantizerImpl {
   std::vector<torch::Tensor> MethodParameters() override { return {}; }
   std::vector<torch::Tensor> RangeParameters() override { return {x_max}; }
 
-  bool is_signed() override { return signed_.item<bool>(); }
+  void RefreshHostState() override { signed_host_ = signed_.item<bool>(); }
   // The clipping bound; per channel, the largest channel's.
   float clip_max() override { return x_max.max().item<float>(); }
 

@@ -17,15 +17,21 @@ torch::Tensor GridWidths() {
                        torch::kFloat);
 }
 
+// The probabilities' device: the sums are built there.
+torch::Device DeviceOf(const std::vector<torch::Tensor>& probs) {
+  return probs.empty() ? torch::Device(torch::kCPU) : probs.front().device();
+}
+
 }  // namespace
 
 torch::Tensor ExpectedRelativeBops(const std::vector<double>& macs,
                                    const std::vector<torch::Tensor>& weight_probs,
                                    const std::vector<torch::Tensor>& act_probs) {
-  const torch::Tensor widths = GridWidths();
+  const torch::Device device = DeviceOf(weight_probs);
+  const torch::Tensor widths = GridWidths().to(device);
   double total_macs = 0;
   for (double m : macs) total_macs += m;
-  torch::Tensor sum = torch::zeros({});
+  torch::Tensor sum = torch::zeros({}, torch::TensorOptions().device(device));
   for (size_t l = 0; l < macs.size(); ++l) {
     sum = sum + macs[l] * (weight_probs[l] * widths).sum() * (act_probs[l] * widths).sum();
   }
@@ -35,13 +41,14 @@ torch::Tensor ExpectedRelativeBops(const std::vector<double>& macs,
 torch::Tensor ExpectedLatency(const std::vector<LatencyGrid>& latency,
                               const std::vector<torch::Tensor>& weight_probs,
                               const std::vector<torch::Tensor>& act_probs) {
-  torch::Tensor sum = torch::zeros({});
+  const torch::Device device = DeviceOf(weight_probs);
+  torch::Tensor sum = torch::zeros({}, torch::TensorOptions().device(device));
   for (size_t l = 0; l < latency.size(); ++l) {
     torch::Tensor table = torch::empty({4, 4});
     for (int a = 0; a < 4; ++a) {
       for (int w = 0; w < 4; ++w) table[a][w] = latency[l][a][w];
     }
-    sum = sum + torch::dot(act_probs[l], torch::mv(table, weight_probs[l]));
+    sum = sum + torch::dot(act_probs[l], torch::mv(table.to(device), weight_probs[l]));
   }
   return sum;
 }

@@ -31,6 +31,7 @@ FracBitsQuantizerImpl::FracBitsQuantizerImpl(const QuantizerConfig& config)
       "channel_bits", torch::full({config_.is_weight ? config_.channels : 1}, start));
   per_channel_ = register_buffer("per_channel", torch::zeros({}, torch::kBool));
   min_bits_ = register_buffer("min_bits", torch::full({}, kGrid.front(), torch::kLong));
+  min_bits_host_ = kGrid.front();
   fixed_bits_ = register_buffer("fixed_bits", torch::full({}, config_.max_bits, torch::kLong));
   signed_ = register_buffer("signed", torch::zeros({}, torch::kBool));
   initialized_ = register_buffer("initialized", torch::zeros({}, torch::kBool));
@@ -43,7 +44,7 @@ void FracBitsQuantizerImpl::InitRange(const torch::Tensor& data) {
   const float mn = d.min().item<float>();
   if (mx <= 1e-8f) mx = std::max(-mn, 1e-3f);  // a zero range would divide by zero
   x_max.fill_(mx);
-  signed_.fill_(mn < 0.0f);
+  SetSigned(signed_, mn < 0.0f);
   initialized_.fill_(true);
 }
 
@@ -56,11 +57,13 @@ void FracBitsQuantizerImpl::set_per_channel(bool on) {
   on = on && config_.is_weight;
   if (on && !per_channel()) channel_bits.fill_(bits.item<float>());
   per_channel_.fill_(on);
+  per_channel_host_ = on;
 }
 
 void FracBitsQuantizerImpl::set_min_bits(int b) {
   torch::NoGradGuard no_grad;
-  min_bits_.fill_(std::min(b, config_.max_bits));
+  min_bits_host_ = std::min(b, config_.max_bits);
+  min_bits_.fill_(min_bits_host_);
   AfterStep();
 }
 
@@ -118,7 +121,7 @@ BitDistribution FracBitsQuantizerImpl::Distribution() {
   torch::Tensor p = WidthProbabilities(EffectiveBits());  // P(2), P(4), P(8), P(16)
   torch::Tensor at_least = p.flip(0).cumsum(0).flip(0);   // P(>=2), ..., P(>=16)
   torch::Tensor step_up = at_least.slice(0, 1, 4) / at_least.slice(0, 0, 3).clamp_min(1e-12);
-  return {torch::cat({step_up, torch::zeros({1})}), torch::Tensor()};
+  return {torch::cat({step_up, torch::zeros({1}, step_up.options())}), torch::Tensor()};
 }
 
 FracBitsQuantizerImpl* AsFracBits(TensorQuantizerImpl& q) {

@@ -47,7 +47,11 @@ class FracBitsQuantizerImpl : public TensorQuantizerImpl {
   // P(width >= 4), P(>= 8 | >= 4), ... of the blend (the channels' mean): for progress figures.
   BitDistribution Distribution() override;
 
-  bool is_signed() override { return signed_.item<bool>(); }
+  void RefreshHostState() override {
+    signed_host_ = signed_.item<bool>();
+    min_bits_host_ = static_cast<int>(min_bits_.item<int64_t>());
+    per_channel_host_ = per_channel_.item<bool>();
+  }
   float clip_max() override { return x_max.item<float>(); }
 
   // The widths the blend uses, clamped to [min_bits, max_bits] (differentiable).
@@ -56,10 +60,10 @@ class FracBitsQuantizerImpl : public TensorQuantizerImpl {
   // Weights: one width per output channel from now on, each starting at the tensor's width.
   // Both shapes are always registered, so networks built before and after load each other.
   void set_per_channel(bool on);
-  bool per_channel() { return per_channel_.item<bool>(); }
+  bool per_channel() const { return per_channel_host_; }
   // A lower limit (first conv / last linear kept at 8 bits); moves the widths up to it.
   void set_min_bits(int bits);
-  int min_bits() { return static_cast<int>(min_bits_.item<int64_t>()); }
+  int min_bits() const { return min_bits_host_; }
   int max_bits() const { return config_.max_bits; }
 
   torch::Tensor x_max;  // parameter, scalar
@@ -70,6 +74,8 @@ class FracBitsQuantizerImpl : public TensorQuantizerImpl {
   QuantMode mode_ = QuantMode::kBypass;
   torch::Tensor per_channel_;  // buffer, bool scalar
   torch::Tensor min_bits_;     // buffer, int64 scalar
+  bool per_channel_host_ = false;  // host copies of per_channel_ and min_bits_, read every step
+  int min_bits_host_ = 0;          // (set to the grid's lowest width in the constructor)
   torch::Tensor fixed_bits_;   // buffer, int64 scalar
   torch::Tensor signed_;       // buffer, bool scalar
   torch::Tensor initialized_;  // buffer, bool scalar

@@ -172,7 +172,7 @@ absl::StatusOr<SearchOutcome> FracBitsSearch::Search(SearchContext& ctx) {
       latency.push_back(grid);
     }
   }
-  const torch::Tensor input_probs = WidthProbabilities(torch::tensor(8.0f));
+  const torch::Tensor input_probs = WidthProbabilities(torch::tensor(8.0f)).to(net->device());
   auto expected_cost = [&]() {
     std::vector<torch::Tensor> wp, ap;
     for (size_t k = 0; k < layers.size(); ++k) {

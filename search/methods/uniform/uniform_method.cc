@@ -23,7 +23,7 @@ void FixedGridQuantizerImpl::InitRange(const torch::Tensor& data) {
   const float mn = d.min().item<float>();
   const float mx = std::max({d.max().item<float>(), -mn, 1e-3f});  // symmetric min-max
   x_max.fill_(mx);
-  signed_.fill_(mn < 0.0f);
+  SetSigned(signed_, mn < 0.0f);
   initialized_.fill_(true);
 }
 
@@ -43,7 +43,7 @@ int FixedGridQuantizerImpl::DecidedBits() {
 }
 
 std::vector<uint8_t> FixedGridQuantizerImpl::DecidedKeep() {
-  auto k = keep_.contiguous();
+  auto k = keep_.to(torch::kCPU).contiguous();  // read on the host
   std::vector<uint8_t> out(k.numel());
   for (size_t c = 0; c < out.size(); ++c) out[c] = k.data_ptr<float>()[c] > 0.5f;
   if (!config_.prunable && config_.is_weight) out.assign(config_.channels, out[0]);
@@ -63,7 +63,7 @@ torch::Tensor FixedGridQuantizerImpl::forward(const torch::Tensor& x) {
     if (bits >= kBBBits[k + 1]) zs[k] = 1.0f;
   }
   torch::Tensor z2 = bits == 0 ? torch::zeros_like(keep_) : keep_;
-  return BBQuantize(x, x_max.clamp_min(1e-6), z2, zs, is_signed());
+  return BBQuantize(x, x_max.clamp_min(1e-6), z2, zs.to(x.device()), is_signed());
 }
 
 QuantizerFactory UniformSearch::quantizers() const {

@@ -34,7 +34,7 @@ class FixedGridQuantizerImpl : public TensorQuantizerImpl {
   std::vector<uint8_t> DecidedKeep() override;
   std::vector<torch::Tensor> MethodParameters() override { return {}; }
   std::vector<torch::Tensor> RangeParameters() override { return {x_max}; }
-  bool is_signed() override { return signed_.item<bool>(); }
+  void RefreshHostState() override { signed_host_ = signed_.item<bool>(); }
   float clip_max() override { return x_max.item<float>(); }
 
   torch::Tensor x_max;  // parameter, scalar
