@@ -26,19 +26,19 @@ BBQuantizerImpl::BBQuantizerImpl(const QuantizerConfig& config) : TensorQuantize
   for (int k = 0; k < 4; ++k) {
     if (kBBBits[k + 1] <= config_.max_bits) alive[k] = 1.0f;
   }
-  x_max = register_parameter("x_max", torch::ones({}));
-  log_alpha = register_parameter("log_alpha", torch::full({4}, config_.gate_init) * alive +
+  x_max = Parameter("x_max", torch::ones({}));
+  log_alpha = Parameter("log_alpha", torch::full({4}, config_.gate_init) * alive +
                                                    (1 - alive) * kHcPermanentOff * 3);
   if (config_.prunable) {
     log_alpha_z2 =
-        register_parameter("log_alpha_z2", torch::full({config_.channels}, config_.gate_init));
-    alive_z2_ = register_buffer("alive_z2", torch::ones({config_.channels}));
+        Parameter("log_alpha_z2", torch::full({config_.channels}, config_.gate_init));
+    alive_z2_ = Buffer("alive_z2", torch::ones({config_.channels}));
   }
-  alive_ = register_buffer("alive", alive);
-  signed_ = register_buffer("signed", torch::zeros({}, torch::kBool));
-  initialized_ = register_buffer("initialized", torch::zeros({}, torch::kBool));
-  fixed_zs_ = register_buffer("fixed_zs", alive.clone());
-  fixed_z2_ = register_buffer("fixed_z2", torch::ones({config_.prunable ? config_.channels : 1}));
+  alive_ = Buffer("alive", alive);
+  signed_ = Buffer("signed", torch::zeros({}, torch::kBool));
+  initialized_ = Buffer("initialized", torch::zeros({}, torch::kBool));
+  fixed_zs_ = Buffer("fixed_zs", alive.clone());
+  fixed_z2_ = Buffer("fixed_z2", torch::ones({config_.prunable ? config_.channels : 1}));
 }
 
 void BBQuantizerImpl::InitRange(const torch::Tensor& data) {

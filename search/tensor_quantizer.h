@@ -14,6 +14,8 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +34,7 @@ struct QuantizerConfig {
   bool prunable = false;    // may drop output channels (weights only, never the last layer)
   int max_bits = 8;         // the highest bit width the search may choose
   double gate_init = 3.0;   // Bayesian Bits: initial log_alpha of the usable gates
+  torch::Device device = torch::kCPU;  // where its parameters and buffers are made
 };
 
 // A differentiable distribution over the bit widths {2, 4, 8, 16, 32} of a tensor, for priors
@@ -88,6 +91,14 @@ class TensorQuantizerImpl : public torch::nn::Module {
 
  protected:
   explicit TensorQuantizerImpl(const QuantizerConfig& config) : config_(config) {}
+  // register_parameter / register_buffer of a value made on the CPU, on config().device: made
+  // there, not moved afterwards (Module::to cannot move a CPU tensor to every device).
+  torch::Tensor Parameter(const std::string& name, const torch::Tensor& value) {
+    return register_parameter(name, value.to(config_.device));
+  }
+  torch::Tensor Buffer(const std::string& name, const torch::Tensor& value) {
+    return register_buffer(name, value.to(config_.device));
+  }
   // Writes the `signed` buffer (the state's truth) and its host copy, which every forward reads:
   // a step then never waits on a device for a flag.
   void SetSigned(torch::Tensor& buffer, bool is_signed) {

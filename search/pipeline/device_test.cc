@@ -1,7 +1,8 @@
 // Every tensor a training step touches lives on the job's device, so a CUDA build of LibTorch
 // runs the same code. This LibTorch has one real device, so the steps run on the meta device
 // (shapes without data): an op that mixes a tensor made on the CPU with one on meta throws, as
-// it would with CUDA. What runs: the float step (pretraining), the Bayesian Bits search step
+// it would with CUDA (a fallback below also runs ops that have no meta kernel in this LibTorch and
+// refuses CPU tensors among their arguments). What runs: the float step (pretraining), the Bayesian Bits search step
 // with both priors and the permanent-off rule, the FracBits search step with its expected-cost
 // regulariser, each through RunPhase on all four zoo models. Reading a value (progress, range
 // initialisation, decisions) is impossible on meta; those run on the CPU in the other tests.
@@ -10,8 +11,10 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "search/device.h"
@@ -27,8 +30,93 @@
 
 namespace {
 
-// LibTorch 1.13 has no meta kernel for the convolution's backward (its CPU and CUDA kernels are
-// separate ops); this one gives the gradients' shapes, which is all meta tensors carry.
+// Meta tensors carry shapes, not data, and LibTorch 1.13's C++ library has meta kernels for only
+// part of the ops a step uses (relu, pooling, the convolutions' backends are missing). This
+// fallback runs such an op on the CPU with zero-filled stand-ins and hands meta tensors back. It
+// is also the check: a CPU tensor with elements among its arguments (0-d CPU scalars are allowed,
+// as on CUDA) means the code made a tensor off the network's device, and the op throws.
+[[noreturn]] void Mixed(const c10::OperatorHandle& op, const at::Tensor& t) {
+  throw std::runtime_error("op " + op.schema().name() + " got a CPU tensor of shape " +
+                           c10::str(t.sizes()) + " beside meta tensors: made off the device");
+}
+
+at::Tensor ToCpuStandIn(const c10::OperatorHandle& op, const at::Tensor& t) {
+  if (!t.defined()) return t;
+  if (t.is_meta()) return at::zeros(t.sizes(), t.options().device(at::kCPU));
+  if (t.dim() > 0) Mixed(op, t);
+  return t;
+}
+
+c10::IValue ArgumentToCpu(const c10::OperatorHandle& op, const c10::IValue& v) {
+  if (v.isTensor()) return ToCpuStandIn(op, v.toTensor());
+  if (v.isTensorList()) {
+    c10::List<at::Tensor> list = v.toTensorList();
+    c10::List<at::Tensor> out;
+    for (const at::Tensor& t : list) out.push_back(ToCpuStandIn(op, t));
+    return out;
+  }
+  if (v.isList() && !v.isIntList() && !v.isDoubleList() && !v.isBoolList()) {  // Tensor?[]
+    c10::List<c10::IValue> list = v.toList();
+    c10::impl::GenericList out(list.elementType());
+    for (const c10::IValue& e : list) out.push_back(ArgumentToCpu(op, e));
+    return out;
+  }
+  if (v.isDevice() && v.toDevice().is_meta()) return c10::Device(at::kCPU);
+  return v;
+}
+
+// A meta tensor of t's shape and type (Tensor::to(kMeta) turns a 0-d tensor into a 1-d one).
+at::Tensor MetaLike(const at::Tensor& t) {
+  return t.defined() ? at::empty(t.sizes(), t.options().device(at::kMeta)) : t;
+}
+
+c10::IValue ResultToMeta(const c10::IValue& v) {
+  if (v.isTensor()) return MetaLike(v.toTensor());
+  if (v.isTensorList()) {
+    c10::List<at::Tensor> out;
+    for (const at::Tensor& t : v.toTensorList()) out.push_back(MetaLike(t));
+    return out;
+  }
+  return v;
+}
+
+void MetaViaCpu(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  const auto& schema = op.schema();
+  const size_t arguments = schema.arguments().size();
+  const size_t first = stack->size() - arguments;
+  // Written arguments (out=, in-place self) get the stand-in's new shape after the call.
+  std::vector<std::pair<at::Tensor, at::Tensor>> written;  // (meta original, CPU stand-in)
+  for (size_t i = 0; i < arguments; ++i) {
+    c10::IValue& v = (*stack)[first + i];
+    const c10::IValue original = v;
+    v = ArgumentToCpu(op, v);
+    const auto* alias = schema.arguments()[i].alias_info();
+    if (alias && alias->isWrite() && original.isTensor() && original.toTensor().is_meta()) {
+      written.emplace_back(original.toTensor(), v.toTensor());
+    }
+  }
+  op.callBoxed(stack);
+  for (auto& [meta, cpu] : written) {
+    if (meta.sizes() != cpu.sizes()) meta.resize_(cpu.sizes());
+  }
+  const size_t returns = op.schema().returns().size();
+  for (size_t i = stack->size() - returns; i < stack->size(); ++i) {
+    (*stack)[i] = ResultToMeta((*stack)[i]);
+  }
+}
+
+// The convolution backends a meta tensor selects exist on no device; route them to the CPU's.
+at::Tensor ConvolutionMeta(const at::Tensor& input, const at::Tensor& weight,
+                           const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
+                           at::IntArrayRef padding, at::IntArrayRef dilation, bool transposed,
+                           at::IntArrayRef output_padding, int64_t groups) {
+  auto cpu = [](const at::Tensor& t) { return at::zeros(t.sizes(), t.options().device(at::kCPU)); };
+  c10::optional<at::Tensor> b;
+  if (bias && bias->defined()) b = cpu(*bias);
+  return MetaLike(at::convolution(cpu(input), cpu(weight), b, stride, padding, dilation,
+                                  transposed, output_padding, groups));
+}
+
 std::tuple<at::Tensor, at::Tensor, at::Tensor> ConvolutionBackwardMeta(
     const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight,
     at::IntArrayRef /*stride*/, at::IntArrayRef /*padding*/, at::IntArrayRef /*dilation*/,
@@ -39,7 +127,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> ConvolutionBackwardMeta(
           mask[2] ? at::empty({weight.size(0)}, grad_output.options()) : at::Tensor()};
 }
 
+TORCH_LIBRARY_IMPL(_, Meta, m) {
+  m.fallback(torch::CppFunction::makeFromBoxedFunction<&MetaViaCpu>());
+}
+
 TORCH_LIBRARY_IMPL(aten, Meta, m) {
+  m.impl("convolution_overrideable", ConvolutionMeta);
   m.impl("convolution_backward_overrideable", ConvolutionBackwardMeta);
 }
 
@@ -77,7 +170,9 @@ Split HostData(const std::vector<int64_t>& shape, int64_t n) {
 void ExpectOnDevice(torch::nn::Module& m, torch::Device d) {
   for (const auto& p : m.named_parameters()) {
     EXPECT_EQ(p.value().device(), d) << p.key();
-    if (p.value().grad().defined()) EXPECT_EQ(p.value().grad().device(), d) << p.key() << " grad";
+    if (p.value().grad().defined()) {
+      EXPECT_EQ(p.value().grad().device(), d) << p.key() << " grad";
+    }
   }
   for (const auto& b : m.named_buffers()) EXPECT_EQ(b.value().device(), d) << b.key();
 }
@@ -101,7 +196,7 @@ PhasePlan TwoSteps(const std::string& name) {
   return plan;
 }
 
-absl::Status Run(NetworkImpl& net, torch::optim::Optimizer& opt, const Split& data,
+absl::Status RunTwoSteps(NetworkImpl& net, torch::optim::Optimizer& opt, const Split& data,
                  const PhasePlan& plan) {
   return RunPhase(net, opt, data, plan, PhaseCursor{}, /*observer=*/nullptr,
                   /*checkpoint_every=*/0, nullptr);
@@ -118,7 +213,7 @@ TEST(DeviceTest, FloatStepsCreateNothingOffTheNetworksDevice) {
     ExpectOnDevice(*net, kMeta);
     net->SetQuantMode(QuantMode::kBypass);
     torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-3));
-    ASSERT_TRUE(Run(*net, adam, HostData(c.shape, 8), TwoSteps("pretrain")).ok());
+    ASSERT_TRUE(RunTwoSteps(*net, adam, HostData(c.shape, 8), TwoSteps("pretrain")).ok());
     ExpectOnDevice(*net, kMeta);
     ExpectOnDevice(adam, kMeta);
   }
@@ -151,7 +246,7 @@ TEST(DeviceTest, BayesianBitsSearchStepsCreateNothingOffTheNetworksDevice) {
     plan.schedule = [&adam](int64_t step, int64_t total) { adam.Scale(0, CosineFactor(step, total)); };
     plan.regularizer = [&] { return 0.1 * bops.Compute(*net) + 0.1 * latency.Compute(*net); };
     plan.after_step = [&] { net->AfterOptimizerStep(); };
-    ASSERT_TRUE(Run(*net, adam.adam(), HostData(c.shape, 8), plan).ok());
+    ASSERT_TRUE(RunTwoSteps(*net, adam.adam(), HostData(c.shape, 8), plan).ok());
     ExpectOnDevice(*net, kMeta);
     ExpectOnDevice(adam.adam(), kMeta);
   }
@@ -183,7 +278,7 @@ TEST(DeviceTest, FracBitsSearchStepsCreateNothingOffTheNetworksDevice) {
     PhasePlan plan = TwoSteps("search");
     plan.regularizer = [&] { return fracbits::TargetRegularizer(expected_bops(), 1.0, 1.0); };
     plan.after_step = [&] { net->AfterOptimizerStep(); };
-    ASSERT_TRUE(Run(*net, adam, HostData(c.shape, 8), plan).ok());
+    ASSERT_TRUE(RunTwoSteps(*net, adam, HostData(c.shape, 8), plan).ok());
     ExpectOnDevice(*net, kMeta);
   }
 }

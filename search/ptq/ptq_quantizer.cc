@@ -8,12 +8,12 @@
 namespace bitsearch {
 
 PtqQuantizerImpl::PtqQuantizerImpl(const QuantizerConfig& config) : TensorQuantizerImpl(config) {
-  x_max = register_parameter("x_max", torch::ones({}));
-  signed_ = register_buffer("signed", torch::zeros({}, torch::kBool));
-  initialized_ = register_buffer("initialized", torch::zeros({}, torch::kBool));
-  bits_ = register_buffer("bits", torch::full({}, 32, torch::kLong));
-  keep_ = register_buffer("keep", torch::ones({config.is_weight ? config.channels : 1}));
-  rounding_ = register_buffer("rounding", torch::zeros({0}));
+  x_max = Parameter("x_max", torch::ones({}));
+  signed_ = Buffer("signed", torch::zeros({}, torch::kBool));
+  initialized_ = Buffer("initialized", torch::zeros({}, torch::kBool));
+  bits_ = Buffer("bits", torch::full({}, 32, torch::kLong));
+  keep_ = Buffer("keep", torch::ones({config.is_weight ? config.channels : 1}));
+  rounding_ = Buffer("rounding", torch::zeros({0}));
 }
 
 void PtqQuantizerImpl::InitRange(const torch::Tensor& data) {

@@ -24,17 +24,17 @@ FracBitsQuantizerImpl::FracBitsQuantizerImpl(const QuantizerConfig& config)
     : TensorQuantizerImpl(config) {
   config_.prunable = false;
   config_.max_bits = std::clamp(config_.max_bits, kGrid.front(), kGrid.back());
-  x_max = register_parameter("x_max", torch::ones({}));
+  x_max = Parameter("x_max", torch::ones({}));
   const float start = static_cast<float>(StartWidth(config_.max_bits));
-  bits = register_parameter("bits", torch::full({}, start));
-  channel_bits = register_parameter(
+  bits = Parameter("bits", torch::full({}, start));
+  channel_bits = Parameter(
       "channel_bits", torch::full({config_.is_weight ? config_.channels : 1}, start));
-  per_channel_ = register_buffer("per_channel", torch::zeros({}, torch::kBool));
-  min_bits_ = register_buffer("min_bits", torch::full({}, kGrid.front(), torch::kLong));
+  per_channel_ = Buffer("per_channel", torch::zeros({}, torch::kBool));
+  min_bits_ = Buffer("min_bits", torch::full({}, kGrid.front(), torch::kLong));
   min_bits_host_ = kGrid.front();
-  fixed_bits_ = register_buffer("fixed_bits", torch::full({}, config_.max_bits, torch::kLong));
-  signed_ = register_buffer("signed", torch::zeros({}, torch::kBool));
-  initialized_ = register_buffer("initialized", torch::zeros({}, torch::kBool));
+  fixed_bits_ = Buffer("fixed_bits", torch::full({}, config_.max_bits, torch::kLong));
+  signed_ = Buffer("signed", torch::zeros({}, torch::kBool));
+  initialized_ = Buffer("initialized", torch::zeros({}, torch::kBool));
 }
 
 void FracBitsQuantizerImpl::InitRange(const torch::Tensor& data) {

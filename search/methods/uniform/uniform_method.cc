@@ -10,11 +10,11 @@ namespace bitsearch {
 FixedGridQuantizerImpl::FixedGridQuantizerImpl(const QuantizerConfig& config)
     : TensorQuantizerImpl(config) {
   if (!config_.is_weight) config_.prunable = false;
-  x_max = register_parameter("x_max", torch::ones({}));
-  bits_ = register_buffer("bits", torch::full({}, config_.max_bits, torch::kLong));
-  keep_ = register_buffer("keep", torch::ones({config_.prunable ? config_.channels : 1}));
-  signed_ = register_buffer("signed", torch::zeros({}, torch::kBool));
-  initialized_ = register_buffer("initialized", torch::zeros({}, torch::kBool));
+  x_max = Parameter("x_max", torch::ones({}));
+  bits_ = Buffer("bits", torch::full({}, config_.max_bits, torch::kLong));
+  keep_ = Buffer("keep", torch::ones({config_.prunable ? config_.channels : 1}));
+  signed_ = Buffer("signed", torch::zeros({}, torch::kBool));
+  initialized_ = Buffer("initialized", torch::zeros({}, torch::kBool));
 }
 
 void FixedGridQuantizerImpl::InitRange(const torch::Tensor& data) {
