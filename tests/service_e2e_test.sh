@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end: a real server, two real workers, four small jobs submitted with the real client;
-# all SUCCEEDED, results retrievable, metrics served, SIGTERM shuts the server down cleanly.
+# End-to-end: a real server, two real workers, four small jobs submitted with the real client (the
+# last one compares Bayesian Bits with FracBits); all SUCCEEDED, results retrievable, metrics
+# served, SIGTERM shuts the server down cleanly.
 # Usage: service_e2e_test.sh SERVER_BIN WORKER_BIN CLIENT_BIN
 source "$(dirname "$0")/service_lib.sh" "$@"
 
@@ -11,6 +12,16 @@ start_worker w2
 ids=()
 for i in 1 2 3 4; do
   write_spec "$WORK/job$i.json" "e2e-$i" 512 1
+  # The last job compares the search methods (issue 13): FracBits runs beside Bayesian Bits on the
+  # worker, from the same float model, and the stored result carries both.
+  if [[ $i == 4 ]]; then
+    python3 - "$WORK/job$i.json" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+spec["compare_methods"] = ["bayesian_bits", "fracbits"]
+json.dump(spec, open(sys.argv[1], "w"))
+PY
+  fi
   id=$("$CLIENT_BIN" submit "$WORK/job$i.json" | sed -n 1p)
   [[ $id == job-* ]] || fail "submit printed '$id' instead of a job id"
   ids+=("$id")
@@ -33,6 +44,21 @@ assert "accuracy" in r and "layers" in r, r.keys()
 PY
   "$CLIENT_BIN" result "$id" >/dev/null || fail "result table of $id"
 done
+# The comparing job: one row per method, FracBits aimed at where Bayesian Bits landed.
+python3 - "$WORK/${ids[3]}.result.json" <<'PY' || fail "the compare_methods job's result lacks its comparison"
+import json, sys
+r = json.load(open(sys.argv[1]))
+rows = {row["method"]: row for row in r["comparison"]}
+assert set(rows) == {"bayesian_bits", "fracbits"}, rows.keys()
+fb = rows["fracbits"]
+assert fb["accuracy"]["final"] > 0 and fb["relative_bops_percent"]["final"] > 0, fb
+target = fb["target"]["relative_bops_percent"]
+assert abs(target - rows["bayesian_bits"]["relative_bops_percent"]["searched"]) < 1e-9, (target, rows)
+assert fb["search"]["target"] == target, fb["search"]
+assert "compare:fracbits" in r["timings"], r["timings"].keys()
+PY
+"$CLIENT_BIN" result "${ids[3]}" --out "$WORK/out/compare.json" 2>/dev/null || fail "result --out of the comparison"
+grep -q "Search methods compared" "$WORK/out/compare.html" || fail "the comparison's HTML report lacks the methods table"
 # result --out: the JSON as stored, with the chart and the HTML report beside it.
 "$CLIENT_BIN" result "${ids[0]}" --out "$WORK/out/first.json" 2>"$WORK/out.log" || fail "result --out"
 cmp -s <(python3 -m json.tool "$WORK/out/first.json") <(python3 -m json.tool "$WORK/${ids[0]}.result.json") \
