@@ -6,6 +6,7 @@ and Bayesian Bits steps run). Prints `pytorch_step_ms: MEDIAN` like step_bench p
   /usr/bin/python3 bench/pytorch_step.py --model lenet5 --batch 128 --steps 20 --threads 2
 """
 import argparse
+import ctypes
 import statistics
 import time
 
@@ -89,6 +90,21 @@ def mobilenetv2(c, h, w, classes):
 MODELS = {"lenet5": lenet5, "vgg7": vgg7, "resnet8": resnet8, "mobilenetv2": mobilenetv2}
 
 
+def size_blas_pool(threads):
+    """torch.set_num_threads does not size OpenBLAS's pool, which runs the fully connected layers'
+    products: without this a "1-thread" LeNet-5 step used two cores. Sized as bitsearch --threads
+    sizes it (base/blas_threads.h), so both sides of the comparison get the same cores."""
+    for line in open("/proc/self/maps"):
+        path = line.split()[-1]
+        if "libopenblas" in path:
+            try:
+                ctypes.CDLL(path).openblas_set_num_threads(threads)
+                return True
+            except (OSError, AttributeError):
+                continue
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", choices=sorted(MODELS), default="lenet5")
@@ -98,6 +114,7 @@ def main():
     ap.add_argument("--channels-last", action="store_true", help="NHWC model and input")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    size_blas_pool(args.threads)
     torch.manual_seed(1)
     shape = (1, 28, 28) if args.model == "lenet5" else (3, 32, 32)
     net = MODELS[args.model](*shape, 10)
