@@ -188,6 +188,20 @@ void ExpectOnDevice(torch::optim::Optimizer& opt, torch::Device d) {
   EXPECT_GT(states, 0) << "the optimizer never stepped";
 }
 
+// The case's graph (an unknown zoo name is a bug of this file).
+Graph ZooGraph(const ZooCase& c) {
+  auto graph = BuildZooModel(c.model, c.shape, 10, c.width);
+  if (!graph.ok()) throw std::runtime_error(std::string(graph.status().message()));
+  return *graph;
+}
+
+NetworkOptions OnMeta(QuantizerFactory quantizers = nullptr) {
+  NetworkOptions o;
+  o.device = kMeta;
+  o.quantizers = std::move(quantizers);
+  return o;
+}
+
 PhasePlan TwoSteps(const std::string& name) {
   PhasePlan plan;
   plan.name = name;
@@ -197,7 +211,7 @@ PhasePlan TwoSteps(const std::string& name) {
 }
 
 absl::Status RunTwoSteps(NetworkImpl& net, torch::optim::Optimizer& opt, const Split& data,
-                 const PhasePlan& plan) {
+                         const PhasePlan& plan) {
   return RunPhase(net, opt, data, plan, PhaseCursor{}, /*observer=*/nullptr,
                   /*checkpoint_every=*/0, nullptr);
 }
@@ -205,11 +219,7 @@ absl::Status RunTwoSteps(NetworkImpl& net, torch::optim::Optimizer& opt, const S
 TEST(DeviceTest, FloatStepsCreateNothingOffTheNetworksDevice) {
   for (const ZooCase& c : Cases()) {
     SCOPED_TRACE(c.model);
-    auto graph = BuildZooModel(c.model, c.shape, 10, c.width);
-    ASSERT_TRUE(graph.ok()) << graph.status();
-    NetworkOptions o;
-    o.device = kMeta;
-    Network net(*graph, o);  // BatchNorms unfolded, as pretraining trains them
+    Network net(ZooGraph(c), OnMeta());  // BatchNorms unfolded, as pretraining trains them
     ExpectOnDevice(*net, kMeta);
     net->SetQuantMode(QuantMode::kBypass);
     torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-3));
@@ -222,11 +232,7 @@ TEST(DeviceTest, FloatStepsCreateNothingOffTheNetworksDevice) {
 TEST(DeviceTest, BayesianBitsSearchStepsCreateNothingOffTheNetworksDevice) {
   for (const ZooCase& c : Cases()) {
     SCOPED_TRACE(c.model);
-    auto graph = BuildZooModel(c.model, c.shape, 10, c.width);
-    ASSERT_TRUE(graph.ok()) << graph.status();
-    NetworkOptions o;
-    o.device = kMeta;
-    Network net(FoldedStructure(*graph), o);
+    Network net(FoldedStructure(ZooGraph(c)), OnMeta());
     net->SetGenerator(at::make_generator<at::CPUGeneratorImpl>(3));  // the job's CPU noise source
     net->SetQuantMode(QuantMode::kSearch);
     BopsPrior bops(*net);
@@ -255,13 +261,8 @@ TEST(DeviceTest, BayesianBitsSearchStepsCreateNothingOffTheNetworksDevice) {
 TEST(DeviceTest, FracBitsSearchStepsCreateNothingOffTheNetworksDevice) {
   for (const ZooCase& c : Cases()) {
     SCOPED_TRACE(c.model);
-    auto graph = BuildZooModel(c.model, c.shape, 10, c.width);
-    ASSERT_TRUE(graph.ok()) << graph.status();
-    const Graph folded = FoldedStructure(*graph);
-    NetworkOptions o;
-    o.device = kMeta;
-    o.quantizers = fracbits::FracBitsQuantizers();
-    Network net(folded, o);
+    const Graph folded = FoldedStructure(ZooGraph(c));
+    Network net(folded, OnMeta(fracbits::FracBitsQuantizers()));
     net->SetQuantMode(QuantMode::kSearch);
     std::vector<double> macs;
     for (auto& l : net->layer_quants()) macs.push_back(static_cast<double>(LayerMacs(folded, l.node)));
