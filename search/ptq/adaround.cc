@@ -102,7 +102,9 @@ RoundingOutcome OptimizeRounding(const RoundingProblem& p, const AdaRoundOptions
   const int64_t total = options.iterations;
   const int64_t warm = static_cast<int64_t>(options.warm_start * static_cast<double>(total));
   for (int64_t it = 0; it < total && n > 0; ++it) {
-    torch::Tensor idx = torch::randint(n, {std::min<int64_t>(options.batch_size, n)}, gen, torch::kLong);
+    // Drawn on the CPU (a seed gives the same batches on every device), used where the inputs are.
+    torch::Tensor idx = torch::randint(n, {std::min<int64_t>(options.batch_size, n)}, gen, torch::kLong)
+                            .to(p.inputs.device());
     torch::Tensor target;
     {
       torch::NoGradGuard no_grad;

@@ -41,7 +41,8 @@ void RangeStatistics::ObserveHistogram(const torch::Tensor& x) {
     hist_top_ = std::max(extreme(), kMinRange);
     hist_ = torch::zeros({kBins}, torch::kDouble);
   }
-  torch::Tensor a = x.detach().to(torch::kFloat).flatten();
+  // The histogram is a host-side summary: a calibration batch comes to it from any device.
+  torch::Tensor a = x.detach().to(torch::kCPU, torch::kFloat).flatten();
   a = is_signed() ? a.abs() : a.clamp_min(0);
   torch::Tensor nonzero = a.masked_select(a > 0);
   zeros_ += static_cast<double>(a.numel() - nonzero.numel());
