@@ -64,12 +64,9 @@ absl::Status RunPhase(NetworkImpl& net, torch::optim::Optimizer& optimizer, cons
       auto x = data.x.index_select(0, idx);
       // Augmentation draws use another stream than the epoch order (offset counter).
       if (data.augment.enabled()) x = AugmentBatch(x, data.augment, PhaseSeed(plan.seed, plan.name, (1ull << 40) + global));
-      auto y = data.y.index_select(0, idx);
-      // The data set stays in host memory; each batch goes to the network's device.
-      if (x.device() != net.device()) {
-        x = x.to(net.device());
-        y = y.to(net.device());
-      }
+      // The data set stays in host memory: the network moves its input (ForwardValues), the
+      // labels follow here.
+      auto y = data.y.index_select(0, idx).to(net.device());
       optimizer.zero_grad();
       StepLoss step_loss;
       if (plan.loss) {
@@ -123,7 +120,7 @@ EvalResult Evaluate(NetworkImpl& net, const Split& split, int batch_size) {
   double loss = 0;
   for (int64_t from = 0; from < split.size(); from += batch_size) {
     int64_t to = std::min(split.size(), from + batch_size);
-    auto logits = net.forward(split.x.slice(0, from, to).to(net.device()));
+    auto logits = net.forward(split.x.slice(0, from, to));
     auto y = split.y.slice(0, from, to).to(net.device());
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
     loss += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();

@@ -1,10 +1,10 @@
 // Every tensor a training step touches lives on the job's device, so a CUDA build of LibTorch
 // runs the same code. This LibTorch has one real device, so the steps run on the meta device
 // (shapes without data): an op that mixes a tensor made on the CPU with one on meta throws, as
-// it would with CUDA (a fallback below also runs ops that have no meta kernel in this LibTorch and
-// refuses CPU tensors among their arguments). What runs: the float step (pretraining), the Bayesian Bits search step
-// with both priors and the permanent-off rule, the FracBits search step with its expected-cost
-// regulariser, each through RunPhase on all four zoo models. Reading a value (progress, range
+// it would with CUDA (a fallback below also runs ops that have no meta kernel in this LibTorch
+// and refuses CPU tensors among their arguments). What runs: the float step (pretraining), the
+// Bayesian Bits search step with both priors and the permanent-off rule, the FracBits search step
+// with its expected-cost regulariser, each through RunPhase on all four zoo models. Reading a value (progress, range
 // initialisation, decisions) is impossible on meta; those run on the CPU in the other tests.
 #include <gtest/gtest.h>
 #include <torch/library.h>
@@ -99,7 +99,7 @@ void MetaViaCpu(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   for (auto& [meta, cpu] : written) {
     if (meta.sizes() != cpu.sizes()) meta.resize_(cpu.sizes());
   }
-  const size_t returns = op.schema().returns().size();
+  const size_t returns = schema.returns().size();
   for (size_t i = stack->size() - returns; i < stack->size(); ++i) {
     (*stack)[i] = ResultToMeta((*stack)[i]);
   }
@@ -157,7 +157,7 @@ const std::vector<ZooCase>& Cases() {
   return cases;
 }
 
-// Host data, as a job holds it: RunPhase moves each batch to the network's device.
+// Host data, as a job holds it: each batch moves to the network's device in the step.
 Split HostData(const std::vector<int64_t>& shape, int64_t n) {
   std::vector<int64_t> full = {n};
   full.insert(full.end(), shape.begin(), shape.end());
