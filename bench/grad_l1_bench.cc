@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/blas_threads.h"
+#include "base/host_memory.h"
 #include "bench/bench_timing.h"
 #include "search/grad_l1.h"
 #include "search/network.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(threads);
   bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
+  bitsearch::KeepHostMemoryForReuse();  // as a job does
   torch::manual_seed(1);
 
   std::vector<int64_t> shape = model == "lenet5" ? std::vector<int64_t>{1, 28, 28} : std::vector<int64_t>{3, 32, 32};

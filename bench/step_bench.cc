@@ -6,12 +6,15 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <sys/resource.h>
+
 #include <ctime>
 #include <functional>
 #include <cstdio>
 #include <vector>
 
 #include "base/blas_threads.h"
+#include "base/host_memory.h"
 #include "bench/bench_timing.h"
 #include "search/network.h"
 #include "search/prior.h"
@@ -24,6 +27,13 @@ using Clock = std::chrono::steady_clock;
 using bitsearch::bench::CpuMs;
 using bitsearch::bench::Median;
 
+// Page faults the process has taken so far (minor: a page of fresh memory touched the first time).
+long PageFaults() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt + u.ru_majflt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,6 +41,7 @@ int main(int argc, char** argv) {
   int batch = 128, steps = 20, threads = 2;
   double width = 1.0;
   std::string trace;  // "" = no trace
+  bool no_keep = false;
   CLI::App app{"Bayesian Bits step time over a float step"};
   app.add_option("--model", model, "Zoo model")->check(CLI::IsMember({"lenet5", "vgg7", "resnet8", "mobilenetv2"}));
   app.add_option("--batch", batch, "Batch size")->check(CLI::PositiveNumber);
@@ -40,9 +51,13 @@ int main(int argc, char** argv) {
   app.add_option("--trace", trace,
                  "Write a Chrome trace (LibTorch's profiler) of 5 float and 5 search steps to FILE "
                  "(bench/trace_summary.py sums it per op)");
+  app.add_flag("--default-malloc", no_keep,
+               "Leave glibc malloc's defaults (per-block mappings, trimming) instead of keeping "
+               "freed memory as a job does: the before of base/host_memory.h");
   CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(threads);
   bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
+  if (!no_keep) bitsearch::KeepHostMemoryForReuse();  // as a job does
   torch::manual_seed(1);
 
   std::vector<int64_t> shape = model == "lenet5" ? std::vector<int64_t>{1, 28, 28} : std::vector<int64_t>{3, 32, 32};
@@ -100,23 +115,28 @@ int main(int argc, char** argv) {
       bb_step();
     }
   }
-  // Wall and process-CPU milliseconds of one step.
-  auto timed = [](const std::function<void()>& step, std::vector<double>* wall, std::vector<double>* cpu) {
+  // Wall and process-CPU milliseconds and page faults of one step.
+  auto timed = [](const std::function<void()>& step, std::vector<double>* wall,
+                  std::vector<double>* cpu, std::vector<double>* faults) {
     auto t0 = Clock::now();
     const double c0 = CpuMs();
+    const long f0 = PageFaults();
     step();
+    faults->push_back(static_cast<double>(PageFaults() - f0));
     cpu->push_back(CpuMs() - c0);
     wall->push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   };
-  std::vector<double> fp_ms, bb_ms, fp_cpu, bb_cpu;
+  std::vector<double> fp_ms, bb_ms, fp_cpu, bb_cpu, fp_faults, bb_faults;
   for (int i = 0; i < steps; ++i) {
-    timed(fp_step, &fp_ms, &fp_cpu);
-    timed(bb_step, &bb_ms, &bb_cpu);
+    timed(fp_step, &fp_ms, &fp_cpu, &fp_faults);
+    timed(bb_step, &bb_ms, &bb_cpu, &bb_faults);
   }
   double f = Median(fp_ms), b = Median(bb_ms);
   std::printf("model: %s  batch: %d  threads: %d  steps: %d\n", model.c_str(), batch, threads, steps);
   std::printf("fp_step_ms: %.2f\nbb_step_ms: %.2f\nbb_over_fp: %.3f\n", f, b, b / f);
   std::printf("fp_step_cpu_ms: %.2f\nbb_step_cpu_ms: %.2f\n", Median(fp_cpu), Median(bb_cpu));
+  std::printf("fp_step_page_faults: %.0f\nbb_step_page_faults: %.0f\n", Median(fp_faults),
+              Median(bb_faults));
   int64_t parameters = 0;  // the float model's trained weights and biases, to match PyTorch's
   for (const auto& p : fp->WeightParameters()) parameters += p.numel();
   std::printf("fp_parameters: %lld\n", static_cast<long long>(parameters));

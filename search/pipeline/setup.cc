@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/blas_threads.h"
+#include "base/host_memory.h"
 #include "base/status_macros.h"
 #include "latency_models/profile_json.h"
 #include "latency_models/profile_registry.h"
@@ -161,6 +162,7 @@ absl::Status SetUpJob(JobContext& job) {
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   SetBlasThreads(threads);  // OpenBLAS keeps a thread per core otherwise (base/blas_threads.h)
+  KeepHostMemoryForReuse();  // no page faults for each step's activations (base/host_memory.h)
   job.state.threads = threads;
   job.state.spec = JobSpecToJson(spec);
   BS_RETURN_IF_ERROR(SetUpModelAndData(job));
