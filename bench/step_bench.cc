@@ -16,6 +16,7 @@
 #include "base/blas_threads.h"
 #include "base/host_memory.h"
 #include "bench/bench_timing.h"
+#include "search/bb_kernel.h"
 #include "search/network.h"
 #include "search/prior.h"
 #include "search/zoo.h"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   double width = 1.0;
   std::string trace;  // "" = no trace
   bool no_keep = false;
+  std::string isa;  // "" = the widest the machine runs, as a job uses
   CLI::App app{"Bayesian Bits step time over a float step"};
   app.add_option("--model", model, "Zoo model")->check(CLI::IsMember({"lenet5", "vgg7", "resnet8", "mobilenetv2"}));
   app.add_option("--batch", batch, "Batch size")->check(CLI::PositiveNumber);
@@ -54,7 +56,17 @@ int main(int argc, char** argv) {
   app.add_flag("--default-malloc", no_keep,
                "Leave glibc malloc's defaults (per-block mappings, trimming) instead of keeping "
                "freed memory as a job does: the before of base/host_memory.h");
+  app.add_option("--kernel-isa", isa,
+                 "Instruction set of the Bayesian Bits kernel's loops (generic, avx2); "
+                 "default: the widest this machine runs, as a job uses");
   CLI11_PARSE(app, argc, argv);
+  if (!isa.empty() && !bitsearch::UseBBKernelInstructionSet(isa)) {
+    std::fprintf(stderr, "step_bench: --kernel-isa %s: not available here (this machine runs:",
+                 isa.c_str());
+    for (const auto& s : bitsearch::BBKernelInstructionSets()) std::fprintf(stderr, " %s", s.c_str());
+    std::fprintf(stderr, ")\n");
+    return 2;
+  }
   torch::set_num_threads(threads);
   bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
   if (!no_keep) bitsearch::KeepHostMemoryForReuse();  // as a job does
@@ -132,7 +144,8 @@ int main(int argc, char** argv) {
     timed(bb_step, &bb_ms, &bb_cpu, &bb_faults);
   }
   double f = Median(fp_ms), b = Median(bb_ms);
-  std::printf("model: %s  batch: %d  threads: %d  steps: %d\n", model.c_str(), batch, threads, steps);
+  std::printf("model: %s  batch: %d  threads: %d  steps: %d  kernel: %s\n", model.c_str(), batch,
+              threads, steps, bitsearch::BBKernelInstructionSet().c_str());
   std::printf("fp_step_ms: %.2f\nbb_step_ms: %.2f\nbb_over_fp: %.3f\n", f, b, b / f);
   std::printf("fp_step_cpu_ms: %.2f\nbb_step_cpu_ms: %.2f\n", Median(fp_cpu), Median(bb_cpu));
   std::printf("fp_step_page_faults: %.0f\nbb_step_page_faults: %.0f\n", Median(fp_faults),

@@ -4,33 +4,46 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
-#include <cstring>
-#include <type_traits>
+#include <atomic>
 #include <vector>
+
+#include "search/bb_kernel_internal.h"
 
 namespace bitsearch {
 namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
+using bb_kernel_internal::BackwardConsts;
+using bb_kernel_internal::kClipShrink;
+using bb_kernel_internal::KernelParams;
+using bb_kernel_internal::RangeKernels;
+using bb_kernel_internal::Sums;
 
 // Chunk size for activation tensors: a fixed number so reductions are deterministic.
 constexpr int64_t kChunk = 16384;
 
-// The clip bound sits just inside x_max so that no value lands exactly on a rounding tie at the
-// grid's edge (x_max / s2 = 1.5 for signed tensors), which would add a level (as the reference
-// quantizer does it).
-constexpr float kClipShrink = 1.0f - 1e-7f;
+// The loops this build has and this CPU runs, narrowest first (bb_kernel_lanes.h): all give
+// bit-identical results, the widest is fastest.
+const std::vector<RangeKernels>& AvailableKernels() {
+  static const std::vector<RangeKernels> kernels = [] {
+    std::vector<RangeKernels> k = {bb_kernel_internal::GenericRangeKernels()};
+#if defined(BITSEARCH_BB_KERNEL_X86)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) k.push_back(bb_kernel_internal::Avx2RangeKernels());
+#endif
+    return k;
+  }();
+  return kernels;
+}
 
-struct KernelParams {
-  float lo, hi;        // clip bounds (shrunk)
-  float range;         // hi - lo
-  float s[5];          // step sizes s2 .. s32
-  float z[4];          // z4 .. z32
-  int levels_on;       // 1 + number of consecutive non-zero gates among z4..z32
-  bool is_signed;
-};
+std::atomic<int> selected_kernels{-1};  // index into AvailableKernels(); -1: the widest
+
+RangeKernels ActiveKernels() {
+  const auto& available = AvailableKernels();
+  int i = selected_kernels.load(std::memory_order_relaxed);
+  return i < 0 ? available.back() : available[i];
+}
 
 KernelParams MakeParams(const torch::Tensor& x_max, const torch::Tensor& zs, bool is_signed) {
   KernelParams p;
@@ -56,165 +69,6 @@ KernelParams MakeParams(const torch::Tensor& x_max, const torch::Tensor& zs, boo
   return p;
 }
 
-// The per-element arithmetic is written once for `T` = float (tails, scalar oracle) and for
-// `T` = Vec, four lanes in GCC/Clang vector extensions (SSE2 on x86-64, NEON on arm64), so both
-// paths compute bit-identical values per element. L = the number of active levels (1..5), a
-// template argument so that the level loops unroll.
-using Vec = float __attribute__((vector_size(16)));
-constexpr int kLanes = 4;
-
-template <class T>
-inline T Splat(float f) {
-  if constexpr (std::is_same_v<T, float>) {
-    return f;
-  } else {
-    return T{f, f, f, f};
-  }
-}
-
-// std::max's exact semantics (the first argument on ties), lane-wise too.
-template <class T>
-inline T Max(T a, T b) {
-  return a < b ? b : a;
-}
-
-// Clip in the PACT form x_max - relu(x_max - x_min - relu(x - x_min)): the same float result as
-// the reference, which a plain min/max does not always give.
-template <class T>
-inline T Clip(const KernelParams& p, T x) {
-  T inner = Max(x - p.lo, Splat<T>(0.0f));
-  T t = Max(Splat<T>(p.hi - p.lo) - inner, Splat<T>(0.0f));
-  return p.hi - t;
-}
-
-// Round half to even, as std::nearbyint does in the default rounding mode, without its call:
-// glibc's nearbyintf saves and restores the floating-point environment on every call, which made
-// it the kernel's largest cost (and kept the loop scalar). Adding 1.5 * 2^23 leaves no fraction
-// bits, so the addition itself rounds; exact for |t| < 2^22, and every t here is below 65537 (a
-// residual over the next step).
-template <class T>
-inline T RoundHalfEven(T t) {
-  const T magic = Splat<T>(12582912.0f);  // 1.5 * 2^23
-  return (t + magic) - magic;             // not folded to t: no -ffast-math on our targets
-}
-
-// Decomposes one clipped value into the residuals q of the L active levels and their rounding
-// errors delta = round(t) - t.
-template <int L, class T>
-inline void Decompose(const KernelParams& p, T zc, T* q, T* delta) {
-  T v = zc;
-  for (int l = 0; l < L; ++l) {
-    T t = v / p.s[l];
-    T r = RoundHalfEven(t);
-    q[l] = p.s[l] * r;
-    delta[l] = r - t;
-    v = v - q[l];
-  }
-}
-
-// Horner evaluation from the top level, as the nested formula reads; t_out[l] = the partial sum
-// from level l up (what d x_q / d z of level l multiplies).
-template <int L, class T>
-inline T Nested(const KernelParams& p, const T* q, T* t_out) {
-  T acc = q[L - 1];
-  t_out[L - 1] = acc;
-  for (int l = L - 2; l >= 0; --l) {
-    acc = q[l] + p.z[l] * acc;  // z[l] gates level l + 1
-    t_out[l] = acc;
-  }
-  return acc;
-}
-
-template <class T>
-inline T Load(const float* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-template <class T>
-inline void Store(float* p, T v) {
-  std::memcpy(p, &v, sizeof(T));
-}
-
-template <int L, class T>
-inline T QuantizeOne(const KernelParams& p, T x, float gate) {
-  T q[L], delta[L], t[L];
-  Decompose<L>(p, Clip(p, x), q, delta);
-  return gate * Nested<L>(p, q, t);
-}
-
-template <int L>
-void ForwardRange(const KernelParams& p, const float* x, float* out, int64_t n, float gate) {
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) Store(out + i, QuantizeOne<L>(p, Load<Vec>(x + i), gate));
-  for (; i < n; ++i) out[i] = QuantizeOne<L>(p, x[i], gate);
-}
-
-// Per-level constants of the backward pass for one gate value z2.
-struct BackwardConsts {
-  float P[6];  // P[l] = z2 * z4 * ... up to level l; P[L] = 0
-  float w[5];  // weight of each level's rounding error in d x_q / d range
-  float drange_dxmax;
-};
-
-// Sums of one range's gradient contributions: [x_max, z4, z8, z16, z32, z2].
-using Sums = std::array<double, 6>;
-
-template <class T>
-inline double LaneSum(T v) {
-  if constexpr (std::is_same_v<T, float>) {
-    return v;
-  } else {
-    return static_cast<double>(v[0]) + v[1] + v[2] + v[3];
-  }
-}
-
-// One element (or four): writes d/dx and adds the contributions to x_max and the gates to `acc`
-// (per-lane float partials, summed in double per block by the caller).
-template <int L, class T>
-inline T BackwardOne(const KernelParams& p, const BackwardConsts& k, T xv, T gv, T* acc) {
-  T q[L], delta[L], t[L];
-  Decompose<L>(p, Clip(p, xv), q, delta);
-  Nested<L>(p, q, t);
-  const T zero = Splat<T>(0.0f), lo = Splat<T>(p.lo), hi = Splat<T>(p.hi);
-  T gx;
-  if constexpr (std::is_same_v<T, float>) {
-    gx = (xv >= lo && xv <= hi) ? gv * k.P[0] : zero;
-  } else {
-    gx = ((xv >= lo) & (xv <= hi)) ? gv * k.P[0] : zero;
-  }
-  T below = p.is_signed ? (xv < lo ? Splat<T>(-kClipShrink) : zero) : zero;
-  T dzc_dxmax = xv > hi ? Splat<T>(kClipShrink) : below;
-  T dxq_drange = zero;
-  for (int l = 0; l < L; ++l) dxq_drange += k.w[l] * delta[l];
-  acc[0] += gv * (k.P[0] * dzc_dxmax + k.drange_dxmax * dxq_drange);
-  acc[5] += gv * t[0];                                  // d x_q / d z2 = T_0
-  for (int l = 1; l < L; ++l) acc[l] += gv * k.P[l - 1] * t[l];  // d x_q / d z_l = P[l-1] T_l
-  return gx;
-}
-
-// Backward over n elements sharing one gate. Float partials live at most kBlock elements before
-// they are added to the double sums, so precision does not depend on the range's length.
-template <int L>
-Sums BackwardRange(const KernelParams& p, const BackwardConsts& k, const float* x, const float* g,
-                   float* gx, int64_t n) {
-  constexpr int64_t kBlock = 256;
-  Sums sums{};
-  int64_t i = 0;
-  while (i < n) {
-    int64_t block_end = std::min(n, i + kBlock);
-    Vec vacc[6] = {};
-    for (; i + kLanes <= block_end; i += kLanes) {
-      Store(gx + i, BackwardOne<L>(p, k, Load<Vec>(x + i), Load<Vec>(g + i), vacc));
-    }
-    float sacc[6] = {};
-    for (; i < block_end; ++i) gx[i] = BackwardOne<L>(p, k, x[i], g[i], sacc);
-    for (int j = 0; j < 6; ++j) sums[j] += LaneSum(vacc[j]) + sacc[j];
-  }
-  return sums;
-}
-
 struct Layout {
   int64_t numel, chunks, chunk_len;
   bool per_channel;
@@ -234,19 +88,6 @@ Layout MakeLayout(const torch::Tensor& x, const torch::Tensor& z2) {
   return l;
 }
 
-// Calls fn(std::integral_constant<int, L>{}) for the active level count L (1..5), so the per-level
-// loops of the forward and backward bodies unroll.
-template <class Fn>
-auto WithLevels(int levels_on, Fn&& fn) {
-  switch (levels_on) {
-    case 1: return fn(std::integral_constant<int, 1>{});
-    case 2: return fn(std::integral_constant<int, 2>{});
-    case 3: return fn(std::integral_constant<int, 3>{});
-    case 4: return fn(std::integral_constant<int, 4>{});
-    default: return fn(std::integral_constant<int, 5>{});
-  }
-}
-
 torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const torch::Tensor& z2) {
   auto xc = x.contiguous();
   auto out = torch::empty_like(xc);
@@ -255,6 +96,7 @@ torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const to
   float* op = out.data_ptr<float>();
   const float* z2p = z2c.data_ptr<float>();
   Layout lay = MakeLayout(xc, z2c);
+  const RangeKernels kernels = ActiveKernels();
   at::parallel_for(0, lay.chunks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       float gate = lay.per_channel ? z2p[c] : z2p[0];
@@ -263,9 +105,7 @@ torch::Tensor ForwardCpu(const torch::Tensor& x, const KernelParams& p, const to
         std::fill(op + from, op + to, 0.0f);
         continue;
       }
-      WithLevels(p.levels_on, [&](auto levels) {
-        ForwardRange<levels.value>(p, xp + from, op + from, to - from, gate);
-      });
+      kernels.forward(p, xp + from, op + from, to - from, gate);
     }
   });
   return out;
@@ -298,6 +138,7 @@ class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> 
     float* gxp = grad_x.data_ptr<float>();
     const float inv_range = 1.0f / p.range;
     const float drange_dxmax = is_signed ? 2.0f : 1.0f;
+    const RangeKernels kernels = ActiveKernels();
 
     at::parallel_for(0, lay.chunks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t c = begin; c < end; ++c) {
@@ -321,9 +162,7 @@ class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> 
         const float* gs = gp + from;
         float* gxs = gxp + from;
         int64_t n = to - from;
-        partial[c] = WithLevels(p.levels_on, [&](auto levels) {
-          return BackwardRange<levels.value>(p, k, xs, gs, gxs, n);
-        });
+        partial[c] = kernels.backward(p, k, xs, gs, gxs, n);
       }
     });
 
@@ -348,6 +187,25 @@ class BBQuantizeFunction : public torch::autograd::Function<BBQuantizeFunction> 
 torch::Tensor SteRound(const torch::Tensor& t) { return t + (torch::round(t) - t).detach(); }
 
 }  // namespace
+
+std::vector<std::string> BBKernelInstructionSets() {
+  std::vector<std::string> names;
+  for (const auto& k : AvailableKernels()) names.push_back(k.name);
+  return names;
+}
+
+std::string BBKernelInstructionSet() { return ActiveKernels().name; }
+
+bool UseBBKernelInstructionSet(const std::string& name) {
+  const auto& available = AvailableKernels();
+  for (size_t i = 0; i < available.size(); ++i) {
+    if (name == available[i].name) {
+      selected_kernels.store(static_cast<int>(i), std::memory_order_relaxed);
+      return true;
+    }
+  }
+  return false;
+}
 
 torch::Tensor BBQuantize(const torch::Tensor& x, const torch::Tensor& x_max, const torch::Tensor& z2,
                          const torch::Tensor& zs, bool is_signed) {

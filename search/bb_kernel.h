@@ -5,11 +5,17 @@
 //    a custom autograd function; other devices fall back to the composite version.
 //  - BBQuantizeComposite: plain tensor ops with straight-through rounding; the oracle in tests.
 // Reductions in the fused backward use a fixed chunking, so gradients are bit-identical whatever
-// the thread count. Thread-safety: stateless.
+// the thread count. The fused kernel's loops are built for several instruction sets (four lanes
+// everywhere; eight with AVX2 on x86-64) and the widest the CPU runs is used; all give
+// bit-identical outputs and gradients. Thread-safety: stateless, but for the process-wide choice
+// of instruction set (UseBBKernelInstructionSet), which tests and benchmarks make.
 #ifndef BITSEARCH_SEARCH_BB_KERNEL_H_
 #define BITSEARCH_SEARCH_BB_KERNEL_H_
 
 #include <torch/torch.h>
+
+#include <string>
+#include <vector>
 
 namespace bitsearch {
 
@@ -27,6 +33,17 @@ torch::Tensor BBQuantize(const torch::Tensor& x, const torch::Tensor& x_max, con
 
 torch::Tensor BBQuantizeComposite(const torch::Tensor& x, const torch::Tensor& x_max,
                                   const torch::Tensor& z2, const torch::Tensor& zs, bool is_signed);
+
+// The fused kernel's instruction sets that this build has and this CPU runs, narrowest first:
+// "generic" always, then "avx2" where available.
+std::vector<std::string> BBKernelInstructionSets();
+
+// The one BBQuantize uses now: the widest available unless UseBBKernelInstructionSet chose one.
+std::string BBKernelInstructionSet();
+
+// Makes BBQuantize use `name` (one of BBKernelInstructionSets()) for the whole process; false,
+// and no change, when it is not available. For comparing them (tests, bench/step_bench).
+bool UseBBKernelInstructionSet(const std::string& name);
 
 }  // namespace bitsearch
 

@@ -184,6 +184,62 @@ TEST(BBKernelTest, GradientsAreIdenticalWhateverTheThreadCount) {
   EXPECT_TRUE(torch::equal(got[0], got[1]));
 }
 
+// Forward output and every gradient of one BBQuantize call, concatenated.
+torch::Tensor OutputsAndGradients(const torch::Tensor& x0, const torch::Tensor& z20, int bits,
+                                  bool is_signed) {
+  auto x = x0.clone().requires_grad_(true);
+  auto xm = torch::tensor(1.3f).requires_grad_(true);
+  auto z2 = z20.clone().requires_grad_(true);
+  auto zs = (GatesUpTo(bits) * 0.75f).requires_grad_(true);
+  auto y = BBQuantize(x, xm, z2, zs, is_signed);
+  (y * torch::linspace(-1, 2, y.numel()).view(y.sizes())).sum().backward();
+  return torch::cat({y.flatten(), x.grad().flatten(), xm.grad().view({1}), z2.grad().flatten(),
+                     zs.grad()});
+}
+
+// Every instruction set the kernel has loops for on this machine gives bit-identical outputs and
+// gradients: odd lengths (the 4-lane and scalar tails after the wide loop), every level count,
+// signed and unsigned, per-tensor and per-channel gates (one closed), values on rounding ties.
+TEST(BBKernelTest, EveryInstructionSetGivesIdenticalResults) {
+  const auto sets = BBKernelInstructionSets();
+  ASSERT_FALSE(sets.empty());
+  EXPECT_EQ(sets.front(), "generic");
+  EXPECT_EQ(BBKernelInstructionSet(), sets.back());  // the widest by default
+  EXPECT_FALSE(UseBBKernelInstructionSet("sse9"));
+  EXPECT_EQ(BBKernelInstructionSet(), sets.back());
+  if (sets.size() == 1) GTEST_SKIP() << "only the generic loops run on this machine";
+  torch::manual_seed(5);
+  struct Case {
+    torch::Tensor x, z2;
+  };
+  std::vector<Case> cases;
+  for (int64_t n : {1, 3, 7, 15, 17, 31, 255, 257, 1000, 16384 + 13, 40000}) {
+    auto x = torch::randn({n}) * 1.5;
+    cases.push_back({x, torch::ones({1})});
+  }
+  auto ties = torch::arange(-30, 31).to(torch::kFloat) * (2.6f / 3.0f / 5.0f) / 2.0f;  // half steps
+  cases.push_back({ties, torch::ones({1})});
+  cases.push_back({torch::randn({6, 3, 5, 5}), torch::tensor({1.0f, 0.6f, 0.0f, 1.0f, 0.9f, 1.0f})});
+  for (const auto& c : cases) {
+    for (int bits : {2, 4, 8, 16, 32}) {
+      for (bool is_signed : {true, false}) {
+        std::vector<torch::Tensor> got;
+        for (const auto& set : sets) {
+          ASSERT_TRUE(UseBBKernelInstructionSet(set));
+          got.push_back(OutputsAndGradients(c.x, c.z2, bits, is_signed));
+        }
+        for (size_t i = 1; i < sets.size(); ++i) {
+          EXPECT_TRUE(torch::equal(got[i], got[0]))
+              << sets[i] << " vs generic: " << c.x.numel() << " elements, " << bits << " bits, "
+              << (is_signed ? "signed" : "unsigned") << ", max difference "
+              << (got[i] - got[0]).abs().max().item<float>();
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(UseBBKernelInstructionSet(sets.back()));  // the tests after this one get the default
+}
+
 TEST(HardConcreteTest, SamplesLieInUnitIntervalAndHitBothEnds) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
   auto z = SampleHardConcrete(torch::zeros({20000}), gen);
