@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "base/blas_core.h"
 #include "base/blas_threads.h"
 #include "base/host_memory.h"
 #include "bench/bench_timing.h"
@@ -26,6 +27,7 @@ using bitsearch::bench::Median;
 }  // namespace
 
 int main(int argc, char** argv) {
+  bitsearch::RestartWithBetterBlasCore(argv);  // as bitsearch does (base/blas_core.h)
   std::string model = "lenet5";
   int batch = 128, steps = 20, threads = 2;
   double lambda_w = 1e-4, lambda_a = 0.01;

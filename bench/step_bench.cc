@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "base/blas_core.h"
 #include "base/blas_threads.h"
 #include "base/host_memory.h"
 #include "bench/bench_timing.h"
@@ -38,6 +39,7 @@ long PageFaults() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bitsearch::RestartWithBetterBlasCore(argv);  // as bitsearch does (base/blas_core.h)
   std::string model = "lenet5";
   int batch = 128, steps = 20, threads = 2;
   double width = 1.0;
@@ -144,8 +146,9 @@ int main(int argc, char** argv) {
     timed(bb_step, &bb_ms, &bb_cpu, &bb_faults);
   }
   double f = Median(fp_ms), b = Median(bb_ms);
-  std::printf("model: %s  batch: %d  threads: %d  steps: %d  kernel: %s\n", model.c_str(), batch,
-              threads, steps, bitsearch::BBKernelInstructionSet().c_str());
+  std::printf("model: %s  batch: %d  threads: %d  steps: %d  kernel: %s  blas: %s\n",
+              model.c_str(), batch, threads, steps, bitsearch::BBKernelInstructionSet().c_str(),
+              bitsearch::BlasCoreName().c_str());
   std::printf("fp_step_ms: %.2f\nbb_step_ms: %.2f\nbb_over_fp: %.3f\n", f, b, b / f);
   std::printf("fp_step_cpu_ms: %.2f\nbb_step_cpu_ms: %.2f\n", Median(fp_cpu), Median(bb_cpu));
   std::printf("fp_step_page_faults: %.0f\nbb_step_page_faults: %.0f\n", Median(fp_faults),

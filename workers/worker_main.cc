@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "base/blas_core.h"
 #include "base/token_file.h"
 #include "bitsearch/version.h"
 #include "search/onnx/onnx_import.h"
@@ -18,6 +19,7 @@
 #include "workers/worker_metrics.h"
 
 int main(int argc, char** argv) {
+  bitsearch::RestartWithBetterBlasCore(argv);  // before LibTorch does anything (base/blas_core.h)
   bitsearch::WorkerOptions o;
   std::string token_file;
   int threads = 0;

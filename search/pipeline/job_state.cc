@@ -46,6 +46,7 @@ json JobState::ToJson() const {
           {"spec", spec},
           {"threads", threads},
           {"device", device},
+          {"blas_core", blas_core},
           {"done", done},
           {"timings", timings},
           {"phase", phase},
@@ -80,6 +81,7 @@ absl::StatusOr<JobState> JobState::FromJson(const json& j) {
   try {
     s.spec = j.at("spec");
     s.threads = j.at("threads").get<int>();
+    s.blas_core = j.value("blas_core", "");
     s.device = j.value("device", "cpu");  // checkpoints before devices were wired ran on the CPU
     s.done = j.at("done").get<std::set<std::string>>();
     s.timings = j.at("timings").get<std::map<std::string, double>>();

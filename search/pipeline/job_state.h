@@ -31,6 +31,7 @@ struct JobState {
   nlohmann::json spec;  // JobSpecToJson of the spec being run: a resumed run must match it
   int threads = 0;      // LibTorch threads of the run (reported, not compared)
   std::string device = "cpu";  // torch device of the run (reported, not compared)
+  std::string blas_core;        // OpenBLAS's kernels ("" without OpenBLAS; reported, not compared)
 
   std::set<std::string> done;            // phases finished
   std::map<std::string, double> timings;  // seconds per phase (summed over resumes), and "total"

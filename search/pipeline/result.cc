@@ -115,6 +115,7 @@ json BuildResult(const Graph& graph, const JobState& state, const LatencyReport&
       {"timings", state.timings},
       {"threads", state.threads},
       {"device", state.device},
+      {"blas_core", state.blas_core},
       {"spec", state.spec},
       {"preprocessing", state.preprocessing},
       {"data", state.data},

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/blas_core.h"
 #include "base/blas_threads.h"
 #include "base/host_memory.h"
 #include "base/status_macros.h"
@@ -164,6 +165,7 @@ absl::Status SetUpJob(JobContext& job) {
   SetBlasThreads(threads);  // OpenBLAS keeps a thread per core otherwise (base/blas_threads.h)
   KeepHostMemoryForReuse();  // no page faults for each step's activations (base/host_memory.h)
   job.state.threads = threads;
+  job.state.blas_core = BlasCoreName();
   job.state.spec = JobSpecToJson(spec);
   BS_RETURN_IF_ERROR(SetUpModelAndData(job));
   auto method = MakeSearchMethod(spec.search.method);
