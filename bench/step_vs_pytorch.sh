@@ -7,6 +7,8 @@
 # BEFORE="FLAGS" adds a third program to each round, step_bench with those flags (say
 # "--default-malloc --kernel-isa generic", the step as it was before those two changes), and
 # columns for its float and Bayesian Bits steps.
+# PYTORCH_ENV="VAR=VALUE ..." adds a second PyTorch run per round under that environment (say the
+# OpenBLAS kernels and malloc settings bitsearch gives itself) and columns for it.
 # Needs build/bench/step_bench (cmake --build build --target step_bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,8 @@ models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(lenet5 resnet8 mobilenetv2 vgg7)
 batch=${BATCH:-128}
 before_flags=${BEFORE:-}
+pytorch_env=${PYTORCH_ENV:-}
+[ -z "$before_flags" ] || [ -z "$pytorch_env" ] || { echo "step_vs_pytorch: BEFORE or PYTORCH_ENV, not both" >&2; exit 2; }
 python=/usr/bin/python3  # Debian's interpreter, which has python3-torch
 bench=build/bench/step_bench
 [ -x "$bench" ] || { echo "step_vs_pytorch: build $bench first" >&2; exit 1; }
@@ -33,7 +37,11 @@ field() { awk -v k="$1:" '$1 == k {print $2}'; }
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wall ms per step (process CPU ms in brackets); batch $batch"
-if [ -n "$before_flags" ]; then
+if [ -n "$pytorch_env" ]; then
+  echo "PyTorch with: $pytorch_env"
+  printf '| model | threads | rounds | pytorch ms | pytorch with env ms | float ms | BB ms | float / pytorch | float / pytorch with env | BB / float | load avg |\n'
+  printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+elif [ -n "$before_flags" ]; then
   echo "before: step_bench $before_flags"
   printf '| model | threads | rounds | pytorch ms | float ms | BB ms | float / pytorch | BB / float | float before ms | BB before ms | BB / float before | load avg |\n'
   printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
@@ -44,7 +52,7 @@ fi
 for model in "${models[@]}"; do
   steps=$(steps_of "$model")
   for threads in 1 2; do
-    pt=() fp=() bb=() ptc=() fpc=() bbc=() fp0=() bb0=()
+    pt=() fp=() bb=() ptc=() fpc=() bbc=() fp0=() bb0=() pte=()
     load=$(cut -d' ' -f1 /proc/loadavg)
     for ((r = 0; r < rounds; r++)); do
       run_pt() {
@@ -71,7 +79,14 @@ for model in "${models[@]}"; do
         fp0+=("$(field fp_step_ms <<<"$out")")
         bb0+=("$(field bb_step_ms <<<"$out")")
       }
-      if ((r % 2 == 0)); then run_pt; run_ours; run_before; else run_before; run_ours; run_pt; fi
+      run_pt_env() {
+        [ -n "$pytorch_env" ] || return 0
+        local out
+        # shellcheck disable=SC2086  # VAR=VALUE words
+        out=$(env $pytorch_env $python bench/pytorch_step.py --model "$model" --batch "$batch" --steps "$steps" --threads "$threads")
+        pte+=("$(field pytorch_step_ms <<<"$out")")
+      }
+      if ((r % 2 == 0)); then run_pt; run_ours; run_before; run_pt_env; else run_pt_env; run_before; run_ours; run_pt; fi
     done
     # The same architecture on both sides, or the comparison means nothing.
     [ "$ptn" = "$fpn" ] || { echo "step_vs_pytorch: $model has $fpn parameters here, $ptn in PyTorch" >&2; exit 1; }
@@ -84,7 +99,13 @@ for model in "${models[@]}"; do
     # Ratios per round, then their median: each round's pair ran back to back.
     rf=$(for ((r = 0; r < rounds; r++)); do echo "${fp[r]} ${pt[r]}" | awk '{print $1 / $2}'; done | median)
     rb=$(for ((r = 0; r < rounds; r++)); do echo "${bb[r]} ${fp[r]}" | awk '{print $1 / $2}'; done | median)
-    if [ -n "$before_flags" ]; then
+    if [ -n "$pytorch_env" ]; then
+      mpe=$(printf '%s\n' "${pte[@]}" | median)
+      rfe=$(for ((r = 0; r < rounds; r++)); do echo "${fp[r]} ${pte[r]}" | awk '{print $1 / $2}'; done | median)
+      printf '| %s | %d | %d | %.1f (%.1f) | %.1f | %.1f (%.1f) | %.1f (%.1f) | %.3f | %.3f | %.3f | %s-%s |\n' \
+        "$model" "$threads" "$rounds" "$mp" "$cp" "$mpe" "$mf" "$cf" "$mb" "$cb" "$rf" "$rfe" "$rb" \
+        "$load" "$(cut -d' ' -f1 /proc/loadavg)"
+    elif [ -n "$before_flags" ]; then
       mf0=$(printf '%s\n' "${fp0[@]}" | median)
       mb0=$(printf '%s\n' "${bb0[@]}" | median)
       rb0=$(for ((r = 0; r < rounds; r++)); do echo "${bb0[r]} ${fp0[r]}" | awk '{print $1 / $2}'; done | median)

@@ -71,4 +71,24 @@ set +e; "$BIN" run spec.json --out cuda.json --device cuda:99 > cuda.out 2> cuda
 grep -q -- '--device: device "cuda:99"' cuda.err || { cat cuda.err; fail "the error does not name the device"; }
 [ "$(wc -l < cuda.err)" = 1 ] || { cat cuda.err; fail "device error is not one line"; }
 [ ! -e cuda.json ] && [ ! -e .bitsearch/cli-resume.ckpt ] || fail "a refused device wrote a result or checkpoint"
-echo "cli_run_test: 5 passed, 0 failed"
+# OpenBLAS's kernels (the result's blas_core): on a CPU with AVX2 and FMA never one of the older
+# ones OpenBLAS falls back to on CPU models it does not know (bitsearch restarts itself with
+# OPENBLAS_CORETYPE then); a value the user set is kept.
+if [ "$(uname -m)" = x86_64 ]; then
+  blas_core() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["blas_core"])' "$1"; }
+  if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+    case "$(blas_core straight.json)" in
+      "" | Prescott | Core2 | Penryn | Dunnington | Nehalem | Atom | Sandybridge)
+        fail "OpenBLAS ran its $(blas_core straight.json) kernels on a CPU with AVX2 and FMA" ;;
+    esac
+  fi
+  cat > tiny.json <<'SPEC'
+{"name": "cli-blas", "model": {"zoo": "lenet5"},
+ "dataset": {"name": "synthetic", "synthetic_train": 256, "synthetic_test": 64},
+ "pretrain": {"epochs": 1}, "search": {"epochs": 0}, "finetune": {"epochs": 0}}
+SPEC
+  OPENBLAS_CORETYPE=Prescott "$BIN" run tiny.json --out tiny-result.json --threads 1 --no-cache > tiny.log 2>&1 \
+    || { cat tiny.log; fail "the run with OPENBLAS_CORETYPE failed"; }
+  [ "$(blas_core tiny-result.json)" = Prescott ] || fail "OPENBLAS_CORETYPE=Prescott was not kept: $(blas_core tiny-result.json)"
+fi
+echo "cli_run_test: 6 passed, 0 failed"
