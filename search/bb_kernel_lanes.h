@@ -198,7 +198,7 @@ Sums BackwardRange(const KernelParams& p, const BackwardConsts& k, const float* 
     Vec4 vacc[6] = {};
     if constexpr (W > 4) {
       for (; i + W <= block_end; i += W) {
-        Vec<W> c[6];
+        Vec<W> c[6] = {};  // every entry: the fold below reads all six
         Store(gx + i, BackwardOne<L>(p, k, Load<Vec<W>>(x + i), Load<Vec<W>>(g + i), c));
         for (int q = 0; q < W / 4; ++q) {  // elements i + 4q .. i + 4q + 3, as the 4-lane loop
           Vec4 cq[6];
