@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   double width = 1.0;
   std::string trace;  // "" = no trace
   bool no_keep = false;
+  bool channels_last = false;
   std::string isa;  // "" = the widest the machine runs, as a job uses
   CLI::App app{"Bayesian Bits step time over a float step"};
   app.add_option("--model", model, "Zoo model")->check(CLI::IsMember({"lenet5", "vgg7", "resnet8", "mobilenetv2"}));
@@ -58,6 +59,10 @@ int main(int argc, char** argv) {
   app.add_flag("--default-malloc", no_keep,
                "Leave glibc malloc's defaults (per-block mappings, trimming) instead of keeping "
                "freed memory as a job does: the before of base/host_memory.h");
+  app.add_flag("--channels-last", channels_last,
+               "An experiment (jobs run NCHW): an NHWC input batch for both steps and NHWC "
+               "convolution weights for the float step, as bench/pytorch_step.py "
+               "--channels-last does");
   app.add_option("--kernel-isa", isa,
                  "Instruction set of the Bayesian Bits kernel's loops (generic, avx2); "
                  "default: the widest this machine runs, as a job uses");
@@ -82,11 +87,18 @@ int main(int argc, char** argv) {
   }
   bitsearch::Graph folded = bitsearch::FoldedStructure(*graph);
   auto x = torch::randn({batch, shape[0], shape[1], shape[2]});
+  if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   auto y = torch::randint(0, 10, {batch});
 
   // Float: the folded model, quantizers bypassed, one Adam group.
   bitsearch::Network fp(folded, bitsearch::NetworkOptions{});
   fp->SetQuantMode(bitsearch::BBQuantizerImpl::Mode::kBypass);
+  if (channels_last) {  // NHWC convolution weights too, as PyTorch's model.to(channels_last)
+    torch::NoGradGuard no_grad;
+    for (auto& p : fp->WeightParameters()) {
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
   torch::optim::Adam fp_opt(fp->WeightParameters(), 1e-3);
   auto fp_step = [&]() {
     fp_opt.zero_grad();
