@@ -42,7 +42,6 @@ std::string BetterBlasCore(const std::string& picked, bool avx2_fma, bool avx512
 void RestartWithBetterBlasCore(char** argv) {
 #if defined(__x86_64__)
   if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;  // the user's choice, or done already
-  __builtin_cpu_init();
   const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&

@@ -10,10 +10,9 @@
 #include <vector>
 
 #include "base/blas_core.h"
-#include "base/blas_threads.h"
-#include "base/host_memory.h"
 #include "bench/bench_timing.h"
 #include "search/grad_l1.h"
+#include "search/host_compute.h"
 #include "search/network.h"
 #include "search/zoo.h"
 
@@ -39,9 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--lambda-w", lambda_w, "Weight term strength (0 = off)");
   app.add_option("--lambda-a", lambda_a, "Activation term strength (0 = off)");
   CLI11_PARSE(app, argc, argv);
-  torch::set_num_threads(threads);
-  bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
-  bitsearch::KeepHostMemoryForReuse();  // as a job does
+  bitsearch::ConfigureHostCompute(threads);  // as a job does
   torch::manual_seed(1);
 
   std::vector<int64_t> shape = model == "lenet5" ? std::vector<int64_t>{1, 28, 28} : std::vector<int64_t>{3, 32, 32};

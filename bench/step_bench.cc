@@ -14,10 +14,9 @@
 #include <vector>
 
 #include "base/blas_core.h"
-#include "base/blas_threads.h"
-#include "base/host_memory.h"
 #include "bench/bench_timing.h"
 #include "search/bb_kernel.h"
+#include "search/host_compute.h"
 #include "search/network.h"
 #include "search/prior.h"
 #include "search/zoo.h"
@@ -74,9 +73,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, ")\n");
     return 2;
   }
-  torch::set_num_threads(threads);
-  bitsearch::SetBlasThreads(threads);  // as bitsearch --threads does
-  if (!no_keep) bitsearch::KeepHostMemoryForReuse();  // as a job does
+  bitsearch::ConfigureHostCompute(threads, !no_keep);  // as a job does
   torch::manual_seed(1);
 
   std::vector<int64_t> shape = model == "lenet5" ? std::vector<int64_t>{1, 28, 28} : std::vector<int64_t>{3, 32, 32};

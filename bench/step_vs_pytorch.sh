@@ -34,6 +34,11 @@ steps_of() {  # timed steps per run: enough for a stable median, few for the big
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 field() { awk -v k="$1:" '$1 == k {print $2}'; }
+# The median over the rounds of NUM[r] / DEN[r] (array names): each round's runs were back to back.
+ratio_median() {
+  local -n num=$1 den=$2
+  for ((r = 0; r < rounds; r++)); do echo "${num[r]} ${den[r]}"; done | awk '{print $1 / $2}' | median
+}
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wall ms per step (process CPU ms in brackets); batch $batch"
@@ -55,38 +60,38 @@ for model in "${models[@]}"; do
     pt=() fp=() bb=() ptc=() fpc=() bbc=() fp0=() bb0=() pte=()
     load=$(cut -d' ' -f1 /proc/loadavg)
     for ((r = 0; r < rounds; r++)); do
+      # PyTorch's step, under the environment words in $1 ("" = as installed), into arrays $2 (ms)
+      # and $3 (CPU ms, or "" to skip).
       run_pt() {
         local out
-        out=$($python bench/pytorch_step.py --model "$model" --batch "$batch" --steps "$steps" --threads "$threads")
-        pt+=("$(field pytorch_step_ms <<<"$out")")
-        ptc+=("$(field pytorch_step_cpu_ms <<<"$out")")
+        # shellcheck disable=SC2086  # VAR=VALUE words
+        out=$(env $1 $python bench/pytorch_step.py --model "$model" --batch "$batch" --steps "$steps" --threads "$threads")
+        local -n ms=$2
+        ms+=("$(field pytorch_step_ms <<<"$out")")
+        if [ -n "$3" ]; then local -n cpu=$3; cpu+=("$(field pytorch_step_cpu_ms <<<"$out")"); fi
         ptn=$(field pytorch_parameters <<<"$out")
       }
+      # step_bench with the flag words in $1, into arrays $2 (float ms) and $3 (BB ms), and $4
+      # and $5 (their CPU ms, or "" to skip).
       run_ours() {
         local out
-        out=$($bench --model "$model" --batch "$batch" --steps "$steps" --threads "$threads")
-        fp+=("$(field fp_step_ms <<<"$out")")
-        bb+=("$(field bb_step_ms <<<"$out")")
-        fpc+=("$(field fp_step_cpu_ms <<<"$out")")
-        bbc+=("$(field bb_step_cpu_ms <<<"$out")")
+        # shellcheck disable=SC2086  # the flags are words
+        out=$($bench --model "$model" --batch "$batch" --steps "$steps" --threads "$threads" $1)
+        local -n f=$2 b=$3
+        f+=("$(field fp_step_ms <<<"$out")")
+        b+=("$(field bb_step_ms <<<"$out")")
+        if [ -n "$4" ]; then
+          local -n fc=$4 bc=$5
+          fc+=("$(field fp_step_cpu_ms <<<"$out")")
+          bc+=("$(field bb_step_cpu_ms <<<"$out")")
+        fi
         fpn=$(field fp_parameters <<<"$out")
       }
-      run_before() {
-        [ -n "$before_flags" ] || return 0
-        local out
-        # shellcheck disable=SC2086  # the flags are words
-        out=$($bench --model "$model" --batch "$batch" --steps "$steps" --threads "$threads" $before_flags)
-        fp0+=("$(field fp_step_ms <<<"$out")")
-        bb0+=("$(field bb_step_ms <<<"$out")")
-      }
-      run_pt_env() {
-        [ -n "$pytorch_env" ] || return 0
-        local out
-        # shellcheck disable=SC2086  # VAR=VALUE words
-        out=$(env $pytorch_env $python bench/pytorch_step.py --model "$model" --batch "$batch" --steps "$steps" --threads "$threads")
-        pte+=("$(field pytorch_step_ms <<<"$out")")
-      }
-      if ((r % 2 == 0)); then run_pt; run_ours; run_before; run_pt_env; else run_pt_env; run_before; run_ours; run_pt; fi
+      run_now() { run_ours "" fp bb fpc bbc; }
+      run_before() { [ -z "$before_flags" ] || run_ours "$before_flags" fp0 bb0 "" ""; }
+      run_pt_now() { run_pt "" pt ptc; }
+      run_pt_env() { [ -z "$pytorch_env" ] || run_pt "$pytorch_env" pte ""; }
+      if ((r % 2 == 0)); then run_pt_now; run_now; run_before; run_pt_env; else run_pt_env; run_before; run_now; run_pt_now; fi
     done
     # The same architecture on both sides, or the comparison means nothing.
     [ "$ptn" = "$fpn" ] || { echo "step_vs_pytorch: $model has $fpn parameters here, $ptn in PyTorch" >&2; exit 1; }
@@ -96,19 +101,18 @@ for model in "${models[@]}"; do
     cp=$(printf '%s\n' "${ptc[@]}" | median)
     cf=$(printf '%s\n' "${fpc[@]}" | median)
     cb=$(printf '%s\n' "${bbc[@]}" | median)
-    # Ratios per round, then their median: each round's pair ran back to back.
-    rf=$(for ((r = 0; r < rounds; r++)); do echo "${fp[r]} ${pt[r]}" | awk '{print $1 / $2}'; done | median)
-    rb=$(for ((r = 0; r < rounds; r++)); do echo "${bb[r]} ${fp[r]}" | awk '{print $1 / $2}'; done | median)
+    rf=$(ratio_median fp pt)
+    rb=$(ratio_median bb fp)
     if [ -n "$pytorch_env" ]; then
       mpe=$(printf '%s\n' "${pte[@]}" | median)
-      rfe=$(for ((r = 0; r < rounds; r++)); do echo "${fp[r]} ${pte[r]}" | awk '{print $1 / $2}'; done | median)
+      rfe=$(ratio_median fp pte)
       printf '| %s | %d | %d | %.1f (%.1f) | %.1f | %.1f (%.1f) | %.1f (%.1f) | %.3f | %.3f | %.3f | %s-%s |\n' \
         "$model" "$threads" "$rounds" "$mp" "$cp" "$mpe" "$mf" "$cf" "$mb" "$cb" "$rf" "$rfe" "$rb" \
         "$load" "$(cut -d' ' -f1 /proc/loadavg)"
     elif [ -n "$before_flags" ]; then
       mf0=$(printf '%s\n' "${fp0[@]}" | median)
       mb0=$(printf '%s\n' "${bb0[@]}" | median)
-      rb0=$(for ((r = 0; r < rounds; r++)); do echo "${bb0[r]} ${fp0[r]}" | awk '{print $1 / $2}'; done | median)
+      rb0=$(ratio_median bb0 fp0)
       printf '| %s | %d | %d | %.1f (%.1f) | %.1f (%.1f) | %.1f (%.1f) | %.3f | %.3f | %.1f | %.1f | %.3f | %s-%s |\n' \
         "$model" "$threads" "$rounds" "$mp" "$cp" "$mf" "$cf" "$mb" "$cb" "$rf" "$rb" "$mf0" "$mb0" "$rb0" \
         "$load" "$(cut -d' ' -f1 /proc/loadavg)"

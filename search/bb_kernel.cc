@@ -29,7 +29,6 @@ const std::vector<RangeKernels>& AvailableKernels() {
   static const std::vector<RangeKernels> kernels = [] {
     std::vector<RangeKernels> k = {bb_kernel_internal::GenericRangeKernels()};
 #if defined(BITSEARCH_BB_KERNEL_X86)
-    __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2")) k.push_back(bb_kernel_internal::Avx2RangeKernels());
 #endif
     return k;

@@ -5,12 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/blas_core.h"
-#include "base/blas_threads.h"
-#include "base/host_memory.h"
 #include "base/status_macros.h"
 #include "latency_models/profile_json.h"
 #include "latency_models/profile_registry.h"
 #include "search/device.h"
+#include "search/host_compute.h"
 #include "search/pipeline/registry.h"
 #include "search/zoo.h"
 
@@ -161,9 +160,7 @@ absl::Status SetUpJob(JobContext& job) {
   int threads = job.options.threads > 0
                     ? job.options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(threads);
-  SetBlasThreads(threads);  // OpenBLAS keeps a thread per core otherwise (base/blas_threads.h)
-  KeepHostMemoryForReuse();  // no page faults for each step's activations (base/host_memory.h)
+  ConfigureHostCompute(threads);
   job.state.threads = threads;
   job.state.blas_core = BlasCoreName();
   job.state.spec = JobSpecToJson(spec);
